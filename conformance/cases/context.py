@@ -1,0 +1,93 @@
+"""What a case gets: the target client, shared fixtures, the receiver, and verdict helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from ..catalogue import Catalogue
+from ..config import RunConfig
+from ..errors import CheckFailed, Skipped
+from ..redact import Redactor
+from ..wire.audio import TestAudio
+from ..wire.http import Exchange, Params, TargetClient, record
+from ..wire.receiver import Receiver
+
+LISTEN_PATH = "/v1/listen"
+
+
+class Fixtures:
+    """Requests several cases share, each sent once per run however many cases read it."""
+
+    def __init__(self, client: TargetClient) -> None:
+        self._client = client
+        self._memo: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[Exchange]] = {}
+
+    async def transcribe(self, clip: TestAudio, params: Params = ()) -> Exchange:
+        """POST the clip to /v1/listen with these parameters (memoised) and record it."""
+        key = (hashlib.sha256(clip.wav).hexdigest(), tuple(params))
+        task = self._memo.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._client.request(
+                "POST", LISTEN_PATH, params=params, content=clip.wav,
+                content_type=clip.content_type))
+            self._memo[key] = task
+        exchange = await asyncio.shield(task)
+        record(exchange)
+        return exchange
+
+
+@dataclass
+class CaseContext:
+    """Everything one case needs; the engine builds a fresh one per case."""
+
+    config: RunConfig
+    catalogue: Catalogue
+    client: TargetClient
+    fixtures: Fixtures
+    receiver: Receiver
+    redactor: Redactor
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        """Add a line of evidence that is not an exchange (a measurement, a generated input)."""
+        self.notes.append(text)
+
+    @staticmethod
+    def fail(message: str) -> NoReturn:
+        """End the case: the target broke the requirement."""
+        raise CheckFailed(message)
+
+    @staticmethod
+    def check(condition: bool, message: str) -> None:
+        """Fail with `message` unless `condition` holds."""
+        if not condition:
+            raise CheckFailed(message)
+
+    @staticmethod
+    def skip(reason: str) -> NoReturn:
+        """End the case: the requirement does not apply here."""
+        raise Skipped(reason)
+
+    async def transcribe(self, clip: TestAudio, params: Params = ()) -> Exchange:
+        """A shared transcription request (see Fixtures)."""
+        return await self.fixtures.transcribe(clip, params)
+
+    async def transcription(self, clip: TestAudio, params: Params = ()) -> dict[str, Any]:
+        """The JSON of a successful transcription, or a failure naming what went wrong."""
+        return expect_transcription(await self.transcribe(clip, params))
+
+
+def expect_transcription(exchange: Exchange) -> dict[str, Any]:
+    """Fail unless the exchange is a 200 with a JSON object holding metadata and results."""
+    if exchange.status != 200:
+        raise CheckFailed(f"{exchange.describe()}: expected 200 with a transcription; "
+                          f"body: {exchange.response_body[:200]!r}")
+    body = exchange.json()
+    if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict) \
+            or not isinstance(body.get("results"), dict):
+        raise CheckFailed(f"{exchange.describe()}: the body is not a transcription "
+                          "(a JSON object with 'metadata' and 'results' objects)")
+    return body

@@ -1,0 +1,104 @@
+"""LISTEN parameters: documented values accepted, values outside the domain refused.
+
+Generated from schemas/parameters.toml: each documented value alone, then hypothesis-generated
+combinations (valid) and single out-of-domain values (invalid), derandomised so every run sends
+the same requests and a failure reproduces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from .. import generate
+from ..errors import CaseOutcome, CheckFailed
+from ..wire import audio
+from ..wire.http import Exchange
+from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .registry import case
+from .walk import ordinal_list
+
+T = TypeVar("T")
+
+
+async def _send(ctx: CaseContext, query: generate.Query) -> Exchange:
+    return await ctx.client.request("POST", LISTEN_PATH, params=query, content=audio.mono().wav,
+                                    content_type="audio/wav")
+
+
+async def explore(ctx: CaseContext, strategy: st.SearchStrategy[T],
+                  check: Callable[[T], Awaitable[None]]) -> None:
+    """Run `check` on generated examples in a worker thread; the first failure ends the case.
+
+    Hypothesis drives a synchronous test function, so it runs in a thread that hands each
+    example back to the run's event loop. No shrinking: against a metered API every request
+    costs, and the failing example is reported as generated.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = ctx.config.timing.request * 2
+
+    @settings(max_examples=ctx.config.examples, derandomize=True, database=None, deadline=None,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck),
+              report_multiple_bugs=False)
+    @given(strategy)
+    def prop(example: T) -> None:
+        asyncio.run_coroutine_threadsafe(check(example), loop).result(deadline)
+
+    try:
+        await asyncio.to_thread(prop)
+    except CaseOutcome:
+        raise
+    except Flaky:
+        raise CheckFailed("the target answered the same generated request differently when it "
+                          "was sent again") from None
+    except TimeoutError:
+        raise CheckFailed(f"a generated request got no answer within {deadline:g} s") from None
+
+
+@case("LISTEN-PARAM-VALID")
+async def documented_values_accepted(ctx: CaseContext) -> None:
+    """Each documented value alone, then generated combinations, gets a transcription."""
+    parameters = list(ctx.catalogue.generated_parameters("listen"))
+    singles = list(generate.documented_cases(parameters))
+    answers = await asyncio.gather(*(_send(ctx, [pair]) for pair in singles))
+    refused = [f"{name}={value} ({exchange.describe()})"
+               for (name, value), exchange in zip(singles, answers, strict=True)
+               if exchange.status != 200]
+    ctx.check(not refused, f"{len(refused)} of {len(singles)} documented values were refused: "
+                           f"{ordinal_list(refused)}")
+    ctx.note(f"{len(singles)} documented values accepted one at a time")
+
+    async def accepted(query: generate.Query) -> None:
+        exchange = await _send(ctx, query)
+        if exchange.status != 200:
+            raise CheckFailed(f"the valid combination {_show(query)} was refused: "
+                              f"{exchange.describe()}")
+        expect_transcription(exchange)
+
+    await explore(ctx, generate.valid_queries(parameters), accepted)
+    ctx.note(f"up to {ctx.config.examples} generated valid combinations accepted")
+
+
+@case("LISTEN-PARAM-INVALID")
+async def out_of_domain_values_refused(ctx: CaseContext) -> None:
+    """A single value outside its documented domain gets 400."""
+    parameters = list(ctx.catalogue.generated_parameters("listen"))
+
+    async def refused(example: tuple[str, generate.Query]) -> None:
+        culprit, query = example
+        exchange = await _send(ctx, query)
+        if exchange.status != 400:
+            raise CheckFailed(f"{culprit} is outside the documented domain but "
+                              f"{_show(query)} got {exchange.describe()}; expected 400")
+
+    await explore(ctx, generate.invalid_queries(parameters), refused)
+    ctx.note(f"up to {ctx.config.examples} generated invalid values refused")
+
+
+def _show(query: generate.Query) -> str:
+    return "&".join(f"{k}={v}" for k, v in query)

@@ -1,0 +1,142 @@
+"""The contract as data: requirements and parameters loaded from schemas/, checked once."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .config import AREAS, Level
+from .errors import CatalogueError
+
+
+def schemas_dir() -> Traversable:
+    """schemas/ as installed in a wheel (conformance.schemas) or beside an editable checkout."""
+    try:
+        return files("conformance.schemas")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def read_schema_file(name: str) -> str:
+    """The text of one file in schemas/."""
+    try:
+        return schemas_dir().joinpath(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError(f"schemas/{name} cannot be read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One documented requirement the suite gives a verdict on."""
+
+    id: str
+    level: Level
+    area: str
+    source: str
+    quote: str
+    summary: str
+    faults: tuple[str, ...]
+    unbreakable: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One query parameter with its documented domain."""
+
+    name: str
+    endpoints: tuple[str, ...]
+    type: str
+    source: str
+    quote: str
+    repeatable: bool = False
+    values: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum_generated: float | None = None
+    max_count: int | None = None
+    intensifier: bool = False
+    generated: bool = True
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All requirements and parameters, indexed."""
+
+    requirements: tuple[Requirement, ...]
+    parameters: tuple[Parameter, ...]
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        """Look a requirement up by ID; an unknown ID is a harness bug."""
+        for requirement in self.requirements:
+            if requirement.id == requirement_id:
+                return requirement
+        raise CatalogueError(f"no requirement {requirement_id!r} in schemas/requirements.toml")
+
+    def generated_parameters(self, endpoint: str) -> Iterator[Parameter]:
+        """Parameters of an endpoint whose values the property-based cases generate."""
+        return (p for p in self.parameters if endpoint in p.endpoints and p.generated)
+
+    def faults(self) -> dict[str, frozenset[str]]:
+        """Each fault switch named in the catalogue, with the requirement IDs it must break."""
+        table: dict[str, set[str]] = {}
+        for requirement in self.requirements:
+            for fault in requirement.faults:
+                table.setdefault(fault, set()).add(requirement.id)
+        return {fault: frozenset(ids) for fault, ids in table.items()}
+
+
+def _load_toml(name: str) -> dict[str, Any]:
+    """Parse one TOML file of schemas/ and validate it against catalogue.schema.json."""
+    try:
+        data = tomllib.loads(read_schema_file(name))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"schemas/{name} is not valid TOML: {exc}") from exc
+    schema = json.loads(read_schema_file("catalogue.schema.json"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path)
+        raise CatalogueError(f"schemas/{name} at {where}: {error.message}")
+    return data
+
+
+@cache
+def load() -> Catalogue:
+    """Load and cross-check the catalogue; raises CatalogueError with the first inconsistency."""
+    requirements = tuple(
+        Requirement(
+            id=raw["id"], level=Level(raw["level"]), area=raw["area"], source=raw["source"],
+            quote=raw["quote"], summary=raw["summary"], faults=tuple(raw.get("faults", ())),
+            unbreakable=raw.get("unbreakable"),
+        )
+        for raw in _load_toml("requirements.toml")["requirement"]
+    )
+    parameters = tuple(
+        Parameter(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        for raw in _load_toml("parameters.toml")["parameter"]
+    )
+    seen: set[str] = set()
+    for requirement in requirements:
+        if requirement.id in seen:
+            raise CatalogueError(f"requirement {requirement.id} is listed twice")
+        if not requirement.id.startswith(requirement.area + "-"):
+            raise CatalogueError(f"requirement {requirement.id} is filed under area {requirement.area}")
+        seen.add(requirement.id)
+    names = [p.name for p in parameters]
+    if len(names) != len(set(names)):
+        raise CatalogueError("a parameter is listed twice in schemas/parameters.toml")
+    order = {area: index for index, area in enumerate(AREAS)}
+    return Catalogue(
+        requirements=tuple(sorted(requirements, key=lambda r: (order[r.area], r.id))),
+        parameters=parameters,
+    )

@@ -1,0 +1,98 @@
+"""The run configuration: what to test, with which credentials, under which timing."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import UsageError
+from .timing import Timing
+
+AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS")
+"""Every area of the catalogue, in report order."""
+
+
+class AuthScheme(StrEnum):
+    """How the run's requests carry the API key in the Authorization header."""
+
+    TOKEN = "token"
+    BEARER = "bearer"
+    BASIC = "basic"
+
+
+class Level(StrEnum):
+    """How binding a requirement is; MUST gates, SHOULD gates with --strict, MAY never."""
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    MAY = "MAY"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The run's API key and how to present it."""
+
+    api_key: str
+    scheme: AuthScheme = AuthScheme.TOKEN
+    api_key_id: str | None = None
+
+    def authorization(self) -> str:
+        """The Authorization header value for the run's own requests."""
+        if self.scheme is AuthScheme.BASIC:
+            return "Basic " + base64.b64encode(self.api_key.encode()).decode()
+        return f"{self.scheme.value.capitalize()} {self.api_key}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs, resolved from flags, environment and defaults."""
+
+    target: str
+    credentials: Credentials
+    ws_target: str = ""
+    project_id: str | None = None
+    callback_host: str = "127.0.0.1"
+    callback_public_url: str | None = None
+    retry_delay: float = 30.0
+    retry_count: int = 10
+    areas: frozenset[str] = frozenset()
+    strict: bool = False
+    report_dir: Path = Path("reports")
+    timing: Timing = field(default_factory=Timing)
+    examples: int = 20
+    concurrency: int = 8
+    embedded: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.ws_target:
+            object.__setattr__(self, "ws_target", derive_ws_url(self.target))
+
+    def selects(self, area: str) -> bool:
+        """Whether `--only` lets this area run."""
+        return not self.areas or area in self.areas
+
+    def gates(self, level: Level) -> bool:
+        """Whether a failure at this level fails the run."""
+        return level is Level.MUST or (self.strict and level is Level.SHOULD)
+
+
+def normalise_target(url: str) -> str:
+    """Check a REST base URL and strip its trailing slash; one-line error when malformed."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UsageError(f"--target must be an http:// or https:// URL, not {url!r}")
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        raise UsageError(f"--target has a bad port: {url!r}") from exc
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def derive_ws_url(target: str) -> str:
+    """The WebSocket base URL for a REST base: http -> ws, https -> wss."""
+    parts = urlsplit(target)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, parts.path, "", ""))

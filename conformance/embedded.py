@@ -1,0 +1,66 @@
+"""The embedded reference server: a subprocess on a free loopback port, met over the network only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from .errors import HarnessError
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    """Where the started reference server listens and the credentials it accepts."""
+
+    url: str
+    api_key: str
+    api_key_id: str
+    project_id: str
+
+
+@contextlib.asynccontextmanager
+async def embedded_server(retry_delay: float, retry_count: int, start_deadline: float,
+                          stop_deadline: float, faults: tuple[str, ...] = ()
+                          ) -> AsyncIterator[EmbeddedServer]:
+    """Start `python -m conformance.reference` with a fresh key; stop it when the block ends."""
+    api_key = "embedded-" + secrets.token_hex(16)
+    command = [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0",
+               "--ready-json", "--allow-private-urls", "--retry-delay", str(retry_delay),
+               "--retry-count", str(retry_count)]
+    for fault in faults:
+        command += ["--fault", fault]
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block
+    process = await asyncio.create_subprocess_exec(
+        *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=errors, env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key})
+    assert process.stdout is not None
+    try:
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), start_deadline)
+        except TimeoutError:
+            raise HarnessError(f"the embedded reference server did not start within "
+                               f"{start_deadline:g} s") from None
+        if not line:
+            await asyncio.wait_for(process.wait(), stop_deadline)
+            errors.seek(0)
+            stderr = errors.read().decode(errors="replace").strip().splitlines()
+            raise HarnessError("the embedded reference server did not start: "
+                               + (stderr[-1] if stderr else f"exit code {await process.wait()}"))
+        ready = json.loads(line)
+        yield EmbeddedServer(ready["url"], api_key, ready["api_key_id"], ready["project_id"])
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), stop_deadline)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        errors.close()

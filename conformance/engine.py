@@ -1,0 +1,161 @@
+"""The engine: runs the selected cases concurrently against a target, under deadlines, as events."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import catalogue as catalogue_module
+from .cases import REGISTRY, Case
+from .cases.context import CaseContext, Fixtures
+from .catalogue import Catalogue
+from .config import RunConfig
+from .errors import CatalogueError, CheckFailed, Skipped, TargetTimeout, TargetUnreachable
+from .events import CaseFinished, CaseStarted, Event, Handler, RunFinished, RunStarted
+from .redact import Redactor
+from .verdicts import CaseResult, Verdict, judge, outcome
+from .wire.http import Exchange, TargetClient, current_exchanges
+from .wire.receiver import Receiver
+
+MAX_EXCHANGES = 25
+"""Exchanges kept as evidence per case; a property case may send many more."""
+
+
+def redactor_for(config: RunConfig) -> Redactor:
+    """A redactor that knows the run's secrets."""
+    redactor = Redactor([config.credentials.api_key])
+    if config.callback_public_url:
+        password = urlsplit(config.callback_public_url).password
+        if password:
+            redactor.add(password)
+    return redactor
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL's host is this machine, so it can reach the suite's loopback receiver."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback
+                       for info in socket.getaddrinfo(host, None))
+        except OSError:
+            return False
+
+
+def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> list[Case]:
+    """The cases of the selected areas, after checking every requirement has one."""
+    by_requirement = {r.id: r for r in catalogue.requirements}
+    for case in cases:
+        if case.requirement_id not in by_requirement:
+            raise CatalogueError(f"case {case.name} checks {case.requirement_id}, "
+                                 "which is not in schemas/requirements.toml")
+    covered = {case.requirement_id for case in cases}
+    missing = [r.id for r in catalogue.requirements if r.id not in covered]
+    if missing:
+        raise CatalogueError(f"requirements without a case: {', '.join(missing)}")
+    return [c for c in cases if config.selects(by_requirement[c.requirement_id].area)]
+
+
+async def preflight(config: RunConfig, redactor: Redactor) -> None:
+    """Make sure something answers HTTP at the target before judging it."""
+    deadline = config.timing.connect
+    try:
+        async with httpx.AsyncClient(timeout=deadline) as http:
+            await http.get(config.target + "/")
+    except httpx.TimeoutException:
+        raise TargetUnreachable(f"target {redactor.text(config.target)} did not answer "
+                                f"within {deadline:g} s") from None
+    except httpx.HTTPError as exc:
+        reason = redactor.text(str(exc)) or type(exc).__name__
+        raise TargetUnreachable(f"target {redactor.text(config.target)} is unreachable: "
+                                f"{reason}") from None
+
+
+class Engine:
+    """Runs one conformance run and tells its handlers what happens."""
+
+    def __init__(self, config: RunConfig, handlers: Sequence[Handler],
+                 catalogue: Catalogue | None = None, cases: Sequence[Case] = REGISTRY) -> None:
+        self.config = config
+        self.handlers = list(handlers)
+        self.catalogue = catalogue or catalogue_module.load()
+        self.cases = select(self.catalogue, config, cases)
+        self.redactor = redactor_for(config)
+
+    def emit(self, event: Event) -> None:
+        """Send an event to every handler, in order."""
+        for handler in self.handlers:
+            handler.handle(event)
+
+    async def run(self) -> RunFinished:
+        """Preflight, start the receiver, run every case, judge every requirement."""
+        config, timing = self.config, self.config.timing
+        await preflight(config, self.redactor)
+        started = datetime.now(UTC)
+        self.emit(RunStarted(config, self.catalogue, self.redactor.text(config.target), started,
+                             len(self.cases)))
+        receiver = Receiver(config.callback_host, config.callback_public_url,
+                            timing.server_start, timing.shutdown,
+                            reachable_from_target=bool(config.callback_public_url)
+                            or is_loopback(config.target))
+        client = TargetClient(config.target, config.credentials.authorization(), self.redactor,
+                              timing.request, config.concurrency)
+        await receiver.start()
+        try:
+            fixtures = Fixtures(client)
+            results = await asyncio.gather(*(
+                self._run_case(case, CaseContext(config, self.catalogue, client, fixtures,
+                                                 receiver, self.redactor))
+                for case in self.cases))
+        finally:
+            await client.aclose()
+            await receiver.stop()
+        judged = []
+        for requirement in self.catalogue.requirements:
+            mine = [r for r in results if r.requirement_id == requirement.id]
+            if mine:
+                judged.append(judge(requirement, mine, config))
+        finished = RunFinished(judged, outcome(judged), started, datetime.now(UTC))
+        self.emit(finished)
+        return finished
+
+    async def _run_case(self, case: Case, ctx: CaseContext) -> CaseResult:
+        """Run one case under its deadline and turn how it ended into a verdict."""
+        exchanges: list[Exchange] = []
+        current_exchanges.set(exchanges)
+        self.emit(CaseStarted(case.name, case.requirement_id))
+        began = time.monotonic()
+        deadline = self.config.timing.case
+        try:
+            async with asyncio.timeout(deadline):
+                await case.run(ctx)
+            verdict, reason = Verdict.PASS, ""
+        except CheckFailed as exc:
+            verdict, reason = Verdict.FAIL, str(exc)
+        except Skipped as exc:
+            verdict, reason = Verdict.SKIP, str(exc)
+        except TargetTimeout as exc:
+            verdict, reason = Verdict.TIMEOUT, f"no answer in time: {exc}"
+        except TimeoutError:
+            verdict, reason = Verdict.TIMEOUT, f"the case did not finish within {deadline:g} s"
+        except Exception as exc:  # noqa: BLE001  (a harness bug must not stop the other cases)
+            verdict, reason = Verdict.ERROR, f"harness error: {type(exc).__name__}: {exc}"
+        evidence = [e.evidence() for e in exchanges[:MAX_EXCHANGES]]
+        if len(exchanges) > MAX_EXCHANGES:
+            ctx.note(f"{len(exchanges) - MAX_EXCHANGES} more exchanges not kept")
+        result = CaseResult(case.name, case.requirement_id, verdict, self.redactor.text(reason),
+                            round(time.monotonic() - began, 4), evidence,
+                            [self.redactor.text(n) for n in ctx.notes])
+        self.emit(CaseFinished(result))
+        return result

@@ -1,0 +1,57 @@
+"""The engine's events: every report format is a handler of this stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from .catalogue import Catalogue
+from .config import RunConfig
+from .verdicts import CaseResult, Outcome, RequirementResult
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The run has a configuration and a list of cases to run."""
+
+    config: RunConfig
+    catalogue: Catalogue
+    target: str
+    started: datetime
+    case_count: int
+
+
+@dataclass(frozen=True)
+class CaseStarted:
+    """A case began."""
+
+    name: str
+    requirement_id: str
+
+
+@dataclass(frozen=True)
+class CaseFinished:
+    """A case has its verdict."""
+
+    result: CaseResult
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """Every requirement has its verdict."""
+
+    requirements: list[RequirementResult]
+    outcome: Outcome
+    started: datetime
+    finished: datetime
+
+
+Event = RunStarted | CaseStarted | CaseFinished | RunFinished
+
+
+class Handler(Protocol):
+    """Receives every event in order; writers act on the ones they need."""
+
+    def handle(self, event: Event) -> None:
+        """React to one event."""

@@ -1,0 +1,22 @@
+"""Reading request bodies and headers the same way in every endpoint."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from .errors import ApiError
+
+
+def media_type(content_type: str | None) -> str:
+    """The lower-cased type/subtype of a Content-Type header, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it grows past limit."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"The request body is larger than {limit} bytes.")
+    return bytes(body)

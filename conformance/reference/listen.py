@@ -1,0 +1,120 @@
+"""POST /v1/listen: pre-recorded transcription of a raw audio body or of audio at a URL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import response
+from .audio import AudioError, decode_wav
+from .body import media_type, read_body
+from .context import Context
+from .errors import ApiError, bad_request
+from .fetch import MAX_AUDIO_BYTES, fetch_audio
+from .params import parse_listen_options
+from .response import Analysis
+from .settings import Settings
+from .vad import voiced_regions
+
+MAX_JSON_BYTES = 1024 * 1024
+UNDECODABLE = "Bad Request: failed to process audio: corrupt or unsupported data"
+EMPTY_ANALYSIS = Analysis(duration=0.0, channels=1, regions=((),))
+"""What accept-empty-body pretends an empty body contains."""
+
+
+def url_from_json(body: bytes, settings: Settings) -> str:
+    """The url field of a JSON request body, or the error the contract (or a fault) requires."""
+    try:
+        document: Any = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        status = 500 if settings.has("bad-json-500") else 400
+        raise ApiError(status, "The request body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise bad_request('The JSON request body must be an object like {"url": "..."}.')
+    url = document.get("url")
+    if not isinstance(url, str) or not url:
+        raise bad_request('The JSON request body must have a string "url" field.')
+    if settings.has("no-url-body"):
+        raise bad_request("Transcribing audio from a URL is not supported.")
+    return url
+
+
+def check_audio_type(content_type: str | None, settings: Settings) -> None:
+    """Any non-JSON type is sniffed; only strict-audio-mime insists on exactly audio/wav."""
+    if settings.has("strict-audio-mime") and media_type(content_type) != "audio/wav":
+        raise bad_request(f"Unsupported Content-Type {content_type!r}: send audio/wav.")
+
+
+def analyse(audio: bytes, multichannel: bool) -> Analysis:
+    """Decode audio and find its voiced regions, per channel or mixed (CPU-bound: use a thread)."""
+    try:
+        decoded = decode_wav(audio)
+    except AudioError:
+        raise bad_request(UNDECODABLE) from None
+    if multichannel:
+        signals = [decoded.channel(i) for i in range(decoded.channels)]
+    else:
+        signals = [decoded.mixed()]
+    regions = tuple(voiced_regions(signal, decoded.rate) for signal in signals)
+    return Analysis(duration=decoded.duration, channels=decoded.channels, regions=regions)
+
+
+async def _audio(request: Request, ctx: Context) -> bytes:
+    """The audio to transcribe: fetched for a JSON body, else the raw body itself."""
+    content_type = request.headers.get("content-type")
+    if media_type(content_type) == "application/json":
+        url = url_from_json(await read_body(request, MAX_JSON_BYTES), ctx.settings)
+        return await fetch_audio(url, ctx.settings.allow_private_urls)
+    check_audio_type(content_type, ctx.settings)
+    audio = await read_body(request, MAX_AUDIO_BYTES)
+    if not audio and not ctx.settings.has("accept-empty-body"):
+        raise bad_request("No audio: the request body is empty.")
+    return audio
+
+
+async def _analysis(audio: bytes, multichannel: bool, ctx: Context) -> Analysis:
+    """The cached analysis of this audio, computing it off the event loop on a miss."""
+    if not audio:
+        return EMPTY_ANALYSIS
+    key = (hashlib.sha256(audio).hexdigest(), multichannel)
+    cached = ctx.analyses.get(key)
+    if cached is None:
+        cached = await run_in_threadpool(analyse, audio, multichannel)
+        ctx.analyses.put(key, cached)
+    return cached
+
+
+async def listen(request: Request, ctx: Context) -> Response:
+    """Authenticate, validate parameters, get the audio, and answer with its transcription."""
+    settings = ctx.settings
+    ctx.authenticate(request.headers.get("authorization"))
+    options = parse_listen_options(request.query_params.multi_items(), settings)
+    audio = await _audio(request, ctx)
+    analysis = await _analysis(audio, options.multichannel, ctx)
+    rid = response.request_id(settings)
+    body = {
+        "metadata": response.metadata(
+            analysis=analysis,
+            request_id=rid,
+            sha256=response.audio_sha256(audio, settings),
+            created=response.created(ctx.clock(), settings),
+            settings=settings,
+        ),
+        "results": response.results(analysis, options, settings),
+    }
+    return JSONResponse(body, headers={"dg-request-id": rid})
+
+
+def routes(ctx: Context) -> list[BaseRoute]:
+    """The listen endpoints, bound to this server's context."""
+
+    async def endpoint(request: Request) -> Response:
+        return await listen(request, ctx)
+
+    return [Route("/v1/listen", endpoint, methods=["POST"])]

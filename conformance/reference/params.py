@@ -1,0 +1,199 @@
+"""Query parameters of /v1/listen: the documented domains as pure validation of (name, value)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .errors import bad_request
+from .settings import Settings
+
+BOOLEANS = frozenset(
+    {
+        "punctuate", "profanity_filter", "diarize", "ner", "multichannel", "numerals",
+        "utterances", "smart_format", "paragraphs", "dictation", "filler_words", "measurements",
+        "detect_entities", "sentiment", "topics", "intents", "mip_opt_out",
+    }
+)  # fmt: skip
+STRINGS = frozenset({"model", "version", "language", "tier"})
+"""Free-form parameters that only need a value."""
+REDACT_VALUES = frozenset({"pci", "pii", "numbers", "ssn", "true", "false"})
+MAX_ALTERNATIVES = 20
+SEARCH_LIMIT = 25
+KEYWORDS_LIMIT = 200
+DEFAULT_UTT_SPLIT = 0.8
+
+_INTEGER = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    """The parameters that change what a transcription looks like, already validated."""
+
+    punctuate: bool = False
+    smart_format: bool = False
+    diarize: bool = False
+    multichannel: bool = False
+    utterances: bool = False
+    alternatives: int = 1
+    utt_split: float = DEFAULT_UTT_SPLIT
+    search: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()
+
+    @property
+    def punctuated(self) -> bool:
+        """Smart formatting implies punctuation."""
+        return self.punctuate or self.smart_format
+
+
+class _Invalid(ValueError):
+    """A value outside its documented domain; the message says what was expected."""
+
+
+def _boolean(value: str) -> bool:
+    """Exactly true or false, in any case."""
+    lowered = value.lower()
+    if lowered not in ("true", "false"):
+        raise _Invalid("expected true or false")
+    return lowered == "true"
+
+
+def _alternatives(value: str) -> int:
+    """A whole number of alternatives from 1 to MAX_ALTERNATIVES."""
+    if not _INTEGER.fullmatch(value) or not 1 <= int(value) <= MAX_ALTERNATIVES:
+        raise _Invalid(f"expected an integer from 1 to {MAX_ALTERNATIVES}")
+    return int(value)
+
+
+def _utt_split(value: str) -> float:
+    """A finite number of seconds greater than zero."""
+    if not _NUMBER.fullmatch(value) or not 0 < float(value) < math.inf:
+        raise _Invalid("expected a number of seconds greater than 0")
+    return float(value)
+
+
+def _redact(value: str) -> str:
+    """One of the documented redaction options."""
+    if value.lower() not in REDACT_VALUES:
+        raise _Invalid(f"expected one of {', '.join(sorted(REDACT_VALUES))}")
+    return value.lower()
+
+
+def _term(value: str) -> str:
+    """A non-blank search term."""
+    if not value.strip():
+        raise _Invalid("expected a non-empty search term")
+    return value
+
+
+def _keyword(value: str) -> str:
+    """WORD or WORD:INTENSIFIER, where the intensifier is a (possibly negative) decimal."""
+    word, colon, intensifier = value.rpartition(":")
+    if not colon:
+        word = value
+    elif not _DECIMAL.fullmatch(intensifier):
+        raise _Invalid("expected WORD or WORD:INTENSIFIER with a decimal intensifier")
+    if not word.strip():
+        raise _Invalid("expected a non-empty keyword")
+    return value
+
+
+def _text(value: str) -> str:
+    """Any non-empty value."""
+    if not value:
+        raise _Invalid("expected a non-empty value")
+    return value
+
+
+def _limits(settings: Settings) -> tuple[int | None, int | None]:
+    """The search and keyword count limits, as the fault switches bend them."""
+    search: int | None = SEARCH_LIMIT
+    keywords: int | None = KEYWORDS_LIMIT
+    if settings.has("unenforced-search-limit"):
+        search = None
+    elif settings.has("search-limit-too-low"):
+        search = SEARCH_LIMIT - 1
+    if settings.has("unenforced-keywords-limit"):
+        keywords = None
+    elif settings.has("keywords-limit-too-low"):
+        keywords = KEYWORDS_LIMIT - 1
+    return search, keywords
+
+
+def _check_counts(items: Sequence[tuple[str, str]], settings: Settings) -> None:
+    """Refuse more search terms or keywords than documented (kept even by accept-invalid-params)."""
+    search_limit, keywords_limit = _limits(settings)
+    for name, limit in (("search", search_limit), ("keywords", keywords_limit)):
+        count = sum(1 for key, _ in items if key == name)
+        if limit is not None and count > limit:
+            raise bad_request(f"Too many `{name}` values: {count} sent, at most {limit} allowed.")
+
+
+def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Settings) -> None:
+    """The fault switches that refuse values the contract allows."""
+    for name, value in items:
+        if name == "redact" and value.lower() == "ssn" and settings.has("reject-redact-ssn"):
+            raise bad_request("Invalid value for `redact`: 'ssn' is not supported.")
+        if name == "keywords" and settings.has("reject-keyword-intensifier"):
+            if _DECIMAL.fullmatch(value.rpartition(":")[2]) and ":" in value:
+                raise bad_request(f"Invalid value for `keywords`: {value!r} has an intensifier.")
+
+
+def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -> ListenOptions:
+    """Validate every known parameter (unknown ones are ignored, as Deepgram does) into options."""
+    _check_counts(items, settings)
+    _check_faulty_rejections(items, settings)
+    lenient = settings.has("accept-invalid-params")
+    flags: dict[str, bool] = {}
+    lists: dict[str, list[str]] = {"search": [], "keywords": [], "redact": []}
+    scalars: dict[str, float] = {}
+    for name, value in items:
+        try:
+            if name in BOOLEANS:
+                flags[name] = _boolean(value)
+            elif name == "alternatives":
+                scalars[name] = _alternatives(value)
+            elif name == "utt_split":
+                scalars[name] = _utt_split(value)
+            elif name == "redact":
+                lists[name].append(_redact(value))
+            elif name == "search":
+                lists[name].append(_term(value))
+            elif name == "keywords":
+                lists[name].append(_keyword(value))
+            elif name in STRINGS:
+                _text(value)
+        except _Invalid as invalid:
+            if not lenient:
+                raise bad_request(f"Invalid value for `{name}`: {value!r} ({invalid}).") from None
+    options = ListenOptions(
+        punctuate=flags.get("punctuate", False),
+        smart_format=flags.get("smart_format", False),
+        diarize=flags.get("diarize", False),
+        multichannel=flags.get("multichannel", False),
+        utterances=flags.get("utterances", False),
+        alternatives=int(scalars.get("alternatives", 1)),
+        utt_split=scalars.get("utt_split", DEFAULT_UTT_SPLIT),
+        search=tuple(lists["search"]),
+        keywords=tuple(lists["keywords"]),
+        redact=tuple(lists["redact"]),
+    )
+    return _bend(options, settings)
+
+
+def _bend(options: ListenOptions, settings: Settings) -> ListenOptions:
+    """Apply the fault switches that make the server ignore or misread valid options."""
+    if settings.has("ignore-utt-split"):
+        options = replace(options, utt_split=DEFAULT_UTT_SPLIT)
+    if settings.has("ignore-multichannel"):
+        options = replace(options, multichannel=False)
+    if settings.has("ignore-alternatives"):
+        options = replace(options, alternatives=1)
+    elif settings.has("extra-alternative"):
+        options = replace(options, alternatives=options.alternatives + 1)
+    return options

@@ -1,0 +1,166 @@
+"""Command line: parse arguments, run the reference server, and announce where it listens."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from .faults import FAULTS, unknown_faults
+from .serving import Server, base_url, bind, config
+from .settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
+
+API_KEY_ENV = "CONFORMANCE_REFERENCE_API_KEY"
+
+
+def _port(value: str) -> int:
+    """A TCP port number; 0 asks the OS for a free one."""
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return port
+
+
+def _non_negative(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type that parses with kind and refuses negative values."""
+
+    def parse(value: str) -> float:
+        number = kind(value)
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"{value!r} must not be negative")
+        return number
+
+    return parse
+
+
+def _non_empty(value: str) -> str:
+    """Refuse an empty credential or identifier."""
+    if not value:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The documented command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance.reference",
+        description="Reference implementation of the speech API contract, with fault switches.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument(
+        "--port", type=_port, default=8000, help="port to bind; 0 picks a free one (default 8000)"
+    )
+    parser.add_argument(
+        "--api-key",
+        type=_non_empty,
+        default=os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY,
+        help=f"API key clients must present (default ${API_KEY_ENV} or {DEFAULT_API_KEY!r})",
+    )
+    parser.add_argument("--api-key-id", type=_non_empty, default=DEFAULT_API_KEY_ID)
+    parser.add_argument("--project-id", type=_non_empty, default=DEFAULT_PROJECT_ID)
+    parser.add_argument(
+        "--retry-delay",
+        type=_non_negative(float),
+        default=30.0,
+        metavar="SECONDS",
+        help="delay between callback attempts (default 30)",
+    )
+    parser.add_argument(
+        "--retry-count",
+        type=_non_negative(int),
+        default=10,
+        metavar="N",
+        help="callback attempts before giving up (default 10)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one documented requirement on purpose (repeatable; see --list-faults)",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list fault names and exit")
+    parser.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let audio URLs resolve to loopback or private addresses (off: refused, no SSRF)",
+    )
+    parser.add_argument(
+        "--ready-json",
+        action="store_true",
+        help="print one JSON line describing the server once it listens, instead of the banner",
+    )
+    return parser
+
+
+def ready_line(settings: Settings, host: str, port: int) -> str:
+    """The single machine-readable line for --ready-json (never the API key)."""
+    return json.dumps(
+        {
+            "url": base_url("http", host, port),
+            "ws_url": base_url("ws", host, port),
+            "api_key_id": settings.api_key_id,
+            "project_id": settings.project_id,
+            "faults": sorted(settings.faults),
+        }
+    )
+
+
+def banner(settings: Settings, host: str, port: int) -> str:
+    """What a person starting the server needs to point a client at it."""
+    url = base_url("http", host, port)
+    faults = ", ".join(sorted(settings.faults)) or "none"
+    return "\n".join(
+        [
+            f"Reference server listening on {url} (WebSocket {base_url('ws', host, port)})",
+            f"  API key:     {settings.api_key}",
+            f"  API key id:  {settings.api_key_id}",
+            f"  Project id:  {settings.project_id}",
+            f"  Faults on:   {faults}",
+            "Try:",
+            f'  curl -H "Authorization: Token {settings.api_key}" -H "Content-Type: audio/wav" \\',
+            f'    --data-binary @audio.wav "{url}/v1/listen?punctuate=true"',
+            "Press Ctrl+C to stop.",
+        ]
+    )
+
+
+def _say(text: str) -> None:
+    """Print and flush, so a parent process reading our stdout sees it at once."""
+    print(text, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until interrupted; 0 on a clean stop, 2 on bad arguments or a busy port."""
+    args = build_parser().parse_args(argv)
+    if args.list_faults:
+        for name, description in FAULTS.items():
+            print(f"{name}\t{description}")
+        return 0
+    bad = unknown_faults(args.fault)
+    if bad:
+        print(f"reference: unknown fault {bad[0]!r} (see --list-faults)", file=sys.stderr)
+        return 2
+    settings = Settings(
+        api_key=args.api_key,
+        api_key_id=args.api_key_id,
+        project_id=args.project_id,
+        faults=frozenset(args.fault),
+        allow_private_urls=args.allow_private_urls,
+        retry_delay=args.retry_delay,
+        retry_count=int(args.retry_count),
+    )
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"reference: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 2
+    port = int(sock.getsockname()[1])
+    announcement = ready_line if args.ready_json else banner
+    server = Server(config(settings), lambda: _say(announcement(settings, args.host, port)))
+    with sock:
+        server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,40 @@
+"""What one reference server instance is configured to be: credentials, faults and policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .faults import Fault, unknown_faults
+
+DEFAULT_API_KEY = "dev-api-key"
+"""The documented development key, so clients can connect without configuration."""
+
+DEFAULT_API_KEY_ID = "a1b2c3d4-0000-4000-8000-000000000001"
+DEFAULT_PROJECT_ID = "a1b2c3d4-0000-4000-8000-0000000000aa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Immutable server configuration; faults are validated so a typo never runs a clean server."""
+
+    api_key: str = DEFAULT_API_KEY
+    api_key_id: str = DEFAULT_API_KEY_ID
+    project_id: str = DEFAULT_PROJECT_ID
+    faults: frozenset[str] = field(default_factory=frozenset)
+    allow_private_urls: bool = False
+    retry_delay: float = 30.0
+    """Seconds between callback delivery attempts."""
+    retry_count: int = 10
+    """Callback delivery attempts before giving up."""
+
+    def __post_init__(self) -> None:
+        """Refuse unknown fault names and an empty API key."""
+        bad = unknown_faults(sorted(self.faults))
+        if bad:
+            raise ValueError(f"unknown fault {bad[0]!r}")
+        if not self.api_key:
+            raise ValueError("the API key must not be empty")
+
+    def has(self, fault: Fault) -> bool:
+        """Whether a fault switch is on."""
+        return fault in self.faults

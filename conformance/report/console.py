@@ -1,0 +1,55 @@
+"""The terminal summary: a table per area and one line per failed requirement."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..config import AREAS
+from ..events import Event, RunFinished, RunStarted
+from ..verdicts import Outcome, Verdict
+
+_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.SKIP: "yellow",
+          Verdict.ERROR: "magenta", Verdict.TIMEOUT: "red"}
+
+
+class ConsoleReporter:
+    """Prints what a person at a terminal or a CI log needs to see."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def handle(self, event: Event) -> None:
+        """Announce the run; summarise it at the end."""
+        if isinstance(event, RunStarted):
+            self.console.print(f"conformance: {event.case_count} cases against {event.target}")
+        elif isinstance(event, RunFinished):
+            self._summary(event)
+
+    def _summary(self, event: RunFinished) -> None:
+        """The per-area table, then the failures worth reading."""
+        counts: dict[str, dict[Verdict, int]] = defaultdict(lambda: defaultdict(int))
+        for result in event.requirements:
+            counts[result.requirement.area][result.verdict] += 1
+        table = Table(title="Requirements by area")
+        table.add_column("area")
+        for verdict in Verdict:
+            table.add_column(verdict.value, justify="right", style=_STYLE[verdict])
+        for area in (a for a in AREAS if a in counts):
+            table.add_row(area, *(str(counts[area][v]) for v in Verdict))
+        self.console.print(table)
+        for result in event.requirements:
+            if result.verdict in {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}:
+                gate = "" if result.gated else " (not gating)"
+                self.console.print(
+                    f"[{_STYLE[result.verdict]}]{result.verdict.value.upper()}[/] "
+                    f"{result.requirement.id} {result.requirement.level.value}{gate}: "
+                    f"{escape(result.reason.splitlines()[0]) if result.reason else ''}",
+                    highlight=False, markup=True, soft_wrap=True)
+        seconds = (event.finished - event.started).total_seconds()
+        verdict_line = {Outcome.PASSED: "[green]PASSED[/]", Outcome.FAILED: "[red]FAILED[/]",
+                        Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]"}[event.outcome]
+        self.console.print(f"{verdict_line} in {seconds:.1f} s", highlight=False)

@@ -1,0 +1,70 @@
+"""report.json: the machine-readable record of a run (validated by schemas/report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..events import Event, RunFinished, RunStarted
+from ..verdicts import RequirementResult, summarise
+
+REPORT_VERSION = 1
+"""Bumped whenever a field changes meaning or disappears."""
+
+
+def requirement_entry(result: RequirementResult) -> dict[str, Any]:
+    """One requirement with its verdict and the evidence of each case."""
+    requirement = result.requirement
+    return {
+        "id": requirement.id, "level": requirement.level.value, "area": requirement.area,
+        "verdict": result.verdict.value, "reason": result.reason, "gated": result.gated,
+        "summary": requirement.summary, "source": requirement.source, "quote": requirement.quote,
+        "cases": [
+            {"name": case.name, "verdict": case.verdict.value, "reason": case.reason,
+             "duration": case.duration,
+             "evidence": {"exchanges": case.exchanges, "notes": case.notes}}
+            for case in result.cases
+        ],
+    }
+
+
+class JsonReportWriter:
+    """Collects the run and writes report.json when it finishes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._start: RunStarted | None = None
+
+    def handle(self, event: Event) -> None:
+        """Remember the start; write everything at the finish."""
+        if isinstance(event, RunStarted):
+            self._start = event
+        elif isinstance(event, RunFinished) and self._start is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.document(self._start, event), indent=2) + "\n",
+                                 encoding="utf-8")
+
+    @staticmethod
+    def document(start: RunStarted, finish: RunFinished) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+        config = start.config
+        return {
+            "report_version": REPORT_VERSION,
+            "tool": {"name": "conformance", "version": __version__},
+            "target": start.target,
+            "embedded": config.embedded,
+            "config": {
+                "auth_scheme": config.credentials.scheme.value,
+                "areas": sorted(config.areas), "strict": config.strict,
+                "retry_delay": config.retry_delay, "retry_count": config.retry_count,
+                "time_scale": config.timing.scale, "examples": config.examples,
+            },
+            "started": finish.started.isoformat(),
+            "finished": finish.finished.isoformat(),
+            "duration": round((finish.finished - finish.started).total_seconds(), 3),
+            "outcome": finish.outcome.value,
+            "summary": summarise(finish.requirements),
+            "requirements": [requirement_entry(r) for r in finish.requirements],
+        }

@@ -1,0 +1,81 @@
+"""Verdicts: what each case found, what each requirement gets, and whether the run passes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .catalogue import Requirement
+from .config import RunConfig
+
+
+class Verdict(StrEnum):
+    """The outcome of a case or a requirement."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+SEVERITY = (Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR, Verdict.PASS, Verdict.SKIP)
+"""A requirement takes the first verdict in this order that any of its cases has."""
+
+
+class Outcome(StrEnum):
+    """The run as a whole, as the exit code tells it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    HARNESS_ERROR = "harness-error"
+
+
+@dataclass
+class CaseResult:
+    """What one case found, with its evidence."""
+
+    name: str
+    requirement_id: str
+    verdict: Verdict
+    reason: str
+    duration: float
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RequirementResult:
+    """A requirement's verdict, from its cases."""
+
+    requirement: Requirement
+    verdict: Verdict
+    reason: str
+    gated: bool
+    cases: list[CaseResult]
+
+
+def judge(requirement: Requirement, cases: list[CaseResult], config: RunConfig) -> RequirementResult:
+    """Combine case verdicts: the worst one wins, and its reason explains the requirement's."""
+    verdict = next(v for v in SEVERITY if any(c.verdict is v for c in cases))
+    reason = next(c.reason for c in cases if c.verdict is verdict)
+    return RequirementResult(requirement, verdict, reason, config.gates(requirement.level), cases)
+
+
+def summarise(results: list[RequirementResult]) -> dict[str, int]:
+    """Counts for the report's summary block."""
+    counts = Counter(r.verdict for r in results)
+    return {"total": len(results), "passed": counts[Verdict.PASS], "failed": counts[Verdict.FAIL],
+            "skipped": counts[Verdict.SKIP], "errors": counts[Verdict.ERROR],
+            "timeouts": counts[Verdict.TIMEOUT]}
+
+
+def outcome(results: list[RequirementResult]) -> Outcome:
+    """Failed if a gated requirement failed or timed out; a harness error if a case broke."""
+    if any(r.gated and r.verdict in {Verdict.FAIL, Verdict.TIMEOUT} for r in results):
+        return Outcome.FAILED
+    if any(r.verdict is Verdict.ERROR for r in results):
+        return Outcome.HARNESS_ERROR
+    return Outcome.PASSED

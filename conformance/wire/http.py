@@ -1,0 +1,162 @@
+"""The recording HTTP client: every exchange with the target is kept, redacted, as evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import httpx
+
+from ..errors import CheckFailed, TargetTimeout
+from ..redact import Redactor
+
+Params = Sequence[tuple[str, str]]
+"""Query parameters in order; a name may repeat (search=a&search=b)."""
+
+BODY_EXCERPT = 2000
+"""Characters of a body kept in evidence; the rest is summarised."""
+
+
+class _RunCredentials:
+    """Marker: send the run's own Authorization header."""
+
+
+RUN_CREDENTIALS: Final = _RunCredentials()
+
+
+@dataclass
+class Exchange:
+    """One request and its response (or transport error), secrets already redacted."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    elapsed: float = 0.0
+    error: str | None = None
+    content: bytes = field(default=b"", repr=False)
+
+    @property
+    def content_type(self) -> str:
+        """The response's media type without parameters, lower case."""
+        return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def describe(self) -> str:
+        """One line naming the request and what came back."""
+        outcome = self.error or f"{self.status} {self.content_type or '(no content type)'}"
+        return f"{self.method} {self.url} -> {outcome}"
+
+    def json(self) -> Any:
+        """The response body parsed as JSON; a body that is not JSON fails the check."""
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            raise CheckFailed(
+                f"{self.describe()}: the body is not JSON: {self.response_body[:120]!r}"
+            ) from None
+
+    def evidence(self) -> dict[str, Any]:
+        """The exchange as it goes into reports."""
+        return {
+            "request": {"method": self.method, "url": self.url,
+                        "headers": self.request_headers, "body": self.request_body},
+            "response": None if self.status is None else {
+                "status": self.status, "headers": self.response_headers,
+                "body": self.response_body},
+            "elapsed": round(self.elapsed, 4),
+            "error": self.error,
+        }
+
+
+current_exchanges: ContextVar[list[Exchange] | None] = ContextVar("current_exchanges", default=None)
+"""The evidence list of the case running in this task; the client appends to it."""
+
+
+def record(exchange: Exchange) -> None:
+    """Add an exchange to the running case's evidence (once)."""
+    evidence = current_exchanges.get()
+    if evidence is not None and exchange not in evidence:
+        evidence.append(exchange)
+
+
+def _summarise_body(content: bytes, content_type: str, redactor: Redactor) -> str:
+    """A body as evidence: text excerpts for text, a size line for binary."""
+    if not content:
+        return ""
+    if content_type.startswith(("application/json", "text/")) or content_type.endswith("+json"):
+        text = content.decode("utf-8", "replace")
+        more = f"... ({len(text) - BODY_EXCERPT} more characters)" if len(text) > BODY_EXCERPT else ""
+        return redactor.text(text[:BODY_EXCERPT]) + more
+    return f"<{len(content)} bytes {content_type or 'binary'}>"
+
+
+class TargetClient:
+    """Sends requests to the target with the run's credentials, deadlines and concurrency cap."""
+
+    def __init__(self, base_url: str, authorization: str, redactor: Redactor,
+                 request_timeout: float, concurrency: int) -> None:
+        self.base_url = base_url
+        self._authorization = authorization
+        self._redactor = redactor
+        self._timeout = request_timeout
+        self._slots = asyncio.Semaphore(concurrency)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(request_timeout), follow_redirects=False,
+                                       limits=httpx.Limits(max_connections=concurrency * 2))
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._http.aclose()
+
+    async def request(
+        self, method: str, path: str, *, params: Params = (), content: bytes | None = None,
+        json_body: Any = None, content_type: str | None = None,
+        authorization: str | _RunCredentials | None = RUN_CREDENTIALS,
+    ) -> Exchange:
+        """Send one request and record it; transport failures become verdicts, not crashes."""
+        headers: dict[str, str] = {}
+        if authorization is RUN_CREDENTIALS:
+            headers["Authorization"] = self._authorization
+        elif isinstance(authorization, str):
+            headers["Authorization"] = authorization
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            content_type = content_type or "application/json"
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        request = self._http.build_request(method, self.base_url + path, params=list(params),
+                                           content=content, headers=headers)
+        exchange = Exchange(
+            method=method,
+            url=self._redactor.text(str(request.url)),
+            request_headers={k: self._redactor.header(k, v) for k, v in headers.items()},
+            request_body=_summarise_body(content or b"", content_type or "", self._redactor),
+        )
+        record(exchange)
+        started = time.monotonic()
+        try:
+            async with self._slots:
+                response = await self._http.send(request)
+        except httpx.TimeoutException:
+            exchange.elapsed = time.monotonic() - started
+            exchange.error = f"no answer within {self._timeout:g} s"
+            raise TargetTimeout(f"{exchange.describe()}") from None
+        except httpx.HTTPError as exc:
+            exchange.elapsed = time.monotonic() - started
+            exchange.error = f"connection failed: {self._redactor.text(str(exc)) or type(exc).__name__}"
+            raise CheckFailed(exchange.describe()) from None
+        exchange.elapsed = time.monotonic() - started
+        exchange.status = response.status_code
+        exchange.response_headers = {k: self._redactor.header(k, v)
+                                     for k, v in response.headers.items()}
+        exchange.content = response.content
+        exchange.response_body = _summarise_body(response.content, exchange.content_type,
+                                                 self._redactor)
+        return exchange
