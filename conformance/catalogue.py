@@ -103,11 +103,19 @@ def _load_toml(name: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"schemas/{name} is not valid TOML: {exc}") from exc
     schema = json.loads(read_schema_file("catalogue.schema.json"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(data)
+    )
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path)
         raise CatalogueError(f"schemas/{name} at {where}: {error.message}")
     return data
+
+
+def _parameter(raw: dict[str, Any]) -> Parameter:
+    """A Parameter from its TOML table (already validated), lists frozen into tuples."""
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    return Parameter(**fields)
 
 
 @cache
@@ -115,22 +123,27 @@ def load() -> Catalogue:
     """Load and cross-check the catalogue; raises CatalogueError with the first inconsistency."""
     requirements = tuple(
         Requirement(
-            id=raw["id"], level=Level(raw["level"]), area=raw["area"], source=raw["source"],
-            quote=raw["quote"], summary=raw["summary"], faults=tuple(raw.get("faults", ())),
+            id=raw["id"],
+            level=Level(raw["level"]),
+            area=raw["area"],
+            source=raw["source"],
+            quote=raw["quote"],
+            summary=raw["summary"],
+            faults=tuple(raw.get("faults", ())),
             unbreakable=raw.get("unbreakable"),
         )
         for raw in _load_toml("requirements.toml")["requirement"]
     )
-    parameters = tuple(
-        Parameter(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
-        for raw in _load_toml("parameters.toml")["parameter"]
-    )
+    parameters = tuple(_parameter(raw) for raw in _load_toml("parameters.toml")["parameter"])
+
     seen: set[str] = set()
     for requirement in requirements:
         if requirement.id in seen:
             raise CatalogueError(f"requirement {requirement.id} is listed twice")
         if not requirement.id.startswith(requirement.area + "-"):
-            raise CatalogueError(f"requirement {requirement.id} is filed under area {requirement.area}")
+            raise CatalogueError(
+                f"requirement {requirement.id} is filed under area {requirement.area}"
+            )
         seen.add(requirement.id)
     names = [p.name for p in parameters]
     if len(names) != len(set(names)):

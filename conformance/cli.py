@@ -30,8 +30,11 @@ EXIT_HARNESS = 3
 EXIT_UNREACHABLE = 4
 EXIT_INTERRUPTED = 130
 
-EXIT_BY_OUTCOME = {Outcome.PASSED: EXIT_PASSED, Outcome.FAILED: EXIT_FAILED,
-                   Outcome.HARNESS_ERROR: EXIT_HARNESS}
+EXIT_BY_OUTCOME = {
+    Outcome.PASSED: EXIT_PASSED,
+    Outcome.FAILED: EXIT_FAILED,
+    Outcome.HARNESS_ERROR: EXIT_HARNESS,
+}
 
 EPILOG = """exit codes: 0 every gated requirement passed; 1 a gated requirement failed;
 2 usage or configuration error; 3 the harness itself failed; 4 the target is unreachable."""
@@ -68,64 +71,145 @@ def _area(text: str) -> str:
 
 def build_parser() -> Parser:
     """Every subcommand and flag; the names are a contract with users' CI scripts."""
-    parser = Parser(prog="conformance", epilog=EPILOG,
-                    description="Contract conformance suite for Deepgram-compatible speech APIs.")
+    parser = Parser(
+        prog="conformance",
+        epilog=EPILOG,
+        description="Contract conformance suite for Deepgram-compatible speech APIs.",
+    )
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    run = commands.add_parser("run", epilog=EPILOG, help="run the suite against a target",
-                              description="Run the suite. Without --target, the embedded "
-                                          "reference server is started and tested.")
-    run.add_argument("--target", metavar="URL",
-                     help="REST base URL, e.g. http://127.0.0.1:8000 (default: embedded server)")
-    run.add_argument("--ws-target", metavar="URL",
-                     help="WebSocket base URL (default: derived from --target, http->ws)")
-    run.add_argument("--api-key", default=os.environ.get("DEEPGRAM_API_KEY"),
-                     help="API key (default: $DEEPGRAM_API_KEY); with --auth-scheme basic, USER:PASS")
-    run.add_argument("--auth-scheme", choices=[s.value for s in AuthScheme],
-                     default=AuthScheme.TOKEN.value, help="how requests carry the key (default token)")
-    run.add_argument("--api-key-id", metavar="ID", help="the key's identifier (checked in dg-token)")
+    run = commands.add_parser(
+        "run",
+        epilog=EPILOG,
+        help="run the suite against a target",
+        description="Run the suite. Without --target, the embedded "
+        "reference server is started and tested.",
+    )
+    run.add_argument(
+        "--target",
+        metavar="URL",
+        help="REST base URL, e.g. http://127.0.0.1:8000 (default: embedded server)",
+    )
+    run.add_argument(
+        "--ws-target",
+        metavar="URL",
+        help="WebSocket base URL (default: derived from --target, http->ws)",
+    )
+    run.add_argument(
+        "--api-key",
+        default=os.environ.get("DEEPGRAM_API_KEY"),
+        help="API key (default: $DEEPGRAM_API_KEY); with --auth-scheme basic, USER:PASS",
+    )
+    run.add_argument(
+        "--auth-scheme",
+        choices=[s.value for s in AuthScheme],
+        default=AuthScheme.TOKEN.value,
+        help="how requests carry the key (default token)",
+    )
+    run.add_argument(
+        "--api-key-id", metavar="ID", help="the key's identifier (checked in dg-token)"
+    )
     run.add_argument("--project-id", metavar="ID", help="project of the key (management endpoints)")
-    run.add_argument("--callback-host", default="127.0.0.1", metavar="HOST",
-                     help="address the receiver listens on, port 8080 (default 127.0.0.1)")
-    run.add_argument("--callback-public-url", metavar="URL",
-                     help="base URL the target uses to reach the receiver (tunnel or public host)")
-    run.add_argument("--retry-delay", type=_positive, default=30.0, metavar="SECONDS",
-                     help="the target's declared callback retry delay (default 30)")
-    run.add_argument("--retry-count", type=_count, default=10, metavar="N",
-                     help="the target's declared callback retry count (default 10)")
-    run.add_argument("--only", type=_area, action="append", default=[], metavar="AREA",
-                     help=f"run only this area (repeatable): {', '.join(AREAS)}")
+    run.add_argument(
+        "--callback-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the receiver listens on, port 8080 (default 127.0.0.1)",
+    )
+    run.add_argument(
+        "--callback-public-url",
+        metavar="URL",
+        help="base URL the target uses to reach the receiver (tunnel or public host)",
+    )
+    run.add_argument(
+        "--retry-delay",
+        type=_positive,
+        default=30.0,
+        metavar="SECONDS",
+        help="the target's declared callback retry delay (default 30)",
+    )
+    run.add_argument(
+        "--retry-count",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="the target's declared callback retry count (default 10)",
+    )
+    run.add_argument(
+        "--only",
+        type=_area,
+        action="append",
+        default=[],
+        metavar="AREA",
+        help=f"run only this area (repeatable): {', '.join(AREAS)}",
+    )
     run.add_argument("--strict", action="store_true", help="SHOULD requirements gate too")
-    run.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
-                     help="where report.json is written (default reports/)")
-    run.add_argument("--time-scale", type=_positive, default=1.0, metavar="X",
-                     help="multiply every deadline (default 1)")
-    run.add_argument("--examples", type=_count, default=20, metavar="N",
-                     help="generated examples per property-based case (default 20)")
-    run.add_argument("--concurrency", type=_positive, default=8, metavar="N",
-                     help="requests in flight at once (default 8)")
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where report.json is written (default reports/)",
+    )
+    run.add_argument(
+        "--time-scale",
+        type=_positive,
+        default=1.0,
+        metavar="X",
+        help="multiply every deadline (default 1)",
+    )
+    run.add_argument(
+        "--examples",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="generated examples per property-based case (default 20)",
+    )
+    run.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="requests in flight at once (default 8)",
+    )
 
-    serve = commands.add_parser("serve", help="start the reference server alone, as a mock",
-                                add_help=False)
-    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    commands.add_parser(
+        "serve",
+        help="start the reference server alone, as a mock "
+        "(conformance serve --help lists its flags)",
+    )
 
     commands.add_parser("requirements", help="list the requirement catalogue")
     return parser
 
 
-def config_from(args: argparse.Namespace, *, target: str, api_key: str, api_key_id: str | None,
-                project_id: str | None, embedded: bool) -> RunConfig:
+def config_from(
+    args: argparse.Namespace,
+    *,
+    target: str,
+    api_key: str,
+    api_key_id: str | None,
+    project_id: str | None,
+    embedded: bool,
+) -> RunConfig:
     """A run configuration from parsed flags and the resolved target."""
     return RunConfig(
         target=target,
         ws_target=args.ws_target or "",
         credentials=Credentials(api_key, AuthScheme(args.auth_scheme), api_key_id),
-        project_id=project_id, callback_host=args.callback_host,
-        callback_public_url=args.callback_public_url, retry_delay=args.retry_delay,
-        retry_count=args.retry_count, areas=frozenset(args.only), strict=args.strict,
-        report_dir=args.report_dir, timing=Timing(scale=args.time_scale), examples=args.examples,
-        concurrency=int(args.concurrency), embedded=embedded,
+        project_id=project_id,
+        callback_host=args.callback_host,
+        callback_public_url=args.callback_public_url,
+        retry_delay=args.retry_delay,
+        retry_count=args.retry_count,
+        areas=frozenset(args.only),
+        strict=args.strict,
+        report_dir=args.report_dir,
+        timing=Timing(scale=args.time_scale),
+        examples=args.examples,
+        concurrency=int(args.concurrency),
+        embedded=embedded,
     )
 
 
@@ -141,18 +225,29 @@ async def run_command(args: argparse.Namespace, console: Console) -> Outcome:
     handlers: list[Handler] = [ConsoleReporter(console), JsonReportWriter(report)]
     timing = Timing(scale=args.time_scale)
     if args.target is None:
-        async with embedded_server(args.retry_delay, args.retry_count, timing.server_start,
-                                   timing.shutdown) as server:
-            config = config_from(args, target=server.url, api_key=server.api_key,
-                                 api_key_id=server.api_key_id, project_id=server.project_id,
-                                 embedded=True)
+        async with embedded_server(
+            args.retry_delay, args.retry_count, timing.server_start, timing.shutdown
+        ) as server:
+            config = config_from(
+                args,
+                target=server.url,
+                api_key=server.api_key,
+                api_key_id=server.api_key_id,
+                project_id=server.project_id,
+                embedded=True,
+            )
             outcome = await execute(config, handlers)
     else:
         if not args.api_key:
             raise UsageError("--target needs an API key: give --api-key or set DEEPGRAM_API_KEY")
-        config = config_from(args, target=normalise_target(args.target), api_key=args.api_key,
-                             api_key_id=args.api_key_id, project_id=args.project_id,
-                             embedded=False)
+        config = config_from(
+            args,
+            target=normalise_target(args.target),
+            api_key=args.api_key,
+            api_key_id=args.api_key_id,
+            project_id=args.project_id,
+            embedded=False,
+        )
         outcome = await execute(config, handlers)
     console.print(f"report: {report}", highlight=False)
     return outcome
@@ -164,19 +259,25 @@ def requirements_command(console: Console) -> None:
     for column in ("ID", "level", "area", "source", "summary"):
         table.add_column(column, overflow="fold")
     for requirement in catalogue.load().requirements:
-        table.add_row(requirement.id, requirement.level.value, requirement.area,
-                      requirement.source, requirement.summary)
+        table.add_row(
+            requirement.id,
+            requirement.level.value,
+            requirement.area,
+            requirement.source,
+            requirement.summary,
+        )
     console.print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conformance` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    console = Console(highlight=False)
-    if args.command == "serve":
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["serve"]:
         from .reference.server import main as serve_main  # the CLI, not the suite, starts it
 
-        return serve_main(args.serve_args)
+        return serve_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
+    console = Console(highlight=False)
     try:
         if args.command == "requirements":
             requirements_command(console)
@@ -193,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001  (one line, never a traceback; debug shows it)
+    except Exception as exc:
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_HARNESS)

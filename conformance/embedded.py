@@ -1,4 +1,4 @@
-"""The embedded reference server: a subprocess on a free loopback port, met over the network only."""
+"""The embedded reference server: a subprocess on a free loopback port, met over the network."""
 
 from __future__ import annotations
 
@@ -26,33 +26,56 @@ class EmbeddedServer:
 
 
 @contextlib.asynccontextmanager
-async def embedded_server(retry_delay: float, retry_count: int, start_deadline: float,
-                          stop_deadline: float, faults: tuple[str, ...] = ()
-                          ) -> AsyncIterator[EmbeddedServer]:
+async def embedded_server(
+    retry_delay: float,
+    retry_count: int,
+    start_deadline: float,
+    stop_deadline: float,
+    faults: tuple[str, ...] = (),
+) -> AsyncIterator[EmbeddedServer]:
     """Start `python -m conformance.reference` with a fresh key; stop it when the block ends."""
     api_key = "embedded-" + secrets.token_hex(16)
-    command = [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0",
-               "--ready-json", "--allow-private-urls", "--retry-delay", str(retry_delay),
-               "--retry-count", str(retry_count)]
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.reference",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--ready-json",
+        "--allow-private-urls",
+        "--retry-delay",
+        str(retry_delay),
+        "--retry-count",
+        str(retry_count),
+    ]
     for fault in faults:
         command += ["--fault", fault]
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block
     process = await asyncio.create_subprocess_exec(
-        *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=errors, env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key})
+        *command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=errors,
+        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key},
+    )
     assert process.stdout is not None
     try:
         try:
             line = await asyncio.wait_for(process.stdout.readline(), start_deadline)
         except TimeoutError:
-            raise HarnessError(f"the embedded reference server did not start within "
-                               f"{start_deadline:g} s") from None
+            raise HarnessError(
+                f"the embedded reference server did not start within {start_deadline:g} s"
+            ) from None
         if not line:
             await asyncio.wait_for(process.wait(), stop_deadline)
             errors.seek(0)
             stderr = errors.read().decode(errors="replace").strip().splitlines()
-            raise HarnessError("the embedded reference server did not start: "
-                               + (stderr[-1] if stderr else f"exit code {await process.wait()}"))
+            raise HarnessError(
+                "the embedded reference server did not start: "
+                + (stderr[-1] if stderr else f"exit code {await process.wait()}")
+            )
         ready = json.loads(line)
         yield EmbeddedServer(ready["url"], api_key, ready["api_key_id"], ready["project_id"])
     finally:

@@ -47,8 +47,10 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         try:
-            return all(ipaddress.ip_address(info[4][0]).is_loopback
-                       for info in socket.getaddrinfo(host, None))
+            return all(
+                ipaddress.ip_address(info[4][0]).is_loopback
+                for info in socket.getaddrinfo(host, None)
+            )
         except OSError:
             return False
 
@@ -58,8 +60,10 @@ def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> li
     by_requirement = {r.id: r for r in catalogue.requirements}
     for case in cases:
         if case.requirement_id not in by_requirement:
-            raise CatalogueError(f"case {case.name} checks {case.requirement_id}, "
-                                 "which is not in schemas/requirements.toml")
+            raise CatalogueError(
+                f"case {case.name} checks {case.requirement_id}, "
+                "which is not in schemas/requirements.toml"
+            )
     covered = {case.requirement_id for case in cases}
     missing = [r.id for r in catalogue.requirements if r.id not in covered]
     if missing:
@@ -74,19 +78,26 @@ async def preflight(config: RunConfig, redactor: Redactor) -> None:
         async with httpx.AsyncClient(timeout=deadline) as http:
             await http.get(config.target + "/")
     except httpx.TimeoutException:
-        raise TargetUnreachable(f"target {redactor.text(config.target)} did not answer "
-                                f"within {deadline:g} s") from None
+        raise TargetUnreachable(
+            f"target {redactor.text(config.target)} did not answer within {deadline:g} s"
+        ) from None
     except httpx.HTTPError as exc:
         reason = redactor.text(str(exc)) or type(exc).__name__
-        raise TargetUnreachable(f"target {redactor.text(config.target)} is unreachable: "
-                                f"{reason}") from None
+        raise TargetUnreachable(
+            f"target {redactor.text(config.target)} is unreachable: {reason}"
+        ) from None
 
 
 class Engine:
     """Runs one conformance run and tells its handlers what happens."""
 
-    def __init__(self, config: RunConfig, handlers: Sequence[Handler],
-                 catalogue: Catalogue | None = None, cases: Sequence[Case] = REGISTRY) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        handlers: Sequence[Handler],
+        catalogue: Catalogue | None = None,
+        cases: Sequence[Case] = REGISTRY,
+    ) -> None:
         self.config = config
         self.handlers = list(handlers)
         self.catalogue = catalogue or catalogue_module.load()
@@ -103,21 +114,39 @@ class Engine:
         config, timing = self.config, self.config.timing
         await preflight(config, self.redactor)
         started = datetime.now(UTC)
-        self.emit(RunStarted(config, self.catalogue, self.redactor.text(config.target), started,
-                             len(self.cases)))
-        receiver = Receiver(config.callback_host, config.callback_public_url,
-                            timing.server_start, timing.shutdown,
-                            reachable_from_target=bool(config.callback_public_url)
-                            or is_loopback(config.target))
-        client = TargetClient(config.target, config.credentials.authorization(), self.redactor,
-                              timing.request, config.concurrency)
+        self.emit(
+            RunStarted(
+                config, self.catalogue, self.redactor.text(config.target), started, len(self.cases)
+            )
+        )
+        receiver = Receiver(
+            config.callback_host,
+            config.callback_public_url,
+            timing.server_start,
+            timing.shutdown,
+            reachable_from_target=bool(config.callback_public_url) or is_loopback(config.target),
+        )
+        client = TargetClient(
+            config.target,
+            config.credentials.authorization(),
+            self.redactor,
+            timing.request,
+            config.concurrency,
+        )
         await receiver.start()
         try:
             fixtures = Fixtures(client)
-            results = await asyncio.gather(*(
-                self._run_case(case, CaseContext(config, self.catalogue, client, fixtures,
-                                                 receiver, self.redactor))
-                for case in self.cases))
+            results = await asyncio.gather(
+                *(
+                    self._run_case(
+                        case,
+                        CaseContext(
+                            config, self.catalogue, client, fixtures, receiver, self.redactor
+                        ),
+                    )
+                    for case in self.cases
+                )
+            )
         finally:
             await client.aclose()
             await receiver.stop()
@@ -149,13 +178,19 @@ class Engine:
             verdict, reason = Verdict.TIMEOUT, f"no answer in time: {exc}"
         except TimeoutError:
             verdict, reason = Verdict.TIMEOUT, f"the case did not finish within {deadline:g} s"
-        except Exception as exc:  # noqa: BLE001  (a harness bug must not stop the other cases)
+        except Exception as exc:
             verdict, reason = Verdict.ERROR, f"harness error: {type(exc).__name__}: {exc}"
         evidence = [e.evidence() for e in exchanges[:MAX_EXCHANGES]]
         if len(exchanges) > MAX_EXCHANGES:
             ctx.note(f"{len(exchanges) - MAX_EXCHANGES} more exchanges not kept")
-        result = CaseResult(case.name, case.requirement_id, verdict, self.redactor.text(reason),
-                            round(time.monotonic() - began, 4), evidence,
-                            [self.redactor.text(n) for n in ctx.notes])
+        result = CaseResult(
+            case.name,
+            case.requirement_id,
+            verdict,
+            self.redactor.text(reason),
+            round(time.monotonic() - began, 4),
+            evidence,
+            [self.redactor.text(n) for n in ctx.notes],
+        )
         self.emit(CaseFinished(result))
         return result

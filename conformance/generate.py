@@ -49,9 +49,11 @@ def _one_valid(parameter: Parameter) -> st.SearchStrategy[str]:
             low = int(parameter.minimum if parameter.minimum is not None else 0)
             return st.integers(low, int(parameter.maximum_generated or low + 10)).map(str)
         case "number":
-            low = parameter.exclusive_minimum if parameter.exclusive_minimum is not None else 0.0
-            high = parameter.maximum_generated or 10.0
-            return st.floats(low, high, exclude_min=True).map(lambda v: f"{max(v, low + 0.01):.2f}")
+            floor = parameter.exclusive_minimum if parameter.exclusive_minimum is not None else 0.0
+            ceiling = parameter.maximum_generated or 10.0
+            return st.floats(floor, ceiling, exclude_min=True).map(
+                lambda v: f"{max(v, floor + 0.01):.2f}"
+            )
         case _:
             if parameter.repeatable:
                 return _PHRASE
@@ -70,18 +72,19 @@ def _invalid(parameter: Parameter) -> st.SearchStrategy[str] | None:
     """Values outside the documented domain, or None when the domain is open."""
     match parameter.type:
         case "boolean":
-            return _WORD.filter(lambda w: w not in LIKE_BOOLEAN) | st.sampled_from(["2", "-1", "tru"])
+            return _WORD.filter(lambda w: w not in LIKE_BOOLEAN) | st.sampled_from(
+                ["2", "-1", "tru"]
+            )
         case "enum":
             return _WORD.map(lambda w: f"not-{w}")
         case "integer":
             low = int(parameter.minimum if parameter.minimum is not None else 0)
-            return (st.integers(max_value=low - 1).map(str)
-                    | st.sampled_from(["1.5", "two", "3x"]))
+            return st.integers(max_value=low - 1).map(str) | st.sampled_from(["1.5", "two", "3x"])
         case "number":
             floor = parameter.exclusive_minimum if parameter.exclusive_minimum is not None else 0.0
-            return (st.floats(max_value=floor, allow_nan=False, allow_infinity=False)
-                    .filter(math.isfinite).map(lambda v: f"{v:g}")
-                    | _WORD.filter(lambda w: w not in LIKE_NUMBER and w != "e"))
+            return st.floats(max_value=floor, allow_nan=False, allow_infinity=False).filter(
+                math.isfinite
+            ).map(lambda v: f"{v:g}") | _WORD.filter(lambda w: w not in LIKE_NUMBER and w != "e")
         case _:
             if parameter.intensifier:
                 return st.tuples(_WORD, _WORD).map(lambda p: f"{p[0]}:{p[1]}x")
@@ -90,12 +93,18 @@ def _invalid(parameter: Parameter) -> st.SearchStrategy[str] | None:
 
 def valid_queries(parameters: list[Parameter]) -> st.SearchStrategy[Query]:
     """Combinations of a few parameters, each with valid values."""
+
     def build(chosen: list[tuple[Parameter, list[str]]]) -> Query:
         return [(p.name, value) for p, values in chosen for value in values]
 
-    combos = st.lists(st.sampled_from(parameters), min_size=1, max_size=4, unique_by=lambda p: p.name)
-    return combos.flatmap(lambda ps: st.tuples(*(st.tuples(st.just(p), valid_values(p)) for p in ps))
-                          .map(lambda chosen: build(list(chosen))))
+    combos = st.lists(
+        st.sampled_from(parameters), min_size=1, max_size=4, unique_by=lambda p: p.name
+    )
+    return combos.flatmap(
+        lambda ps: st.tuples(*(st.tuples(st.just(p), valid_values(p)) for p in ps)).map(
+            lambda chosen: build(list(chosen))
+        )
+    )
 
 
 def invalid_queries(parameters: list[Parameter]) -> st.SearchStrategy[tuple[str, Query]]:
@@ -105,7 +114,7 @@ def invalid_queries(parameters: list[Parameter]) -> st.SearchStrategy[tuple[str,
     def with_context(bad: tuple[Parameter, str]) -> st.SearchStrategy[tuple[str, Query]]:
         parameter, value = bad
         others = [p for p in parameters if p.name != parameter.name]
-        context = st.just([]) | valid_queries(others)
+        context: st.SearchStrategy[Query] = st.just([]) | valid_queries(others)
         return context.map(lambda q: (f"{parameter.name}={value}", [(parameter.name, value), *q]))
 
     pick = st.sampled_from(breakable).flatmap(lambda ps: ps[1].map(lambda v: (ps[0], v)))

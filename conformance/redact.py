@@ -9,7 +9,9 @@ from urllib.parse import quote, quote_plus
 
 REDACTED = "<redacted>"
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@"
+)
 _AUTH_HEADER = re.compile(r"^(?P<scheme>\S+)\s+\S.*$")
 
 
@@ -26,8 +28,12 @@ class Redactor:
         if len(secret) < 4:
             return
         self._secrets.update(
-            {secret, quote(secret, safe=""), quote_plus(secret),
-             base64.b64encode(secret.encode()).decode()}
+            {
+                secret,
+                quote(secret, safe=""),
+                quote_plus(secret),
+                base64.b64encode(secret.encode()).decode(),
+            }
         )
 
     def text(self, value: str) -> str:

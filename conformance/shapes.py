@@ -13,6 +13,7 @@ from .catalogue import read_schema_file
 SCHEMA_FILES = {
     "listen": "listen-response.json",
     "error": "error.json",
+    "report": "report.schema.json",
 }
 """Kinds of document the suite validates, and the schema file of each."""
 

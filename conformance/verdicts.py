@@ -57,7 +57,9 @@ class RequirementResult:
     cases: list[CaseResult]
 
 
-def judge(requirement: Requirement, cases: list[CaseResult], config: RunConfig) -> RequirementResult:
+def judge(
+    requirement: Requirement, cases: list[CaseResult], config: RunConfig
+) -> RequirementResult:
     """Combine case verdicts: the worst one wins, and its reason explains the requirement's."""
     verdict = next(v for v in SEVERITY if any(c.verdict is v for c in cases))
     reason = next(c.reason for c in cases if c.verdict is verdict)
@@ -67,9 +69,14 @@ def judge(requirement: Requirement, cases: list[CaseResult], config: RunConfig) 
 def summarise(results: list[RequirementResult]) -> dict[str, int]:
     """Counts for the report's summary block."""
     counts = Counter(r.verdict for r in results)
-    return {"total": len(results), "passed": counts[Verdict.PASS], "failed": counts[Verdict.FAIL],
-            "skipped": counts[Verdict.SKIP], "errors": counts[Verdict.ERROR],
-            "timeouts": counts[Verdict.TIMEOUT]}
+    return {
+        "total": len(results),
+        "passed": counts[Verdict.PASS],
+        "failed": counts[Verdict.FAIL],
+        "skipped": counts[Verdict.SKIP],
+        "errors": counts[Verdict.ERROR],
+        "timeouts": counts[Verdict.TIMEOUT],
+    }
 
 
 def outcome(results: list[RequirementResult]) -> Outcome:

@@ -14,8 +14,13 @@ WRONG_KEY = "conformance-wrong-key-0000000000000000"
 
 async def _listen_with(ctx: CaseContext, authorization: str | None) -> Exchange:
     clip = audio.mono()
-    return await ctx.client.request("POST", LISTEN_PATH, content=clip.wav,
-                                    content_type=clip.content_type, authorization=authorization)
+    return await ctx.client.request(
+        "POST",
+        LISTEN_PATH,
+        content=clip.wav,
+        content_type=clip.content_type,
+        authorization=authorization,
+    )
 
 
 @case("AUTH-TOKEN")
@@ -37,8 +42,9 @@ async def bearer_grant_accepted(ctx: CaseContext) -> None:
         ctx.skip(f"no bearer token could be obtained to test with ({grant.describe()})")
     body = grant.json()
     token = body.get("access_token") if isinstance(body, dict) else None
-    ctx.check(isinstance(token, str) and token != "",
-              f"{grant.describe()}: the grant has no access_token")
+    ctx.check(
+        isinstance(token, str) and token != "", f"{grant.describe()}: the grant has no access_token"
+    )
     assert isinstance(token, str)
     ctx.redactor.add(token)
     expect_transcription(await _listen_with(ctx, f"Bearer {token}"))
@@ -56,5 +62,7 @@ async def wrong_key_refused(ctx: CaseContext) -> None:
     """An unknown key gets 401, whichever scheme carries it."""
     for scheme in ("Token", "Bearer"):
         exchange = await _listen_with(ctx, f"{scheme} {WRONG_KEY}")
-        ctx.check(exchange.status == 401,
-                  f"{exchange.describe()}: an unknown key sent as {scheme} should get 401")
+        ctx.check(
+            exchange.status == 401,
+            f"{exchange.describe()}: an unknown key sent as {scheme} should get 401",
+        )

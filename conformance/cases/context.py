@@ -30,9 +30,15 @@ class Fixtures:
         key = (hashlib.sha256(clip.wav).hexdigest(), tuple(params))
         task = self._memo.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._client.request(
-                "POST", LISTEN_PATH, params=params, content=clip.wav,
-                content_type=clip.content_type))
+            task = asyncio.ensure_future(
+                self._client.request(
+                    "POST",
+                    LISTEN_PATH,
+                    params=params,
+                    content=clip.wav,
+                    content_type=clip.content_type,
+                )
+            )
             self._memo[key] = task
         exchange = await asyncio.shield(task)
         record(exchange)
@@ -83,11 +89,18 @@ class CaseContext:
 def expect_transcription(exchange: Exchange) -> dict[str, Any]:
     """Fail unless the exchange is a 200 with a JSON object holding metadata and results."""
     if exchange.status != 200:
-        raise CheckFailed(f"{exchange.describe()}: expected 200 with a transcription; "
-                          f"body: {exchange.response_body[:200]!r}")
+        raise CheckFailed(
+            f"{exchange.describe()}: expected 200 with a transcription; "
+            f"body: {exchange.response_body[:200]!r}"
+        )
     body = exchange.json()
-    if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict) \
-            or not isinstance(body.get("results"), dict):
-        raise CheckFailed(f"{exchange.describe()}: the body is not a transcription "
-                          "(a JSON object with 'metadata' and 'results' objects)")
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("metadata"), dict)
+        or not isinstance(body.get("results"), dict)
+    ):
+        raise CheckFailed(
+            f"{exchange.describe()}: the body is not a transcription "
+            "(a JSON object with 'metadata' and 'results' objects)"
+        )
     return body

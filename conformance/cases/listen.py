@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 from .. import shapes
@@ -17,8 +18,15 @@ from .walk import alternatives, get, items, number, ordinal_list, result_channel
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-RICH = (("multichannel", "true"), ("alternatives", "2"), ("punctuate", "true"),
-        ("diarize", "true"), ("utterances", "true"), ("search", "hello"), ("search", "world"))
+RICH = (
+    ("multichannel", "true"),
+    ("alternatives", "2"),
+    ("punctuate", "true"),
+    ("diarize", "true"),
+    ("utterances", "true"),
+    ("search", "hello"),
+    ("search", "world"),
+)
 """Every structural option at once, on stereo audio: one request exercising the whole schema."""
 
 
@@ -34,13 +42,15 @@ def _require_words(ctx: CaseContext, found: int) -> None:
 
 # ------------------------------------------------------------------------------------ bodies
 
+
 @case("LISTEN-RAW-BODY")
 async def raw_audio_with_its_mime_type(ctx: CaseContext) -> None:
     """Raw WAV bytes are transcribed under each common WAV MIME type."""
     clip = audio.mono()
     for content_type in ("audio/wav", "audio/wave", "audio/x-wav"):
-        exchange = await ctx.client.request("POST", LISTEN_PATH, content=clip.wav,
-                                            content_type=content_type)
+        exchange = await ctx.client.request(
+            "POST", LISTEN_PATH, content=clip.wav, content_type=content_type
+        )
         expect_transcription(exchange)
 
 
@@ -49,13 +59,16 @@ async def json_url_body(ctx: CaseContext) -> None:
     """{"url": ...} pointing at the suite's own audio server is fetched and transcribed."""
     url = ctx.receiver.audio_url("mono")
     if not ctx.receiver.reachable_from_target:
-        ctx.skip(f"the target cannot reach the suite's audio server at {ctx.receiver.base_url}; "
-                 "give --callback-public-url with an address the target can reach")
+        ctx.skip(
+            f"the target cannot reach the suite's audio server at {ctx.receiver.base_url}; "
+            "give --callback-public-url with an address the target can reach"
+        )
     before = len(ctx.receiver.fetches)
     exchange = await ctx.client.request("POST", LISTEN_PATH, json_body={"url": url})
     expect_transcription(exchange)
-    ctx.check(len(ctx.receiver.fetches) > before,
-              f"the target answered 200 but never fetched {url}")
+    ctx.check(
+        len(ctx.receiver.fetches) > before, f"the target answered 200 but never fetched {url}"
+    )
 
 
 @case("LISTEN-EMPTY-BODY")
@@ -69,10 +82,13 @@ async def empty_body_refused(ctx: CaseContext) -> None:
 async def broken_json_refused(ctx: CaseContext) -> None:
     """A JSON body that does not parse, or lacks url, is refused with 400."""
     for body in (b'{"url": "http://example.com/a.wav"', b'{"link": "http://example.com/a.wav"}'):
-        exchange = await ctx.client.request("POST", LISTEN_PATH, content=body,
-                                            content_type="application/json")
-        ctx.check(exchange.status == 400,
-                  f"{exchange.describe()}: the body {body.decode()!r} should get 400")
+        exchange = await ctx.client.request(
+            "POST", LISTEN_PATH, content=body, content_type="application/json"
+        )
+        ctx.check(
+            exchange.status == 400,
+            f"{exchange.describe()}: the body {body.decode()!r} should get 400",
+        )
 
 
 @case("LISTEN-ERROR-BODY")
@@ -81,10 +97,20 @@ async def error_bodies_are_json(ctx: CaseContext) -> None:
     provoked = await asyncio.gather(
         ctx.client.request("POST", LISTEN_PATH, content=b"", content_type="audio/wav"),
         ctx.client.request("POST", LISTEN_PATH, content=b"{", content_type="application/json"),
-        ctx.client.request("POST", LISTEN_PATH, params=[("alternatives", "0")],
-                           content=audio.mono().wav, content_type="audio/wav"),
-        ctx.client.request("POST", LISTEN_PATH, content=audio.mono().wav,
-                           content_type="audio/wav", authorization=None),
+        ctx.client.request(
+            "POST",
+            LISTEN_PATH,
+            params=[("alternatives", "0")],
+            content=audio.mono().wav,
+            content_type="audio/wav",
+        ),
+        ctx.client.request(
+            "POST",
+            LISTEN_PATH,
+            content=audio.mono().wav,
+            content_type="audio/wav",
+            authorization=None,
+        ),
     )
     refusals = [e for e in provoked if e.status is not None and 400 <= e.status < 500]
     if not refusals:
@@ -96,12 +122,18 @@ async def error_bodies_are_json(ctx: CaseContext) -> None:
             continue
         problems = shapes.problems("error", exchange.json())
         if problems:
-            bad.append(f"{exchange.describe()}: {problems[0]}; body {exchange.response_body[:100]!r}")
-    ctx.check(not bad, f"{len(bad)} of {len(refusals)} error bodies are not the documented "
-                       f"shape: {ordinal_list(bad)}")
+            bad.append(
+                f"{exchange.describe()}: {problems[0]}; body {exchange.response_body[:100]!r}"
+            )
+    ctx.check(
+        not bad,
+        f"{len(bad)} of {len(refusals)} error bodies are not the documented "
+        f"shape: {ordinal_list(bad)}",
+    )
 
 
 # ---------------------------------------------------------------------------------- response
+
 
 @case("LISTEN-SCHEMA")
 async def responses_match_schema(ctx: CaseContext) -> None:
@@ -110,8 +142,11 @@ async def responses_match_schema(ctx: CaseContext) -> None:
     for clip, params in requests:
         body = await ctx.transcription(clip, params)
         problems = shapes.problems("listen", body)
-        ctx.check(not problems, f"{clip.name} audio with {_query(params)}: the response breaks "
-                                f"schemas/listen-response.json: {ordinal_list(problems)}")
+        ctx.check(
+            not problems,
+            f"{clip.name} audio with {_query(params)}: the response breaks "
+            f"schemas/listen-response.json: {ordinal_list(problems)}",
+        )
 
 
 @case("LISTEN-REQUEST-ID")
@@ -120,8 +155,10 @@ async def request_id_is_uuid(ctx: CaseContext) -> None:
     seen = []
     for clip in _clips():
         request_id = get(await ctx.transcription(clip), "metadata.request_id")
-        ctx.check(isinstance(request_id, str) and bool(UUID.match(request_id)),
-                  f"{clip.name}: metadata.request_id is {request_id!r}, not a UUID")
+        ctx.check(
+            isinstance(request_id, str) and bool(UUID.match(request_id)),
+            f"{clip.name}: metadata.request_id is {request_id!r}, not a UUID",
+        )
         seen.append(request_id)
     ctx.check(len(set(seen)) == len(seen), f"two requests got the same request_id {seen[0]!r}")
 
@@ -132,9 +169,11 @@ async def sha256_of_submitted_bytes(ctx: CaseContext) -> None:
     for clip in _clips():
         got = get(await ctx.transcription(clip), "metadata.sha256")
         expected = hashlib.sha256(clip.wav).hexdigest()
-        ctx.check(isinstance(got, str) and got.lower() == expected,
-                  f"{clip.name}: metadata.sha256 is {got!r}; the SHA-256 of the {len(clip.wav)} "
-                  f"bytes sent is {expected}")
+        ctx.check(
+            isinstance(got, str) and got.lower() == expected,
+            f"{clip.name}: metadata.sha256 is {got!r}; the SHA-256 of the {len(clip.wav)} "
+            f"bytes sent is {expected}",
+        )
 
 
 @case("LISTEN-CREATED")
@@ -147,11 +186,16 @@ async def created_is_iso8601(ctx: CaseContext) -> None:
             moment = datetime.fromisoformat(str(created))
         except ValueError:
             ctx.fail(f"{clip.name}: metadata.created is {created!r}, not an ISO-8601 timestamp")
-        ctx.check(isinstance(created, str) and moment.tzinfo is not None,
-                  f"{clip.name}: metadata.created {created!r} has no time zone")
+        ctx.check(
+            isinstance(created, str) and moment.tzinfo is not None,
+            f"{clip.name}: metadata.created {created!r} has no time zone",
+        )
         drift = abs((datetime.now(UTC) - moment).total_seconds())
-        ctx.check(drift <= skew, f"{clip.name}: metadata.created {created!r} is {drift:.0f} s "
-                                 f"from the suite's clock (tolerance {skew:g} s)")
+        ctx.check(
+            drift <= skew,
+            f"{clip.name}: metadata.created {created!r} is {drift:.0f} s "
+            f"from the suite's clock (tolerance {skew:g} s)",
+        )
 
 
 @case("LISTEN-DURATION")
@@ -160,9 +204,11 @@ async def duration_of_audio(ctx: CaseContext) -> None:
     tolerance = ctx.config.timing.duration_tolerance
     for clip in _clips():
         got = number(get(await ctx.transcription(clip), "metadata.duration"), "metadata.duration")
-        ctx.check(abs(got - clip.duration) <= tolerance,
-                  f"{clip.name}: metadata.duration is {got:g} s; the audio lasts "
-                  f"{clip.duration:g} s (tolerance {tolerance:g} s)")
+        ctx.check(
+            abs(got - clip.duration) <= tolerance,
+            f"{clip.name}: metadata.duration is {got:g} s; the audio lasts "
+            f"{clip.duration:g} s (tolerance {tolerance:g} s)",
+        )
 
 
 @case("LISTEN-CHANNELS")
@@ -170,8 +216,10 @@ async def channels_of_audio(ctx: CaseContext) -> None:
     """metadata.channels counts the audio's channels."""
     for clip in _clips():
         got = get(await ctx.transcription(clip), "metadata.channels")
-        ctx.check(got == clip.channels,
-                  f"{clip.name}: metadata.channels is {got!r}; the audio has {clip.channels}")
+        ctx.check(
+            got == clip.channels,
+            f"{clip.name}: metadata.channels is {got!r}; the audio has {clip.channels}",
+        )
 
 
 @case("LISTEN-WORD-TIMES")
@@ -188,10 +236,14 @@ async def word_times_inside_audio(ctx: CaseContext) -> None:
                 at = f"{clip.name}: {where}.words[{w}]"
                 start = number(get(word, "start"), f"{at}.start")
                 end = number(get(word, "end"), f"{at}.end")
-                ctx.check(0 <= start <= end <= clip.duration + tolerance,
-                          f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s")
-                ctx.check(start >= previous, f"{at} starts at {start:g} s, before the previous "
-                                             f"word's start {previous:g} s")
+                ctx.check(
+                    0 <= start <= end <= clip.duration + tolerance,
+                    f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s",
+                )
+                ctx.check(
+                    start >= previous,
+                    f"{at} starts at {start:g} s, before the previous word's start {previous:g} s",
+                )
                 previous = start
     _require_words(ctx, found)
 
@@ -218,14 +270,19 @@ def _confidences(body: Any) -> list[tuple[str, Any]]:
     for c, channel in enumerate(result_channels(body)):
         for s, entry in enumerate(channel.get("search") or []):
             for h, hit in enumerate(entry.get("hits") or []):
-                found.append((f"results.channels[{c}].search[{s}].hits[{h}].confidence",
-                              get(hit, "confidence")))
+                found.append(
+                    (
+                        f"results.channels[{c}].search[{s}].hits[{h}].confidence",
+                        get(hit, "confidence"),
+                    )
+                )
     for u, utterance in enumerate(get(body, "results").get("utterances") or []):
         found.append((f"results.utterances[{u}].confidence", get(utterance, "confidence")))
     return found
 
 
 # ---------------------------------------------------------------------------------- features
+
 
 async def _alternative_counts(ctx: CaseContext) -> list[tuple[str, int, int]]:
     """(request, channel, count of alternatives) for alternatives=3 mono and =2 stereo."""
@@ -258,11 +315,13 @@ async def multichannel_one_result_per_channel(ctx: CaseContext) -> None:
     """Stereo gives two result channels with multichannel=true, one without."""
     clip = audio.stereo()
     split = len(result_channels(await ctx.transcription(clip, (("multichannel", "true"),))))
-    ctx.check(split == 2, f"stereo audio with multichannel=true gave {split} result channels, "
-                          "expected 2")
+    ctx.check(
+        split == 2, f"stereo audio with multichannel=true gave {split} result channels, expected 2"
+    )
     mixed = len(result_channels(await ctx.transcription(clip)))
-    ctx.check(mixed == 1, f"stereo audio without multichannel gave {mixed} result channels, "
-                          "expected 1")
+    ctx.check(
+        mixed == 1, f"stereo audio without multichannel gave {mixed} result channels, expected 1"
+    )
 
 
 SEARCH_TERMS = ("hello", "world", "conformance test")
@@ -279,15 +338,19 @@ async def search_entry_per_term(ctx: CaseContext) -> None:
         where = f"results.channels[{c}].search"
         entries = items(get(channel, "search"), where)
         queries = sorted(str(get(entry, "query")) for entry in entries)
-        ctx.check(queries == sorted(SEARCH_TERMS),
-                  f"{where} has queries {queries}; the request searched for {sorted(SEARCH_TERMS)}")
+        ctx.check(
+            queries == sorted(SEARCH_TERMS),
+            f"{where} has queries {queries}; the request searched for {sorted(SEARCH_TERMS)}",
+        )
         for s, entry in enumerate(entries):
             for h, hit in enumerate(items(get(entry, "hits"), f"{where}[{s}].hits")):
                 at = f"{where}[{s}].hits[{h}]"
                 start = number(get(hit, "start"), f"{at}.start")
                 end = number(get(hit, "end"), f"{at}.end")
-                ctx.check(0 <= start <= end <= clip.duration + tolerance,
-                          f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s")
+                ctx.check(
+                    0 <= start <= end <= clip.duration + tolerance,
+                    f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s",
+                )
 
 
 def _many(name: str, count: int) -> list[tuple[str, str]]:
@@ -296,8 +359,13 @@ def _many(name: str, count: int) -> list[tuple[str, str]]:
 
 
 async def _limit_probe(ctx: CaseContext, name: str, count: int) -> Exchange:
-    return await ctx.client.request("POST", LISTEN_PATH, params=_many(name, count),
-                                    content=audio.mono().wav, content_type="audio/wav")
+    return await ctx.client.request(
+        "POST",
+        LISTEN_PATH,
+        params=_many(name, count),
+        content=audio.mono().wav,
+        content_type="audio/wav",
+    )
 
 
 @case("LISTEN-SEARCH-LIMIT")
@@ -340,17 +408,23 @@ async def utterances_returned(ctx: CaseContext) -> None:
     body = await ctx.transcription(clip, (("utterances", "true"),))
     found = utterances(body)
     recognised = sum(1 for _ in words(body))
-    ctx.check(bool(found) or recognised == 0,
-              f"results.utterances is empty although {recognised} words were recognised")
+    ctx.check(
+        bool(found) or recognised == 0,
+        f"results.utterances is empty although {recognised} words were recognised",
+    )
     tolerance = ctx.config.timing.duration_tolerance
     for u, utterance in enumerate(found):
         at = f"results.utterances[{u}]"
         start, end = number(get(utterance, "start"), at), number(get(utterance, "end"), at)
-        ctx.check(0 <= start <= end <= clip.duration + tolerance,
-                  f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s")
-        ctx.check(get(utterance, "channel") in range(clip.channels),
-                  f"{at}.channel is {utterance.get('channel')!r}; the audio has "
-                  f"{clip.channels} channel(s)")
+        ctx.check(
+            0 <= start <= end <= clip.duration + tolerance,
+            f"{at} spans {start:g}-{end:g} s; the audio lasts {clip.duration:g} s",
+        )
+        ctx.check(
+            get(utterance, "channel") in range(clip.channels),
+            f"{at}.channel is {utterance.get('channel')!r}; the audio has "
+            f"{clip.channels} channel(s)",
+        )
         items(get(utterance, "words"), f"{at}.words")
 
 
@@ -363,17 +437,21 @@ async def utterances_split_at_utt_split(ctx: CaseContext) -> None:
     """With utt_split=0.3, no utterance spans a silence longer than 0.3 s between words."""
     params = (("utterances", "true"), ("utt_split", str(UTT_SPLIT)))
     body = await ctx.transcription(audio.mono(), params)
+    if "utterances" not in get(body, "results"):
+        ctx.skip("the response has no results.utterances to inspect (see LISTEN-UTTERANCES)")
     allowed = UTT_SPLIT + ctx.config.timing.gap_tolerance
     pairs = 0
     for u, utterance in enumerate(utterances(body)):
         spoken = items(get(utterance, "words"), f"results.utterances[{u}].words")
-        for previous, word in zip(spoken, spoken[1:], strict=False):
+        for previous, word in pairwise(spoken):
             pairs += 1
             gap = number(get(word, "start"), "start") - number(get(previous, "end"), "end")
-            ctx.check(gap <= allowed,
-                      f"results.utterances[{u}] keeps {get(previous, 'word')!r} and "
-                      f"{get(word, 'word')!r} together across {gap:.3g} s of silence; "
-                      f"utt_split={UTT_SPLIT}")
+            ctx.check(
+                gap <= allowed,
+                f"results.utterances[{u}] keeps {get(previous, 'word')!r} and "
+                f"{get(word, 'word')!r} together across {gap:.3g} s of silence; "
+                f"utt_split={UTT_SPLIT}",
+            )
     if pairs == 0 and sum(1 for _ in words(body)) < 2:
         ctx.skip("fewer than two words were recognised, so no split can be observed")
 
@@ -382,11 +460,11 @@ async def utterances_split_at_utt_split(ctx: CaseContext) -> None:
 async def diarize_speakers_from_zero(ctx: CaseContext) -> None:
     """diarize=true gives every word an integer speaker >= 0, the lowest being 0."""
     body = await ctx.transcription(audio.mono(), (("diarize", "true"),))
-    speakers = []
+    speakers: list[int] = []
     for where, word in words(body):
         speaker = word.get("speaker") if isinstance(word, dict) else None
-        ctx.check(isinstance(speaker, int) and not isinstance(speaker, bool) and speaker >= 0,
-                  f"{where}.speaker is {speaker!r}, expected an integer >= 0")
+        if not isinstance(speaker, int) or isinstance(speaker, bool) or speaker < 0:
+            ctx.fail(f"{where}.speaker is {speaker!r}, expected an integer >= 0")
         speakers.append(speaker)
     _require_words(ctx, len(speakers))
     ctx.check(min(speakers) == 0, f"speaker numbers start at {min(speakers)}, not 0")
@@ -400,8 +478,10 @@ async def punctuate_gives_punctuated_word(ctx: CaseContext) -> None:
     for where, word in words(body):
         found += 1
         value = word.get("punctuated_word") if isinstance(word, dict) else None
-        ctx.check(isinstance(value, str) and value != "",
-                  f"{where}.punctuated_word is {value!r}, expected a non-empty string")
+        ctx.check(
+            isinstance(value, str) and value != "",
+            f"{where}.punctuated_word is {value!r}, expected a non-empty string",
+        )
     _require_words(ctx, found)
 
 

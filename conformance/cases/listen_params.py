@@ -8,8 +8,8 @@ the same requests and a failure reproduces.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -27,12 +27,14 @@ T = TypeVar("T")
 
 
 async def _send(ctx: CaseContext, query: generate.Query) -> Exchange:
-    return await ctx.client.request("POST", LISTEN_PATH, params=query, content=audio.mono().wav,
-                                    content_type="audio/wav")
+    return await ctx.client.request(
+        "POST", LISTEN_PATH, params=query, content=audio.mono().wav, content_type="audio/wav"
+    )
 
 
-async def explore(ctx: CaseContext, strategy: st.SearchStrategy[T],
-                  check: Callable[[T], Awaitable[None]]) -> None:
+async def explore(
+    ctx: CaseContext, strategy: st.SearchStrategy[T], check: Callable[[T], Coroutine[Any, Any, None]]
+) -> None:
     """Run `check` on generated examples in a worker thread; the first failure ends the case.
 
     Hypothesis drives a synchronous test function, so it runs in a thread that hands each
@@ -42,9 +44,15 @@ async def explore(ctx: CaseContext, strategy: st.SearchStrategy[T],
     loop = asyncio.get_running_loop()
     deadline = ctx.config.timing.request * 2
 
-    @settings(max_examples=ctx.config.examples, derandomize=True, database=None, deadline=None,
-              phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck),
-              report_multiple_bugs=False)
+    @settings(
+        max_examples=ctx.config.examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
     @given(strategy)
     def prop(example: T) -> None:
         asyncio.run_coroutine_threadsafe(check(example), loop).result(deadline)
@@ -54,8 +62,9 @@ async def explore(ctx: CaseContext, strategy: st.SearchStrategy[T],
     except CaseOutcome:
         raise
     except Flaky:
-        raise CheckFailed("the target answered the same generated request differently when it "
-                          "was sent again") from None
+        raise CheckFailed(
+            "the target answered the same generated request differently when it was sent again"
+        ) from None
     except TimeoutError:
         raise CheckFailed(f"a generated request got no answer within {deadline:g} s") from None
 
@@ -66,18 +75,23 @@ async def documented_values_accepted(ctx: CaseContext) -> None:
     parameters = list(ctx.catalogue.generated_parameters("listen"))
     singles = list(generate.documented_cases(parameters))
     answers = await asyncio.gather(*(_send(ctx, [pair]) for pair in singles))
-    refused = [f"{name}={value} ({exchange.describe()})"
-               for (name, value), exchange in zip(singles, answers, strict=True)
-               if exchange.status != 200]
-    ctx.check(not refused, f"{len(refused)} of {len(singles)} documented values were refused: "
-                           f"{ordinal_list(refused)}")
+    refused = [
+        f"{name}={value} ({exchange.describe()})"
+        for (name, value), exchange in zip(singles, answers, strict=True)
+        if exchange.status != 200
+    ]
+    ctx.check(
+        not refused,
+        f"{len(refused)} of {len(singles)} documented values were refused: {ordinal_list(refused)}",
+    )
     ctx.note(f"{len(singles)} documented values accepted one at a time")
 
     async def accepted(query: generate.Query) -> None:
         exchange = await _send(ctx, query)
         if exchange.status != 200:
-            raise CheckFailed(f"the valid combination {_show(query)} was refused: "
-                              f"{exchange.describe()}")
+            raise CheckFailed(
+                f"the valid combination {_show(query)} was refused: {exchange.describe()}"
+            )
         expect_transcription(exchange)
 
     await explore(ctx, generate.valid_queries(parameters), accepted)
@@ -93,8 +107,10 @@ async def out_of_domain_values_refused(ctx: CaseContext) -> None:
         culprit, query = example
         exchange = await _send(ctx, query)
         if exchange.status != 400:
-            raise CheckFailed(f"{culprit} is outside the documented domain but "
-                              f"{_show(query)} got {exchange.describe()}; expected 400")
+            raise CheckFailed(
+                f"{culprit} is outside the documented domain but "
+                f"{_show(query)} got {exchange.describe()}; expected 400"
+            )
 
     await explore(ctx, generate.invalid_queries(parameters), refused)
     ctx.note(f"up to {ctx.config.examples} generated invalid values refused")

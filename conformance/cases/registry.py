@@ -31,8 +31,14 @@ def case(requirement_id: str) -> Callable[[CaseFunction], CaseFunction]:
 
     def register(function: CaseFunction) -> CaseFunction:
         module = function.__module__.rsplit(".", 1)[-1]
-        REGISTRY.append(Case(name=f"{module}.{function.__name__}", requirement_id=requirement_id,
-                             run=function, doc=(function.__doc__ or "").strip()))
+        REGISTRY.append(
+            Case(
+                name=f"{module}.{function.__name__}",
+                requirement_id=requirement_id,
+                run=function,
+                doc=(function.__doc__ or "").strip(),
+            )
+        )
         return function
 
     return register

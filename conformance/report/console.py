@@ -12,8 +12,13 @@ from ..config import AREAS
 from ..events import Event, RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict
 
-_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.SKIP: "yellow",
-          Verdict.ERROR: "magenta", Verdict.TIMEOUT: "red"}
+_STYLE = {
+    Verdict.PASS: "green",
+    Verdict.FAIL: "red",
+    Verdict.SKIP: "yellow",
+    Verdict.ERROR: "magenta",
+    Verdict.TIMEOUT: "red",
+}
 
 
 class ConsoleReporter:
@@ -48,8 +53,14 @@ class ConsoleReporter:
                     f"[{_STYLE[result.verdict]}]{result.verdict.value.upper()}[/] "
                     f"{result.requirement.id} {result.requirement.level.value}{gate}: "
                     f"{escape(result.reason.splitlines()[0]) if result.reason else ''}",
-                    highlight=False, markup=True, soft_wrap=True)
+                    highlight=False,
+                    markup=True,
+                    soft_wrap=True,
+                )
         seconds = (event.finished - event.started).total_seconds()
-        verdict_line = {Outcome.PASSED: "[green]PASSED[/]", Outcome.FAILED: "[red]FAILED[/]",
-                        Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]"}[event.outcome]
+        verdict_line = {
+            Outcome.PASSED: "[green]PASSED[/]",
+            Outcome.FAILED: "[red]FAILED[/]",
+            Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]",
+        }[event.outcome]
         self.console.print(f"{verdict_line} in {seconds:.1f} s", highlight=False)

@@ -18,13 +18,23 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
     """One requirement with its verdict and the evidence of each case."""
     requirement = result.requirement
     return {
-        "id": requirement.id, "level": requirement.level.value, "area": requirement.area,
-        "verdict": result.verdict.value, "reason": result.reason, "gated": result.gated,
-        "summary": requirement.summary, "source": requirement.source, "quote": requirement.quote,
+        "id": requirement.id,
+        "level": requirement.level.value,
+        "area": requirement.area,
+        "verdict": result.verdict.value,
+        "reason": result.reason,
+        "gated": result.gated,
+        "summary": requirement.summary,
+        "source": requirement.source,
+        "quote": requirement.quote,
         "cases": [
-            {"name": case.name, "verdict": case.verdict.value, "reason": case.reason,
-             "duration": case.duration,
-             "evidence": {"exchanges": case.exchanges, "notes": case.notes}}
+            {
+                "name": case.name,
+                "verdict": case.verdict.value,
+                "reason": case.reason,
+                "duration": case.duration,
+                "evidence": {"exchanges": case.exchanges, "notes": case.notes},
+            }
             for case in result.cases
         ],
     }
@@ -43,8 +53,9 @@ class JsonReportWriter:
             self._start = event
         elif isinstance(event, RunFinished) and self._start is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.document(self._start, event), indent=2) + "\n",
-                                 encoding="utf-8")
+            self.path.write_text(
+                json.dumps(self.document(self._start, event), indent=2) + "\n", encoding="utf-8"
+            )
 
     @staticmethod
     def document(start: RunStarted, finish: RunFinished) -> dict[str, Any]:
@@ -57,9 +68,12 @@ class JsonReportWriter:
             "embedded": config.embedded,
             "config": {
                 "auth_scheme": config.credentials.scheme.value,
-                "areas": sorted(config.areas), "strict": config.strict,
-                "retry_delay": config.retry_delay, "retry_count": config.retry_count,
-                "time_scale": config.timing.scale, "examples": config.examples,
+                "areas": sorted(config.areas),
+                "strict": config.strict,
+                "retry_delay": config.retry_delay,
+                "retry_count": config.retry_count,
+                "time_scale": config.timing.scale,
+                "examples": config.examples,
             },
             "started": finish.started.isoformat(),
             "finished": finish.finished.isoformat(),

@@ -19,10 +19,42 @@ Burst = tuple[float, float]
 # Each layout alternates burst and silence lengths (seconds), starting and ending with silence.
 # The silences were chosen so utterance splitting has gaps both under and over common utt_split
 # values: 0.15 and 0.2 s inside phrases, 0.5 s between phrases, 1.2 s between sentences.
-_LAYOUT_A = (0.30, 0.35, 0.15, 0.30, 0.20, 0.40, 0.50, 0.30, 0.15, 0.35, 1.20,
-             0.40, 0.20, 0.30, 0.15, 0.35, 0.30)
-_LAYOUT_B = (0.60, 0.40, 0.20, 0.35, 0.90, 0.30, 0.15, 0.45, 0.50, 0.35, 0.20,
-             0.30, 1.00, 0.40, 0.30)
+_LAYOUT_A = (
+    0.30,
+    0.35,
+    0.15,
+    0.30,
+    0.20,
+    0.40,
+    0.50,
+    0.30,
+    0.15,
+    0.35,
+    1.20,
+    0.40,
+    0.20,
+    0.30,
+    0.15,
+    0.35,
+    0.30,
+)
+_LAYOUT_B = (
+    0.60,
+    0.40,
+    0.20,
+    0.35,
+    0.90,
+    0.30,
+    0.15,
+    0.45,
+    0.50,
+    0.35,
+    0.20,
+    0.30,
+    1.00,
+    0.40,
+    0.30,
+)
 
 
 @dataclass(frozen=True)

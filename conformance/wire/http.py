@@ -66,11 +66,19 @@ class Exchange:
     def evidence(self) -> dict[str, Any]:
         """The exchange as it goes into reports."""
         return {
-            "request": {"method": self.method, "url": self.url,
-                        "headers": self.request_headers, "body": self.request_body},
-            "response": None if self.status is None else {
-                "status": self.status, "headers": self.response_headers,
-                "body": self.response_body},
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": self.request_headers,
+                "body": self.request_body,
+            },
+            "response": None
+            if self.status is None
+            else {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": self.response_body,
+            },
             "elapsed": round(self.elapsed, 4),
             "error": self.error,
         }
@@ -93,7 +101,9 @@ def _summarise_body(content: bytes, content_type: str, redactor: Redactor) -> st
         return ""
     if content_type.startswith(("application/json", "text/")) or content_type.endswith("+json"):
         text = content.decode("utf-8", "replace")
-        more = f"... ({len(text) - BODY_EXCERPT} more characters)" if len(text) > BODY_EXCERPT else ""
+        more = (
+            f"... ({len(text) - BODY_EXCERPT} more characters)" if len(text) > BODY_EXCERPT else ""
+        )
         return redactor.text(text[:BODY_EXCERPT]) + more
     return f"<{len(content)} bytes {content_type or 'binary'}>"
 
@@ -101,23 +111,38 @@ def _summarise_body(content: bytes, content_type: str, redactor: Redactor) -> st
 class TargetClient:
     """Sends requests to the target with the run's credentials, deadlines and concurrency cap."""
 
-    def __init__(self, base_url: str, authorization: str, redactor: Redactor,
-                 request_timeout: float, concurrency: int) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        authorization: str,
+        redactor: Redactor,
+        request_timeout: float,
+        concurrency: int,
+    ) -> None:
         self.base_url = base_url
         self._authorization = authorization
         self._redactor = redactor
         self._timeout = request_timeout
         self._slots = asyncio.Semaphore(concurrency)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(request_timeout), follow_redirects=False,
-                                       limits=httpx.Limits(max_connections=concurrency * 2))
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(request_timeout),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=concurrency * 2),
+        )
 
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._http.aclose()
 
     async def request(
-        self, method: str, path: str, *, params: Params = (), content: bytes | None = None,
-        json_body: Any = None, content_type: str | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = (),
+        content: bytes | None = None,
+        json_body: Any = None,
+        content_type: str | None = None,
         authorization: str | _RunCredentials | None = RUN_CREDENTIALS,
     ) -> Exchange:
         """Send one request and record it; transport failures become verdicts, not crashes."""
@@ -131,8 +156,9 @@ class TargetClient:
             content_type = content_type or "application/json"
         if content_type is not None:
             headers["Content-Type"] = content_type
-        request = self._http.build_request(method, self.base_url + path, params=list(params),
-                                           content=content, headers=headers)
+        request = self._http.build_request(
+            method, self.base_url + path, params=list(params), content=content, headers=headers
+        )
         exchange = Exchange(
             method=method,
             url=self._redactor.text(str(request.url)),
@@ -150,13 +176,17 @@ class TargetClient:
             raise TargetTimeout(f"{exchange.describe()}") from None
         except httpx.HTTPError as exc:
             exchange.elapsed = time.monotonic() - started
-            exchange.error = f"connection failed: {self._redactor.text(str(exc)) or type(exc).__name__}"
+            exchange.error = (
+                f"connection failed: {self._redactor.text(str(exc)) or type(exc).__name__}"
+            )
             raise CheckFailed(exchange.describe()) from None
         exchange.elapsed = time.monotonic() - started
         exchange.status = response.status_code
-        exchange.response_headers = {k: self._redactor.header(k, v)
-                                     for k, v in response.headers.items()}
+        exchange.response_headers = {
+            k: self._redactor.header(k, v) for k, v in response.headers.items()
+        }
         exchange.content = response.content
-        exchange.response_body = _summarise_body(response.content, exchange.content_type,
-                                                 self._redactor)
+        exchange.response_body = _summarise_body(
+            response.content, exchange.content_type, self._redactor
+        )
         return exchange

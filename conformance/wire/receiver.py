@@ -47,14 +47,23 @@ def _bind(host: str) -> socket.socket:
         sock.listen(128)
         sock.setblocking(False)
         return sock
-    raise UsageError(f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}")
+    raise UsageError(
+        f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}"
+    )
 
 
 class Receiver:
     """A Starlette app served by uvicorn inside the run's event loop."""
 
-    def __init__(self, host: str, public_url: str | None, startup_deadline: float,
-                 shutdown_deadline: float, *, reachable_from_target: bool) -> None:
+    def __init__(
+        self,
+        host: str,
+        public_url: str | None,
+        startup_deadline: float,
+        shutdown_deadline: float,
+        *,
+        reachable_from_target: bool,
+    ) -> None:
         self._host = host
         self.reachable_from_target = reachable_from_target
         """Whether the target can open the URLs this receiver hands out."""
@@ -79,8 +88,9 @@ class Receiver:
     async def _serve_audio(self, request: Request) -> Response:
         """GET /audio/NAME.wav: one of the generated clips."""
         name = request.path_params["name"]
-        self.fetches.append(Fetch(request.method, request.url.path,
-                                  request.headers.get("user-agent", "")))
+        self.fetches.append(
+            Fetch(request.method, request.url.path, request.headers.get("user-agent", ""))
+        )
         clip = audio.CLIPS.get(name)
         if clip is None:
             return Response("no such clip", status_code=404, media_type="text/plain")
@@ -97,15 +107,19 @@ class Receiver:
         sock = _bind(self._host)
         host, port = sock.getsockname()[:2]
         self.local_url = f"http://{host}:{port}"
-        app = Starlette(routes=[Route("/audio/{name}.wav", self._serve_audio, methods=["GET"])],
-                        lifespan=self._lifespan)
+        app = Starlette(
+            routes=[Route("/audio/{name}.wav", self._serve_audio, methods=["GET"])],
+            lifespan=self._lifespan,
+        )
         config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on")
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         try:
             await asyncio.wait_for(self._started.wait(), self._startup_deadline)
         except TimeoutError:
-            raise HarnessError(f"the receiver did not start within {self._startup_deadline:g} s") from None
+            raise HarnessError(
+                f"the receiver did not start within {self._startup_deadline:g} s"
+            ) from None
 
     async def stop(self) -> None:
         """Ask the server to exit and wait for it, with a deadline."""

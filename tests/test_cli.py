@@ -1,0 +1,207 @@
+"""The command line as users and CI scripts meet it: exit codes, one-line errors, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conformance import catalogue, shapes
+from conformance.cli import main
+
+PYTHON = sys.executable
+
+
+def _run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "conformance", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@contextmanager
+def reference(*args: str, api_key: str = "cli-test-key") -> Iterator[str]:
+    """A reference server from `conformance serve` on a free port; yields its URL."""
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "conformance",
+            "serve",
+            "--port",
+            "0",
+            "--ready-json",
+            "--allow-private-urls",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the server prints one line when listening
+        assert line, process.stderr.read() if process.stderr else "no output"
+        yield json.loads(line)["url"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def raw_server(reply: bytes | None) -> Iterator[str]:
+    """A TCP server that answers every connection with `reply` and closes, or never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            if reply is None:
+                held.append(connection)
+            else:
+                connection.recv(65536)
+                connection.sendall(reply)
+                connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_bad_flag_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--retry-count", "-3"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--retry-count" in err
+
+
+def test_unknown_area_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--only", "PODCAST"])
+    assert exited.value.code == 2
+    assert "unknown area" in capsys.readouterr().err
+
+
+def test_target_without_key_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEEPGRAM_API_KEY", raising=False)
+    assert main(["run", "--target", "http://127.0.0.1:9"]) == 2
+    assert "API key" in capsys.readouterr().err
+
+
+def test_malformed_target_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--target", "ftp://x", "--api-key", "k"]) == 2
+    assert "--target" in capsys.readouterr().err
+
+
+def test_unreachable_target_exits_4_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # bound, never listening: connections are refused
+        code = main(["run", "--target", f"http://127.0.0.1:{port}", "--api-key", "k"])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert err.count("\n") == 1 and "unreachable" in err
+
+
+def test_hanging_target_exits_4_within_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:
+    with raw_server(None) as url:
+        code = main(["run", "--target", url, "--api-key", "k", "--time-scale", "0.05"])
+    assert code == 4
+    assert "did not answer within 0.5 s" in capsys.readouterr().err
+
+
+def test_garbage_speaking_target_exits_4(capsys: pytest.CaptureFixture[str]) -> None:
+    with raw_server(b"\x00\x01garbage that is not HTTP\r\n\r\n") as url:
+        code = main(["run", "--target", url, "--api-key", "k"])
+    assert code == 4
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_embedded_run_passes_and_writes_a_valid_report(tmp_path: Path) -> None:
+    done = _run_cli("run", "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert shapes.problems("report", report) == []
+    assert report["outcome"] == "passed" and report["embedded"] is True
+    total = len(catalogue.load().requirements)
+    assert report["summary"]["passed"] == report["summary"]["total"] == total
+    assert "LISTEN" in done.stdout and "AUTH" in done.stdout and "PASSED" in done.stdout
+
+
+def test_failing_target_exits_1_and_reports_the_requirement(tmp_path: Path) -> None:
+    with reference("--fault", "wrong-sha256", api_key="failing-key") as url:
+        done = _run_cli(
+            "run", "--target", url, "--api-key", "failing-key", "--report-dir", str(tmp_path)
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    failed = [r for r in report["requirements"] if r["verdict"] == "fail"]
+    assert [r["id"] for r in failed] == ["LISTEN-SHA256"]
+    assert "metadata.sha256" in failed[0]["reason"]
+    assert failed[0]["cases"][0]["evidence"]["exchanges"][0]["response"]["status"] == 200
+    assert "FAIL LISTEN-SHA256" in done.stdout
+
+
+def test_strict_makes_should_requirements_gate(tmp_path: Path) -> None:
+    with reference("--fault", "accept-empty-body", api_key="strict-key") as url:
+        common = ["--target", url, "--api-key", "strict-key", "--report-dir", str(tmp_path)]
+        assert _run_cli("run", *common).returncode == 0
+        assert _run_cli("run", *common, "--strict").returncode == 1
+
+
+def test_only_selects_areas(tmp_path: Path) -> None:
+    done = _run_cli("run", "--only", "auth", "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {r["area"] for r in report["requirements"]} == {"AUTH"}
+
+
+def test_requirements_lists_the_catalogue() -> None:
+    done = _run_cli("requirements")
+    assert done.returncode == 0
+    for requirement in catalogue.load().requirements:
+        assert (
+            requirement.id in done.stdout.replace("\n", "").replace("│", "").replace(" ", "")
+            or requirement.id[:12] in done.stdout
+        )
+
+
+def test_serve_lists_the_faults_of_the_catalogue() -> None:
+    done = _run_cli("serve", "--list-faults")
+    assert done.returncode == 0
+    listed = {line.split("\t")[0] for line in done.stdout.splitlines() if line}
+    assert set(catalogue.load().faults()) <= listed

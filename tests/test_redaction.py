@@ -1,0 +1,54 @@
+"""Secrets never reach any output: report, stdout, stderr."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from test_cli import _run_cli, reference
+
+from conformance.redact import REDACTED, Redactor
+
+CANARY_KEY = "canary-key-7f3a9c1e5b"
+CANARY_PASSWORD = "canary-pw-41d2"
+
+
+def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
+    faults = ["--fault", "errors-as-text", "--fault", "wrong-sha256", "--fault", "no-auth"]
+    with reference(*faults, api_key=CANARY_KEY) as url:
+        done = _run_cli(
+            "run",
+            "--target",
+            url,
+            "--api-key",
+            CANARY_KEY,
+            "--callback-public-url",
+            f"http://user:{CANARY_PASSWORD}@127.0.0.1:8080",
+            "--report-dir",
+            str(tmp_path),
+        )
+    assert done.returncode == 1, done.stderr  # the faults make it fail, so evidence is written
+    outputs = [
+        done.stdout,
+        done.stderr,
+        *(p.read_text() for p in tmp_path.rglob("*") if p.is_file()),
+    ]
+    forms = [CANARY_KEY, CANARY_PASSWORD, base64.b64encode(CANARY_KEY.encode()).decode()]
+    for output in outputs:
+        for form in forms:
+            assert form not in output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert REDACTED in json.dumps(report)
+
+
+def test_redactor_covers_encodings_and_url_passwords() -> None:
+    redactor = Redactor(["s3cret-value"])
+    assert "s3cret" not in redactor.text(
+        "key=s3cret-value&b64=" + base64.b64encode(b"s3cret-value").decode()
+    )
+    assert (
+        redactor.text("http://bob:hunter2@example.com/x") == f"http://bob:{REDACTED}@example.com/x"
+    )
+    assert redactor.header("Authorization", "Token abc") == f"Token {REDACTED}"
+    assert redactor.header("Sec-WebSocket-Protocol", "token, abc") == f"token, {REDACTED}"

@@ -1,0 +1,49 @@
+"""The suite's schemas accept every genuine recording and reject what they must."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance import shapes
+
+
+def _recordings(shared: Path) -> list[Path]:
+    real = shared / "real-world"
+    found = sorted((real / "deepgram-python-sdk" / "listen" / "rest").glob("*.json"))
+    found += sorted((real / "deepgram-go-sdk").glob("*.json"))
+    return found
+
+
+def test_every_genuine_prerecorded_response_validates(shared: Path) -> None:
+    recordings = _recordings(shared)
+    assert len(recordings) >= 10
+    for path in recordings:
+        assert shapes.problems("listen", json.loads(path.read_text())) == [], path.name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials.", "request_id": "x"},
+        {
+            "category": "INVALID_AUTH",
+            "message": "Invalid credentials.",
+            "details": "d",
+            "request_id": "x",
+        },
+    ],
+)
+def test_error_schema_accepts_both_documented_shapes(body: dict[str, str]) -> None:
+    assert shapes.problems("error", body) == []
+
+
+@pytest.mark.parametrize("body", ["Bad Request", {"err_code": "x"}, {"message": "m"}, {}])
+def test_error_schema_rejects_other_shapes(body: object) -> None:
+    assert shapes.problems("error", body) != []
+
+
+def test_listen_schema_rejects_a_response_without_results() -> None:
+    assert shapes.problems("listen", {"metadata": {}}) != []
