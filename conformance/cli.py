@@ -18,7 +18,7 @@ from .config import AREAS, AuthScheme, Credentials, RunConfig, normalise_target
 from .embedded import embedded_server
 from .engine import Engine
 from .errors import ConformanceError, HarnessError, TargetUnreachable, UsageError
-from .events import Handler
+from .events import Handler, RunFinished
 from .report import ConsoleReporter, JsonReportWriter
 from .timing import Timing
 from .verdicts import Outcome
@@ -213,16 +213,9 @@ def config_from(
     )
 
 
-async def execute(config: RunConfig, handlers: Sequence[Handler]) -> Outcome:
-    """Run the engine with these handlers and return the outcome."""
-    finished = await Engine(config, handlers).run()
-    return finished.outcome
-
-
-async def run_command(args: argparse.Namespace, console: Console) -> Outcome:
-    """`conformance run`: against --target, or against a freshly started reference server."""
-    report = args.report_dir / "report.json"
-    handlers: list[Handler] = [ConsoleReporter(console), JsonReportWriter(report)]
+async def run_from_args(args: argparse.Namespace, handlers: Sequence[Handler]) -> RunFinished:
+    """Run against --target, or against a freshly started reference server; the CLI and the
+    pytest plugin both come through here."""
     timing = Timing(scale=args.time_scale)
     if args.target is None:
         async with embedded_server(
@@ -236,21 +229,27 @@ async def run_command(args: argparse.Namespace, console: Console) -> Outcome:
                 project_id=server.project_id,
                 embedded=True,
             )
-            outcome = await execute(config, handlers)
-    else:
-        if not args.api_key:
-            raise UsageError("--target needs an API key: give --api-key or set DEEPGRAM_API_KEY")
-        config = config_from(
-            args,
-            target=normalise_target(args.target),
-            api_key=args.api_key,
-            api_key_id=args.api_key_id,
-            project_id=args.project_id,
-            embedded=False,
-        )
-        outcome = await execute(config, handlers)
+            return await Engine(config, handlers).run()
+    if not args.api_key:
+        raise UsageError("--target needs an API key: give --api-key or set DEEPGRAM_API_KEY")
+    config = config_from(
+        args,
+        target=normalise_target(args.target),
+        api_key=args.api_key,
+        api_key_id=args.api_key_id,
+        project_id=args.project_id,
+        embedded=False,
+    )
+    return await Engine(config, handlers).run()
+
+
+def run_command(args: argparse.Namespace, console: Console) -> Outcome:
+    """`conformance run`: the console summary and report.json."""
+    report = args.report_dir / "report.json"
+    handlers: list[Handler] = [ConsoleReporter(console), JsonReportWriter(report)]
+    finished = asyncio.run(run_from_args(args, handlers))
     console.print(f"report: {report}", highlight=False)
-    return outcome
+    return finished.outcome
 
 
 def requirements_command(console: Console) -> None:
@@ -282,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "requirements":
             requirements_command(console)
             return EXIT_PASSED
-        return EXIT_BY_OUTCOME[asyncio.run(run_command(args, console))]
+        return EXIT_BY_OUTCOME[run_command(args, console)]
     except UsageError as exc:
         return _fail(exc, EXIT_USAGE)
     except TargetUnreachable as exc:

@@ -33,7 +33,9 @@ async def _send(ctx: CaseContext, query: generate.Query) -> Exchange:
 
 
 async def explore(
-    ctx: CaseContext, strategy: st.SearchStrategy[T], check: Callable[[T], Coroutine[Any, Any, None]]
+    ctx: CaseContext,
+    strategy: st.SearchStrategy[T],
+    check: Callable[[T], Coroutine[Any, Any, None]],
 ) -> None:
     """Run `check` on generated examples in a worker thread; the first failure ends the case.
 

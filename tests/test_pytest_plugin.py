@@ -1,0 +1,38 @@
+"""The pytest plugin turns verdicts into pytest outcomes, one item per requirement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import reference
+
+pytest_plugins = ["pytester"]
+
+
+def test_plugin_is_inert_without_its_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "conformance")
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_passes_each_requirement_on_the_reference(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "conformance", f"--conformance=--only AUTH --report-dir {tmp_path}"
+    )
+    result.assert_outcomes(passed=4)
+
+
+def test_plugin_fails_the_broken_requirement_by_id(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    with reference("--fault", "wrong-sha256", api_key="plugin-key") as url:
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "conformance",
+            f"--conformance=--target {url} --api-key plugin-key --report-dir {tmp_path}",
+        )
+    result.assert_outcomes(passed=31, failed=1)
+    result.stdout.fnmatch_lines(["*LISTEN-SHA256 MUST fail: mono: metadata.sha256*"])
