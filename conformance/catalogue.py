@@ -81,7 +81,7 @@ class Catalogue:
         for requirement in self.requirements:
             if requirement.id == requirement_id:
                 return requirement
-        raise CatalogueError(f"no requirement {requirement_id!r} in schemas/requirements.toml")
+        raise CatalogueError(f"no requirement {requirement_id!r} in schemas/requirements/")
 
     def generated_parameters(self, endpoint: str) -> Iterator[Parameter]:
         """Parameters of an endpoint whose values the property-based cases generate."""
@@ -121,6 +121,11 @@ def _parameter(raw: dict[str, Any]) -> Parameter:
 @cache
 def load() -> Catalogue:
     """Load and cross-check the catalogue; raises CatalogueError with the first inconsistency."""
+    files = sorted(
+        f.name for f in schemas_dir().joinpath("requirements").iterdir() if f.name.endswith(".toml")
+    )
+    if not files:
+        raise CatalogueError("schemas/requirements/ holds no .toml file")
     requirements = tuple(
         Requirement(
             id=raw["id"],
@@ -132,7 +137,8 @@ def load() -> Catalogue:
             faults=tuple(raw.get("faults", ())),
             unbreakable=raw.get("unbreakable"),
         )
-        for raw in _load_toml("requirements.toml")["requirement"]
+        for name in files
+        for raw in _load_toml(f"requirements/{name}").get("requirement", [])
     )
     parameters = tuple(_parameter(raw) for raw in _load_toml("parameters.toml")["parameter"])
 

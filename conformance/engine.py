@@ -69,7 +69,7 @@ def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> li
         if case.requirement_id not in by_requirement:
             raise CatalogueError(
                 f"case {case.name} checks {case.requirement_id}, "
-                "which is not in schemas/requirements.toml"
+                "which is not in schemas/requirements/"
             )
     covered = {case.requirement_id for case in cases}
     missing = [r.id for r in catalogue.requirements if r.id not in covered]

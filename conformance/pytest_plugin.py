@@ -98,7 +98,7 @@ class RequirementItem(pytest.Item):
 
     def reportinfo(self) -> tuple[str, int, str]:
         """Where the requirement is defined."""
-        return "schemas/requirements.toml", 0, self.name
+        return f"schemas/requirements/{self.name.split('-')[0].lower()}.toml", 0, self.name
 
 
 class RequirementFailed(Exception):
