@@ -19,9 +19,17 @@ from .embedded import embedded_server
 from .engine import Engine
 from .errors import ConformanceError, HarnessError, TargetUnreachable, UsageError
 from .events import Handler, RunFinished
-from .report import ConsoleReporter, JsonReportWriter
+from .report import (
+    ConsoleReporter,
+    EventsWriter,
+    JsonReportWriter,
+    JUnitWriter,
+    MarkdownWriter,
+    ProgressDisplay,
+)
 from .timing import Timing
 from .verdicts import Outcome
+from .wire import audio
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -146,6 +154,21 @@ def build_parser() -> Parser:
     )
     run.add_argument("--strict", action="store_true", help="SHOULD requirements gate too")
     run.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write JUnit XML, one testcase per requirement",
+    )
+    run.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)",
+    )
+    run.add_argument(
+        "--events", type=Path, metavar="FILE", help="also write NDJSON events, one line per case"
+    )
+    run.add_argument(
         "--report-dir",
         type=Path,
         default=Path("reports"),
@@ -181,6 +204,11 @@ def build_parser() -> Parser:
     )
 
     commands.add_parser("requirements", help="list the requirement catalogue")
+    clip = commands.add_parser(
+        "audio", help="write one of the suite's test clips (for reproducers)"
+    )
+    clip.add_argument("clip", choices=sorted(audio.CLIPS))
+    clip.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     return parser
 
 
@@ -246,7 +274,16 @@ async def run_from_args(args: argparse.Namespace, handlers: Sequence[Handler]) -
 def run_command(args: argparse.Namespace, console: Console) -> Outcome:
     """`conformance run`: the console summary and report.json."""
     report = args.report_dir / "report.json"
-    handlers: list[Handler] = [ConsoleReporter(console), JsonReportWriter(report)]
+    handlers: list[Handler] = [
+        ProgressDisplay(console),
+        ConsoleReporter(console),
+        JsonReportWriter(report),
+        MarkdownWriter(args.markdown),
+    ]
+    if args.junit:
+        handlers.append(JUnitWriter(args.junit))
+    if args.events:
+        handlers.append(EventsWriter(args.events))
     finished = asyncio.run(run_from_args(args, handlers))
     console.print(f"report: {report}", highlight=False)
     return finished.outcome
@@ -280,6 +317,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "requirements":
             requirements_command(console)
+            return EXIT_PASSED
+        if args.command == "audio":
+            wav = audio.CLIPS[args.clip]().wav
+            if args.output:
+                args.output.write_bytes(wav)
+            else:
+                sys.stdout.buffer.write(wav)
             return EXIT_PASSED
         return EXIT_BY_OUTCOME[run_command(args, console)]
     except UsageError as exc:

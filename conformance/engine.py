@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import catalogue as catalogue_module
+from . import reproduce
 from .cases import REGISTRY, Case
 from .cases.context import CaseContext, Fixtures
 from .catalogue import Catalogue
@@ -193,6 +194,11 @@ class Engine:
         evidence = [e.evidence() for e in exchanges[:MAX_EXCHANGES]]
         if len(exchanges) > MAX_EXCHANGES:
             ctx.note(f"{len(exchanges) - MAX_EXCHANGES} more exchanges not kept")
+        reproducer = None
+        if verdict in {Verdict.FAIL, Verdict.TIMEOUT}:
+            reproducer = ctx.reproducer or reproduce.for_case(
+                [e.evidence() for e in exchanges[-1:]]
+            )
         result = CaseResult(
             case.name,
             case.requirement_id,
@@ -201,6 +207,7 @@ class Engine:
             round(time.monotonic() - began, 4),
             evidence,
             [self.redactor.text(n) for n in ctx.notes],
+            self.redactor.text(reproducer) if reproducer else None,
         )
         self.emit(CaseFinished(result))
         return result

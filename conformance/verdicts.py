@@ -44,6 +44,7 @@ class CaseResult:
     duration: float
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reproducer: str | None = None
 
 
 @dataclass

@@ -56,6 +56,8 @@ class CaseContext:
     receiver: Receiver
     redactor: Redactor
     notes: list[str] = field(default_factory=list)
+    reproducer: str | None = None
+    """Set by cases whose failure a curl command cannot show (streams, callbacks)."""
 
     def note(self, text: str) -> None:
         """Add a line of evidence that is not an exchange (a measurement, a generated input)."""

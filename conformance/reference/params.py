@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .errors import bad_request
@@ -91,13 +91,17 @@ def _term(value: str) -> str:
     return value
 
 
+def _has_intensifier(keyword: str) -> bool:
+    """Whether a keyword ends in :NUMBER."""
+    _, colon, intensifier = keyword.rpartition(":")
+    return bool(colon) and _DECIMAL.fullmatch(intensifier) is not None
+
+
 def _keyword(value: str) -> str:
     """WORD or WORD:INTENSIFIER, where the intensifier is a (possibly negative) decimal."""
-    word, colon, intensifier = value.rpartition(":")
-    if not colon:
-        word = value
-    elif not _DECIMAL.fullmatch(intensifier):
+    if ":" in value and not _has_intensifier(value):
         raise _Invalid("expected WORD or WORD:INTENSIFIER with a decimal intensifier")
+    word = value.rpartition(":")[0] if ":" in value else value
     if not word.strip():
         raise _Invalid("expected a non-empty keyword")
     return value
@@ -139,37 +143,36 @@ def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Setting
     for name, value in items:
         if name == "redact" and value.lower() == "ssn" and settings.has("reject-redact-ssn"):
             raise bad_request("Invalid value for `redact`: 'ssn' is not supported.")
-        if name == "keywords" and settings.has("reject-keyword-intensifier"):
-            if _DECIMAL.fullmatch(value.rpartition(":")[2]) and ":" in value:
+        if name == "keywords" and _has_intensifier(value):
+            if settings.has("reject-keyword-intensifier"):
                 raise bad_request(f"Invalid value for `keywords`: {value!r} has an intensifier.")
+
+
+_LISTS: dict[str, Callable[[str], str]] = {"search": _term, "keywords": _keyword, "redact": _redact}
+"""Repeatable parameters and the validator of each value."""
 
 
 def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -> ListenOptions:
     """Validate every known parameter (unknown ones are ignored, as Deepgram does) into options."""
     _check_counts(items, settings)
     _check_faulty_rejections(items, settings)
-    lenient = settings.has("accept-invalid-params")
     flags: dict[str, bool] = {}
-    lists: dict[str, list[str]] = {"search": [], "keywords": [], "redact": []}
-    scalars: dict[str, float] = {}
+    lists: dict[str, list[str]] = {name: [] for name in _LISTS}
+    alternatives, utt_split = 1, DEFAULT_UTT_SPLIT
     for name, value in items:
         try:
             if name in BOOLEANS:
                 flags[name] = _boolean(value)
+            elif name in _LISTS:
+                lists[name].append(_LISTS[name](value))
             elif name == "alternatives":
-                scalars[name] = _alternatives(value)
+                alternatives = _alternatives(value)
             elif name == "utt_split":
-                scalars[name] = _utt_split(value)
-            elif name == "redact":
-                lists[name].append(_redact(value))
-            elif name == "search":
-                lists[name].append(_term(value))
-            elif name == "keywords":
-                lists[name].append(_keyword(value))
+                utt_split = _utt_split(value)
             elif name in STRINGS:
                 _text(value)
         except _Invalid as invalid:
-            if not lenient:
+            if not settings.has("accept-invalid-params"):
                 raise bad_request(f"Invalid value for `{name}`: {value!r} ({invalid}).") from None
     options = ListenOptions(
         punctuate=flags.get("punctuate", False),
@@ -177,8 +180,8 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
         diarize=flags.get("diarize", False),
         multichannel=flags.get("multichannel", False),
         utterances=flags.get("utterances", False),
-        alternatives=int(scalars.get("alternatives", 1)),
-        utt_split=scalars.get("utt_split", DEFAULT_UTT_SPLIT),
+        alternatives=alternatives,
+        utt_split=utt_split,
         search=tuple(lists["search"]),
         keywords=tuple(lists["keywords"]),
         redact=tuple(lists["redact"]),

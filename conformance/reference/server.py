@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from .app import create_app
 from .faults import FAULTS, unknown_faults
 from .serving import Server, base_url, bind, config
 from .settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
@@ -132,13 +133,21 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+def _list_faults() -> int:
+    """Print the fault table; a reader that stops early (| head) is not an error."""
+    try:
+        sys.stdout.write("".join(f"{name}\t{text}\n" for name, text in FAULTS.items()))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until interrupted; 0 on a clean stop, 2 on bad arguments or a busy port."""
     args = build_parser().parse_args(argv)
     if args.list_faults:
-        for name, description in FAULTS.items():
-            print(f"{name}\t{description}")
-        return 0
+        return _list_faults()
     bad = unknown_faults(args.fault)
     if bad:
         print(f"reference: unknown fault {bad[0]!r} (see --list-faults)", file=sys.stderr)
@@ -159,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reference: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     port = int(sock.getsockname()[1])
-    announcement = ready_line if args.ready_json else banner
-    server = Server(config(settings), lambda: _say(announcement(settings, args.host, port)))
+    announce = ready_line if args.ready_json else banner
+    server = Server(config(create_app(settings)), lambda: _say(announce(settings, args.host, port)))
     with sock:
         server.run(sockets=[sock])
     return 0

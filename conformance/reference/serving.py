@@ -9,9 +9,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 
 import uvicorn
-
-from .app import create_app
-from .settings import Settings
+from starlette.types import ASGIApp
 
 SHUTDOWN_GRACE = 2
 """Seconds in-flight requests get to finish after a stop request."""
@@ -40,10 +38,10 @@ def base_url(scheme: str, host: str, port: int) -> str:
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-def config(settings: Settings) -> uvicorn.Config:
+def config(app: ASGIApp) -> uvicorn.Config:
     """uvicorn configured quietly: no access log, prompt shutdown."""
     return uvicorn.Config(
-        create_app(settings),
+        app,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
@@ -79,11 +77,11 @@ class Server(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def running(settings: Settings, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve settings on a free port in a background thread; yields the base URL, stops on exit."""
+def running(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve app on a free port in a background thread; yields the base URL, stops on exit."""
     ready = threading.Event()
     with bind(host, 0) as sock:
-        server = Server(config(settings), ready.set)
+        server = Server(config(app), ready.set)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="reference-server", daemon=True
         )

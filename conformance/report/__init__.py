@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from .console import ConsoleReporter
+from .events_log import EventsWriter
 from .json_report import REPORT_VERSION, JsonReportWriter
+from .junit import JUnitWriter
+from .markdown import MarkdownWriter
+from .progress import ProgressDisplay
 
-__all__ = ["REPORT_VERSION", "ConsoleReporter", "JsonReportWriter"]
+__all__ = [
+    "REPORT_VERSION",
+    "ConsoleReporter",
+    "EventsWriter",
+    "JUnitWriter",
+    "JsonReportWriter",
+    "MarkdownWriter",
+    "ProgressDisplay",
+]

@@ -34,6 +34,7 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
                 "reason": case.reason,
                 "duration": case.duration,
                 "evidence": {"exchanges": case.exchanges, "notes": case.notes},
+                "reproducer": case.reproducer,
             }
             for case in result.cases
         ],

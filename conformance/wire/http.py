@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Final
 
 import httpx
 
 from ..errors import CheckFailed, TargetTimeout
 from ..redact import Redactor
+from . import audio
 
 Params = Sequence[tuple[str, str]]
 """Query parameters in order; a name may repeat (search=a&search=b)."""
@@ -42,6 +45,8 @@ class Exchange:
     response_body: str = ""
     elapsed: float = 0.0
     error: str | None = None
+    attachment: str | None = None
+    """The name of the suite's test clip sent as the body, if one was."""
     content: bytes = field(default=b"", repr=False)
 
     @property
@@ -81,6 +86,7 @@ class Exchange:
             },
             "elapsed": round(self.elapsed, 4),
             "error": self.error,
+            "attachment": self.attachment,
         }
 
 
@@ -93,6 +99,12 @@ def record(exchange: Exchange) -> None:
     evidence = current_exchanges.get()
     if evidence is not None and exchange not in evidence:
         evidence.append(exchange)
+
+
+@cache
+def _clip_names() -> dict[str, str]:
+    """SHA-256 of each generated clip -> its name, to recognise clips sent as bodies."""
+    return {hashlib.sha256(make().wav).hexdigest(): name for name, make in audio.CLIPS.items()}
 
 
 def _summarise_body(content: bytes, content_type: str, redactor: Redactor) -> str:
@@ -164,6 +176,7 @@ class TargetClient:
             url=self._redactor.text(str(request.url)),
             request_headers={k: self._redactor.header(k, v) for k, v in headers.items()},
             request_body=_summarise_body(content or b"", content_type or "", self._redactor),
+            attachment=_clip_names().get(hashlib.sha256(content).hexdigest()) if content else None,
         )
         record(exchange)
         started = time.monotonic()

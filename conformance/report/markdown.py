@@ -1,0 +1,79 @@
+"""A Markdown summary: for release notes, pull requests and $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from ..config import AREAS
+from ..events import Event, RunFinished, RunStarted
+from ..verdicts import Outcome, Verdict
+
+_ICON = {
+    Verdict.PASS: "✅",
+    Verdict.FAIL: "❌",
+    Verdict.SKIP: "⏭️",
+    Verdict.ERROR: "💥",
+    Verdict.TIMEOUT: "⏱️",
+}
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(start: RunStarted, finish: RunFinished) -> str:
+    """The summary: outcome, counts per area, then every requirement not passing."""
+    verdict = {
+        Outcome.PASSED: "passed",
+        Outcome.FAILED: "FAILED",
+        Outcome.HARNESS_ERROR: "harness error",
+    }[finish.outcome]
+    lines = [
+        f"## Conformance: {verdict}",
+        "",
+        f"Target `{start.target}`, {len(finish.requirements)} requirements, "
+        f"{(finish.finished - finish.started).total_seconds():.1f} s.",
+        "",
+        "| area | " + " | ".join(f"{_ICON[v]} {v.value}" for v in Verdict) + " |",
+        "| --- |" + " ---: |" * len(Verdict),
+    ]
+    for area in AREAS:
+        counts = Counter(r.verdict for r in finish.requirements if r.requirement.area == area)
+        if counts:
+            lines.append(f"| {area} | " + " | ".join(str(counts[v]) for v in Verdict) + " |")
+    trouble = [r for r in finish.requirements if r.verdict is not Verdict.PASS]
+    if trouble:
+        lines += ["", "| requirement | level | verdict | reason |", "| --- | --- | --- | --- |"]
+        for result in trouble:
+            gate = "" if result.gated or result.verdict is Verdict.SKIP else " (not gating)"
+            lines.append(
+                f"| `{result.requirement.id}` | {result.requirement.level.value}{gate} "
+                f"| {_ICON[result.verdict]} {result.verdict.value} "
+                f"| {_cell(result.reason)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+class MarkdownWriter:
+    """Writes the summary to a file and appends it to $GITHUB_STEP_SUMMARY when set."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._start: RunStarted | None = None
+
+    def handle(self, event: Event) -> None:
+        """Remember the start; write at the end."""
+        if isinstance(event, RunStarted):
+            self._start = event
+        elif isinstance(event, RunFinished) and self._start is not None:
+            text = render(self._start, event)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(text, encoding="utf-8")
+            summary = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary:
+                with open(summary, "a", encoding="utf-8") as out:
+                    out.write(text)
