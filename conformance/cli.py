@@ -7,18 +7,27 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalogue
-from .config import AREAS, AuthScheme, Credentials, RunConfig, normalise_target
+from . import __version__, catalogue, profile
+from .config import (
+    AREAS,
+    AuthScheme,
+    Credentials,
+    RunConfig,
+    derive_ws_url,
+    normalise_target,
+)
 from .embedded import embedded_server
 from .engine import Engine
 from .errors import ConformanceError, HarnessError, TargetUnreachable, UsageError
 from .events import Handler, RunFinished
+from .profile import CAPABILITIES
 from .report import (
     ConsoleReporter,
     EventsWriter,
@@ -27,7 +36,7 @@ from .report import (
     MarkdownWriter,
     ProgressDisplay,
 )
-from .timing import Timing
+from .timing import EMBEDDED_PACE, EMBEDDED_RETRY_DELAY, EMBEDDED_STREAM_IDLE_TIMEOUT, Timing
 from .verdicts import Outcome
 from .wire import audio
 
@@ -68,6 +77,16 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
+
+
+def _capabilities(text: str) -> frozenset[str]:
+    names = frozenset(n.strip() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(CAPABILITIES))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown capability {', '.join(unknown)}; capabilities: {', '.join(CAPABILITIES)}"
+        )
+    return names
 
 
 def _area(text: str) -> str:
@@ -112,7 +131,6 @@ def build_parser() -> Parser:
     run.add_argument(
         "--auth-scheme",
         choices=[s.value for s in AuthScheme],
-        default=AuthScheme.TOKEN.value,
         help="how requests carry the key (default token)",
     )
     run.add_argument(
@@ -121,7 +139,6 @@ def build_parser() -> Parser:
     run.add_argument("--project-id", metavar="ID", help="project of the key (management endpoints)")
     run.add_argument(
         "--callback-host",
-        default="127.0.0.1",
         metavar="HOST",
         help="address the receiver listens on, port 8080 (default 127.0.0.1)",
     )
@@ -133,14 +150,12 @@ def build_parser() -> Parser:
     run.add_argument(
         "--retry-delay",
         type=_positive,
-        default=30.0,
         metavar="SECONDS",
         help="the target's declared callback retry delay (default 30)",
     )
     run.add_argument(
         "--retry-count",
         type=_count,
-        default=10,
         metavar="N",
         help="the target's declared callback retry count (default 10)",
     )
@@ -152,7 +167,39 @@ def build_parser() -> Parser:
         metavar="AREA",
         help=f"run only this area (repeatable): {', '.join(AREAS)}",
     )
-    run.add_argument("--strict", action="store_true", help="SHOULD requirements gate too")
+    run.add_argument(
+        "--strict", action="store_true", default=None, help="SHOULD requirements gate too"
+    )
+    run.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="TOML target profile (default: [tool.conformance] of ./pyproject.toml, if any)",
+    )
+    run.add_argument(
+        "--capabilities",
+        type=_capabilities,
+        metavar="LIST",
+        help="optional parts the target implements, comma-separated: "
+        f"{','.join(CAPABILITIES)} (default: all)",
+    )
+    run.add_argument(
+        "--dialect",
+        choices=["v1", "v2"],
+        help="v1 (default) or the legacy v2 API: paths under /v2, Basic key:secret auth",
+    )
+    run.add_argument(
+        "--stream-idle-timeout",
+        type=_positive,
+        metavar="SECONDS",
+        help="the target's declared idle timeout for streams (default 10)",
+    )
+    run.add_argument(
+        "--pace",
+        type=_positive,
+        metavar="X",
+        help="streaming speed as a multiple of real time (default 1; embedded: 20)",
+    )
     run.add_argument(
         "--junit",
         type=Path,
@@ -178,21 +225,18 @@ def build_parser() -> Parser:
     run.add_argument(
         "--time-scale",
         type=_positive,
-        default=1.0,
         metavar="X",
         help="multiply every deadline (default 1)",
     )
     run.add_argument(
         "--examples",
         type=_count,
-        default=20,
         metavar="N",
         help="generated examples per property-based case (default 20)",
     )
     run.add_argument(
         "--concurrency",
         type=_positive,
-        default=8,
         metavar="N",
         help="requests in flight at once (default 8)",
     )
@@ -221,51 +265,90 @@ def config_from(
     project_id: str | None,
     embedded: bool,
 ) -> RunConfig:
-    """A run configuration from parsed flags and the resolved target."""
+    """A run configuration: each setting from its flag, else the profile, else the default."""
+    profile_data, profile_source = profile.load(args.profile)
+    only = args.only or [_area(a) for a in profile_data.get("only", [])]
+    gate = profile_data.get("gate", "MUST")
+    capabilities = profile.pick(args.capabilities, profile_data, "capabilities", CAPABILITIES)
     return RunConfig(
         target=target,
-        ws_target=args.ws_target or "",
-        credentials=Credentials(api_key, AuthScheme(args.auth_scheme), api_key_id),
+        ws_target=profile.pick(args.ws_target, profile_data, "ws_target", ""),
+        credentials=Credentials(
+            api_key,
+            AuthScheme(profile.pick(args.auth_scheme, profile_data, "auth_scheme", "token")),
+            api_key_id,
+        ),
         project_id=project_id,
-        callback_host=args.callback_host,
-        callback_public_url=args.callback_public_url,
-        retry_delay=args.retry_delay,
-        retry_count=args.retry_count,
-        areas=frozenset(args.only),
-        strict=args.strict,
+        callback_host=profile.pick(args.callback_host, profile_data, "callback_host", "127.0.0.1"),
+        callback_public_url=profile.pick(
+            args.callback_public_url, profile_data, "callback_public_url", None
+        ),
+        retry_delay=profile.pick(
+            args.retry_delay,
+            profile_data,
+            "timing.retry_delay",
+            EMBEDDED_RETRY_DELAY if embedded else 30.0,
+        ),
+        retry_count=profile.pick(args.retry_count, profile_data, "timing.retry_count", 10),
+        stream_idle_timeout=profile.pick(
+            args.stream_idle_timeout,
+            profile_data,
+            "timing.stream_idle_timeout",
+            EMBEDDED_STREAM_IDLE_TIMEOUT if embedded else 10.0,
+        ),
+        pace=profile.pick(
+            args.pace, profile_data, "timing.pace", EMBEDDED_PACE if embedded else 1.0
+        ),
+        areas=frozenset(only),
+        strict=bool(args.strict) if args.strict is not None else gate == "SHOULD",
+        capabilities=frozenset(capabilities),
+        dialect=profile.pick(args.dialect, profile_data, "dialect", "v1"),
         report_dir=args.report_dir,
-        timing=Timing(scale=args.time_scale),
-        examples=args.examples,
-        concurrency=int(args.concurrency),
+        timing=Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0)),
+        examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
+        concurrency=int(profile.pick(args.concurrency, profile_data, "timing.concurrency", 8)),
         embedded=embedded,
+        profile=profile_data,
+        profile_source=profile_source,
     )
 
 
 async def run_from_args(args: argparse.Namespace, handlers: Sequence[Handler]) -> RunFinished:
     """Run against --target, or against a freshly started reference server; the CLI and the
     pytest plugin both come through here."""
-    timing = Timing(scale=args.time_scale)
-    if args.target is None:
+    profile_data, _ = profile.load(args.profile)
+    timing = Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0))
+    target = profile.pick(args.target, profile_data, "target", None)
+    if target is None:
+        planned = config_from(
+            args,
+            target="http://127.0.0.1",
+            api_key="",
+            api_key_id=None,
+            project_id=None,
+            embedded=True,
+        )
         async with embedded_server(
-            args.retry_delay, args.retry_count, timing.server_start, timing.shutdown
+            planned.retry_delay, planned.retry_count, timing.server_start, timing.shutdown
         ) as server:
-            config = config_from(
-                args,
+            config = replace(
+                planned,
                 target=server.url,
-                api_key=server.api_key,
-                api_key_id=server.api_key_id,
+                ws_target=args.ws_target or derive_ws_url(server.url),
+                credentials=replace(
+                    planned.credentials, api_key=server.api_key, api_key_id=server.api_key_id
+                ),
                 project_id=server.project_id,
-                embedded=True,
             )
             return await Engine(config, handlers).run()
     if not args.api_key:
         raise UsageError("--target needs an API key: give --api-key or set DEEPGRAM_API_KEY")
     config = config_from(
         args,
-        target=normalise_target(args.target),
+        target=normalise_target(target),
         api_key=args.api_key,
-        api_key_id=args.api_key_id,
-        project_id=args.project_id,
+        api_key_id=profile.pick(args.api_key_id, profile_data, "api_key_id", None),
+        project_id=profile.pick(args.project_id, profile_data, "project_id", None),
         embedded=False,
     )
     return await Engine(config, handlers).run()

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import UsageError
@@ -58,6 +59,9 @@ class RunConfig:
     callback_public_url: str | None = None
     retry_delay: float = 30.0
     retry_count: int = 10
+    stream_idle_timeout: float = 10.0
+    pace: float = 1.0
+    """Streaming speed as a multiple of real time."""
     areas: frozenset[str] = frozenset()
     strict: bool = False
     report_dir: Path = Path("reports")
@@ -65,6 +69,15 @@ class RunConfig:
     examples: int = 20
     concurrency: int = 8
     embedded: bool = False
+    capabilities: frozenset[str] = frozenset(
+        ("callbacks", "speak", "streaming", "keys", "usage", "grant")
+    )
+    """Optional parts of the contract the target declares it implements."""
+    dialect: str = "v1"
+    """v1, or v2: the legacy API of document 004 (paths under /v2, Basic key:secret)."""
+    profile: dict[str, Any] = field(default_factory=dict)
+    """The profile as used, for the report."""
+    profile_source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.ws_target:
@@ -73,6 +86,10 @@ class RunConfig:
     def selects(self, area: str) -> bool:
         """Whether `--only` lets this area run."""
         return not self.areas or area in self.areas
+
+    def declares(self, capability: str) -> bool:
+        """Whether the target declares an optional capability."""
+        return capability in self.capabilities
 
     def gates(self, level: Level) -> bool:
         """Whether a failure at this level fails the run."""

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+EMBEDDED_RETRY_DELAY = 0.05
+"""Seconds between callback attempts of the embedded reference server (and declared for it)."""
+EMBEDDED_STREAM_IDLE_TIMEOUT = 1.0
+"""The embedded reference server's stream idle timeout, short so idle checks end quickly."""
+EMBEDDED_PACE = 20.0
+"""Streaming speed against the embedded server, as a multiple of real time."""
+
 
 @dataclass(frozen=True)
 class Timing:

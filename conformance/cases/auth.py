@@ -35,6 +35,7 @@ async def token_scheme_accepted(ctx: CaseContext) -> None:
 @case("AUTH-BEARER")
 async def bearer_grant_accepted(ctx: CaseContext) -> None:
     """A token from POST /v1/auth/grant works as 'Authorization: Bearer <token>'."""
+    ctx.needs("grant")
     grant = await ctx.client.request("POST", GRANT_PATH, json_body={"ttl_seconds": 60})
     if grant.status in {404, 405, 501}:
         ctx.skip(f"the target has no token grant endpoint ({grant.describe()})")

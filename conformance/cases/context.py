@@ -79,6 +79,14 @@ class CaseContext:
         """End the case: the requirement does not apply here."""
         raise Skipped(reason)
 
+    def needs(self, capability: str) -> None:
+        """Skip unless the target declares this optional capability."""
+        if not self.config.declares(capability):
+            self.skip(
+                f"the target does not declare the {capability} capability "
+                "(declare it in the profile or with --capabilities)"
+            )
+
     async def transcribe(self, clip: TestAudio, params: Params = ()) -> Exchange:
         """A shared transcription request (see Fixtures)."""
         return await self.fixtures.transcribe(clip, params)
