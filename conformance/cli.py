@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import NoReturn
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalogue, profile
+from . import __version__, catalogue, profile, regress, shapes
 from .config import (
     AREAS,
     AuthScheme,
@@ -23,6 +24,7 @@ from .config import (
     derive_ws_url,
     normalise_target,
 )
+from .docs import catalogue_markdown
 from .embedded import embedded_server
 from .engine import Engine
 from .errors import ConformanceError, HarnessError, TargetUnreachable, UsageError
@@ -171,6 +173,19 @@ def build_parser() -> Parser:
         "--strict", action="store_true", default=None, help="SHOULD requirements gate too"
     )
     run.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT",
+        help="an earlier report.json: only requirements that passed in it gate",
+    )
+    run.add_argument(
+        "--known-failing",
+        type=Path,
+        metavar="FILE",
+        help="requirement IDs known to fail, one 'ID reason' a line: they do not gate, "
+        "and one that passes now fails the run as a stale waiver",
+    )
+    run.add_argument(
         "--profile",
         type=Path,
         metavar="FILE",
@@ -247,7 +262,24 @@ def build_parser() -> Parser:
         "(conformance serve --help lists its flags)",
     )
 
-    commands.add_parser("requirements", help="list the requirement catalogue")
+    requirements = commands.add_parser("requirements", help="list the requirement catalogue")
+    requirements.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print it as a Markdown table (docs/requirements.md)",
+    )
+    compare = commands.add_parser(
+        "diff", help="compare two reports: exit 1 when a requirement newly fails"
+    )
+    compare.add_argument("old", type=Path, metavar="OLD.json")
+    compare.add_argument("new", type=Path, metavar="NEW.json")
+    check = commands.add_parser(
+        "validate", help="check captured JSON against the suite's schemas, offline"
+    )
+    check.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    check.add_argument(
+        "--kind", choices=sorted(shapes.SCHEMA_FILES), help="the document kind (default: guessed)"
+    )
     clip = commands.add_parser(
         "audio", help="write one of the suite's test clips (for reproducers)"
     )
@@ -308,6 +340,8 @@ def config_from(
         examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
         concurrency=int(profile.pick(args.concurrency, profile_data, "timing.concurrency", 8)),
         embedded=embedded,
+        baseline=regress.baseline(args.baseline) if args.baseline else None,
+        waivers=regress.waivers(args.known_failing, catalogue.load()) if args.known_failing else {},
         profile=profile_data,
         profile_source=profile_source,
     )
@@ -388,6 +422,23 @@ def requirements_command(console: Console) -> None:
     console.print(table)
 
 
+def validate_command(files: Sequence[Path], kind: str | None) -> int:
+    """`conformance validate`: one line per file; exit 1 when any is invalid."""
+    invalid = False
+    for path in files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{path}: cannot read JSON: {exc}") from None
+        verdict = shapes.classify(document, kind)
+        if verdict.problems:
+            invalid = True
+            print(f"{path}: INVALID as {verdict.kind}: {'; '.join(verdict.problems)}")
+        else:
+            print(f"{path}: valid {verdict.kind}")
+    return EXIT_FAILED if invalid else EXIT_PASSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conformance` command; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -399,8 +450,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     try:
         if args.command == "requirements":
-            requirements_command(console)
+            if args.markdown:
+                print(catalogue_markdown(catalogue.load()), end="")
+            else:
+                requirements_command(console)
             return EXIT_PASSED
+        if args.command == "diff":
+            result = regress.diff(regress.load_report(args.old), regress.load_report(args.new))
+            print(regress.render(result), end="")
+            return EXIT_FAILED if result.newly_failing else EXIT_PASSED
+        if args.command == "validate":
+            return validate_command(args.files, args.kind)
         if args.command == "audio":
             wav = audio.CLIPS[args.clip]().wav
             if args.output:

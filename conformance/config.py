@@ -75,6 +75,10 @@ class RunConfig:
     """Optional parts of the contract the target declares it implements."""
     dialect: str = "v1"
     """v1, or v2: the legacy API of document 004 (paths under /v2, Basic key:secret)."""
+    baseline: frozenset[str] | None = None
+    """IDs that passed in the baseline report (--baseline): only they gate."""
+    waivers: dict[str, str] = field(default_factory=dict)
+    """Known-failing requirement IDs and why (--known-failing): they do not gate."""
     profile: dict[str, Any] = field(default_factory=dict)
     """The profile as used, for the report."""
     profile_source: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,7 +33,24 @@ def problems(kind: str, document: Any, limit: int = 5) -> list[str]:
     lines = []
     for error in errors[:limit]:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        lines.append(f"{where.lstrip('.') or '(root)'}: {error.message}")
+        message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+        lines.append(f"{where.lstrip('.') or '(root)'}: {message}")
     if len(errors) > limit:
         lines.append(f"... and {len(errors) - limit} more")
     return lines
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The kind a document was checked as, and what is wrong with it (empty: valid)."""
+
+    kind: str
+    problems: list[str]
+
+
+def classify(document: Any, kind: str | None = None) -> Classified:
+    """Check as `kind`, or as the kind it fits best (fewest problems) when none is given."""
+    if kind is not None:
+        return Classified(kind, problems(kind, document))
+    candidates = [Classified(k, problems(k, document, limit=3)) for k in SCHEMA_FILES]
+    return min(candidates, key=lambda c: (len(c.problems), list(SCHEMA_FILES).index(c.kind)))

@@ -56,15 +56,33 @@ class RequirementResult:
     reason: str
     gated: bool
     cases: list[CaseResult]
+    waiver: str | None = None
+    """Why the requirement is known to fail (--known-failing), if it is waived."""
+    ungated_why: str | None = None
+    """Why a failure here does not fail the run (level, baseline, waiver)."""
+
+    @property
+    def stale_waiver(self) -> bool:
+        """A waived requirement that passes now: the waiver must go, so the run fails."""
+        return self.waiver is not None and self.verdict is Verdict.PASS
 
 
 def judge(
     requirement: Requirement, cases: list[CaseResult], config: RunConfig
 ) -> RequirementResult:
-    """Combine case verdicts: the worst one wins, and its reason explains the requirement's."""
+    """Combine case verdicts (the worst wins, its reason explains) and decide whether it gates."""
     verdict = next(v for v in SEVERITY if any(c.verdict is v for c in cases))
     reason = next(c.reason for c in cases if c.verdict is verdict)
-    return RequirementResult(requirement, verdict, reason, config.gates(requirement.level), cases)
+    waiver = config.waivers.get(requirement.id)
+    if waiver is not None:
+        why: str | None = f"known failing: {waiver}"
+    elif not config.gates(requirement.level):
+        why = f"{requirement.level.value} gates only with --strict"
+    elif config.baseline is not None and requirement.id not in config.baseline:
+        why = "did not pass in the baseline"
+    else:
+        why = None
+    return RequirementResult(requirement, verdict, reason, why is None, cases, waiver, why)
 
 
 def summarise(results: list[RequirementResult]) -> dict[str, int]:
@@ -81,8 +99,11 @@ def summarise(results: list[RequirementResult]) -> dict[str, int]:
 
 
 def outcome(results: list[RequirementResult]) -> Outcome:
-    """Failed if a gated requirement failed or timed out; a harness error if a case broke."""
+    """Failed if a gated requirement failed or timed out, or a waiver is stale; a harness
+    error if a case broke."""
     if any(r.gated and r.verdict in {Verdict.FAIL, Verdict.TIMEOUT} for r in results):
+        return Outcome.FAILED
+    if any(r.stale_waiver for r in results):
         return Outcome.FAILED
     if any(r.verdict is Verdict.ERROR for r in results):
         return Outcome.HARNESS_ERROR

@@ -48,13 +48,20 @@ class ConsoleReporter:
         self.console.print(table)
         for result in event.requirements:
             if result.verdict in {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}:
-                gate = "" if result.gated else " (not gating)"
+                gate = f" (not gating: {result.ungated_why})" if result.ungated_why else ""
+                first = result.reason.splitlines()[0] if result.reason else ""
                 self.console.print(
                     f"[{_STYLE[result.verdict]}]{result.verdict.value.upper()}[/] "
-                    f"{result.requirement.id} {result.requirement.level.value}{gate}: "
-                    f"{escape(result.reason.splitlines()[0]) if result.reason else ''}",
+                    f"{result.requirement.id} {result.requirement.level.value}"
+                    f"{escape(gate)}: {escape(first)}",
                     highlight=False,
-                    markup=True,
+                    soft_wrap=True,
+                )
+            elif result.stale_waiver:
+                self.console.print(
+                    f"[red]STALE WAIVER[/] {result.requirement.id} passes now; remove it from "
+                    f"the known-failing file ({escape(result.waiver or '')})",
+                    highlight=False,
                     soft_wrap=True,
                 )
         seconds = (event.finished - event.started).total_seconds()
