@@ -33,6 +33,7 @@ from .profile import CAPABILITIES
 from .report import (
     ConsoleReporter,
     EventsWriter,
+    HtmlReportWriter,
     JsonReportWriter,
     JUnitWriter,
     MarkdownWriter,
@@ -395,6 +396,7 @@ def run_command(args: argparse.Namespace, console: Console) -> Outcome:
         ProgressDisplay(console),
         ConsoleReporter(console),
         JsonReportWriter(report),
+        HtmlReportWriter(args.report_dir / "report.html"),
         MarkdownWriter(args.markdown),
     ]
     if args.junit:

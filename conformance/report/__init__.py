@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .console import ConsoleReporter
 from .events_log import EventsWriter
+from .html import HtmlReportWriter
 from .json_report import REPORT_VERSION, JsonReportWriter
 from .junit import JUnitWriter
 from .markdown import MarkdownWriter
@@ -13,6 +14,7 @@ __all__ = [
     "REPORT_VERSION",
     "ConsoleReporter",
     "EventsWriter",
+    "HtmlReportWriter",
     "JUnitWriter",
     "JsonReportWriter",
     "MarkdownWriter",

@@ -1,0 +1,65 @@
+"""report.html: one self-contained page (no network, no scripts) for people and vendors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..config import AREAS
+from ..events import Event, RunFinished, RunStarted
+from ..verdicts import Verdict
+from .json_report import JsonReportWriter
+
+BROKEN = ("fail", "timeout", "error")
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("conformance.report", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def render(report: dict[str, Any]) -> str:
+    """The page for one report.json document: summary first, failures first within areas."""
+    entries = report["requirements"]
+    order = {area: index for index, area in enumerate(AREAS)}
+    areas = sorted({e["area"] for e in entries}, key=lambda a: order.get(a, len(order)))
+    counts = {a: Counter(e["verdict"] for e in entries if e["area"] == a) for a in areas}
+    by_area = [
+        (
+            a,
+            sorted(
+                (e for e in entries if e["area"] == a),
+                key=lambda e: (e["verdict"] not in BROKEN, e["id"]),
+            ),
+        )
+        for a in areas
+    ]
+    return _ENVIRONMENT.get_template("report.html.j2").render(
+        report=report,
+        verdicts=[v.value for v in Verdict],
+        areas=[(a, counts[a]) for a in areas],
+        totals=Counter(e["verdict"] for e in entries),
+        failing=[e for e in entries if e["verdict"] in BROKEN and e["gated"]],
+        by_area=by_area,
+        broken=BROKEN,
+    )
+
+
+class HtmlReportWriter:
+    """Writes report.html beside report.json when the run finishes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._start: RunStarted | None = None
+
+    def handle(self, event: Event) -> None:
+        """Remember the start; render at the finish."""
+        if isinstance(event, RunStarted):
+            self._start = event
+        elif isinstance(event, RunFinished) and self._start is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            document = JsonReportWriter.document(self._start, event)
+            self.path.write_text(render(document), encoding="utf-8")
