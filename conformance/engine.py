@@ -86,9 +86,9 @@ async def preflight(config: RunConfig, redactor: Redactor) -> None:
     """Make sure something answers HTTP at the target before judging it."""
     deadline = config.timing.connect
     try:
-        async with httpx.AsyncClient(timeout=deadline) as http:
+        async with asyncio.timeout(deadline), httpx.AsyncClient(timeout=deadline) as http:
             await http.get(config.target + "/")
-    except httpx.TimeoutException:
+    except (TimeoutError, httpx.TimeoutException):
         raise TargetUnreachable(
             f"target {redactor.text(config.target)} did not answer within {deadline:g} s"
         ) from None
@@ -176,7 +176,7 @@ class Engine:
         current_exchanges.set(exchanges)
         self.emit(CaseStarted(case.name, case.requirement_id))
         began = time.monotonic()
-        deadline = self.config.timing.case
+        deadline = self.config.case_deadline(case.requirement_id)
         try:
             async with asyncio.timeout(deadline):
                 await case.run(ctx)

@@ -21,6 +21,9 @@ from . import audio
 Params = Sequence[tuple[str, str]]
 """Query parameters in order; a name may repeat (search=a&search=b)."""
 
+MAX_RESPONSE_BYTES = 20_000_000
+"""The largest response body read: generous for synthesized audio, bounded against hostility."""
+
 BODY_EXCERPT = 2000
 """Characters of a body kept in evidence; the rest is summarised."""
 
@@ -99,6 +102,20 @@ def record(exchange: Exchange) -> None:
     evidence = current_exchanges.get()
     if evidence is not None and exchange not in evidence:
         evidence.append(exchange)
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    """The body, refusing one larger than any answer of the contract could be."""
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise CheckFailed(
+                f"the response body exceeds {MAX_RESPONSE_BYTES // 1_000_000} MB; "
+                "no answer of the contract is that large"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @cache
@@ -181,12 +198,20 @@ class TargetClient:
         record(exchange)
         started = time.monotonic()
         try:
-            async with self._slots:
-                response = await self._http.send(request)
-        except httpx.TimeoutException:
+            async with self._slots, asyncio.timeout(self._timeout):
+                response = await self._http.send(request, stream=True)
+                try:
+                    exchange.status = response.status_code
+                    exchange.response_headers = {
+                        k: self._redactor.header(k, v) for k, v in response.headers.items()
+                    }
+                    exchange.content = await _read_capped(response)
+                finally:
+                    await response.aclose()
+        except (TimeoutError, httpx.TimeoutException):
             exchange.elapsed = time.monotonic() - started
-            exchange.error = f"no answer within {self._timeout:g} s"
-            raise TargetTimeout(f"{exchange.describe()}") from None
+            exchange.error = f"no complete answer within {self._timeout:g} s"
+            raise TargetTimeout(exchange.describe()) from None
         except httpx.HTTPError as exc:
             exchange.elapsed = time.monotonic() - started
             exchange.error = (
@@ -194,12 +219,7 @@ class TargetClient:
             )
             raise CheckFailed(exchange.describe()) from None
         exchange.elapsed = time.monotonic() - started
-        exchange.status = response.status_code
-        exchange.response_headers = {
-            k: self._redactor.header(k, v) for k, v in response.headers.items()
-        }
-        exchange.content = response.content
         exchange.response_body = _summarise_body(
-            response.content, exchange.content_type, self._redactor
+            exchange.content, exchange.content_type, self._redactor
         )
         return exchange
