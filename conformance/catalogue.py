@@ -87,6 +87,11 @@ class Catalogue:
         """Parameters of an endpoint whose values the property-based cases generate."""
         return (p for p in self.parameters if endpoint in p.endpoints and p.generated)
 
+    def fault_scheme(self, fault: str) -> str:
+        """The auth scheme a run with this fault on uses (schemas/faults.toml), else token."""
+        table = tomllib.loads(read_schema_file("faults.toml")).get("fault", {})
+        return str(table.get(fault, {}).get("auth_scheme", "token"))
+
     def faults(self) -> dict[str, frozenset[str]]:
         """Each fault switch named in the catalogue, with the requirement IDs it must break."""
         table: dict[str, set[str]] = {}

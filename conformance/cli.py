@@ -263,6 +263,17 @@ def build_parser() -> Parser:
         "(conformance serve --help lists its flags)",
     )
 
+    selftest = commands.add_parser(
+        "selftest",
+        help="prove the suite against the reference server: each fault must fail exactly "
+        "the requirements it declares",
+    )
+    selftest.add_argument(
+        "--fault", action="append", default=[], metavar="NAME", help="only these (repeatable)"
+    )
+    selftest.add_argument(
+        "--parallel", type=_positive, default=2, metavar="N", help="runs at once (default 2)"
+    )
     requirements = commands.add_parser("requirements", help="list the requirement catalogue")
     requirements.add_argument(
         "--markdown",
@@ -348,9 +359,11 @@ def config_from(
     )
 
 
-async def run_from_args(args: argparse.Namespace, handlers: Sequence[Handler]) -> RunFinished:
-    """Run against --target, or against a freshly started reference server; the CLI and the
-    pytest plugin both come through here."""
+async def run_from_args(
+    args: argparse.Namespace, handlers: Sequence[Handler], faults: tuple[str, ...] = ()
+) -> RunFinished:
+    """Run against --target, or against a freshly started reference server (with `faults` on,
+    for the selftest); the CLI, the pytest plugin and the selftest all come through here."""
     profile_data, _ = profile.load(args.profile)
     timing = Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0))
     target = profile.pick(args.target, profile_data, "target", None)
@@ -364,7 +377,11 @@ async def run_from_args(args: argparse.Namespace, handlers: Sequence[Handler]) -
             embedded=True,
         )
         async with embedded_server(
-            planned.retry_delay, planned.retry_count, timing.server_start, timing.shutdown
+            planned.retry_delay,
+            planned.retry_count,
+            timing.server_start,
+            timing.shutdown,
+            faults=faults,
         ) as server:
             config = replace(
                 planned,
@@ -457,6 +474,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 requirements_command(console)
             return EXIT_PASSED
+        if args.command == "selftest":
+            from .selftest import run_selftest  # imports this module's run machinery
+
+            return (
+                EXIT_PASSED
+                if run_selftest(args.fault, int(args.parallel), console)
+                else EXIT_FAILED
+            )
         if args.command == "diff":
             result = regress.diff(regress.load_report(args.old), regress.load_report(args.new))
             print(regress.render(result), end="")

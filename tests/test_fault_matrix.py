@@ -14,9 +14,6 @@ CATALOGUE = catalogue.load()
 FAULTS = CATALOGUE.faults()
 BROKEN = {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}
 
-SCHEME_FOR_FAULT = {"token-scheme-rejected": AuthScheme.BEARER}
-"""Faults that break the run's default scheme: the other cases authenticate another way."""
-
 
 def test_conformant_reference_passes_every_requirement() -> None:
     finished = reference_run()
@@ -34,7 +31,7 @@ def test_conformant_reference_passes_every_requirement() -> None:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_breaks_exactly_its_requirements(fault: str) -> None:
-    finished = reference_run([fault], SCHEME_FOR_FAULT.get(fault, AuthScheme.TOKEN))
+    finished = reference_run([fault], AuthScheme(CATALOGUE.fault_scheme(fault)))
     broken = {
         r.requirement.id: f"{r.verdict}: {r.reason}"
         for r in finished.requirements

@@ -1,0 +1,84 @@
+"""`conformance selftest`: the fault matrix for users. The suite must pass every requirement
+against the reference server, and with each fault switch on, fail exactly the requirements
+that fault declares. A suite that passes a broken server, or fails a correct one, says so here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from . import catalogue
+from .cli import build_parser, run_from_args
+from .errors import UsageError
+from .verdicts import Verdict
+
+BROKEN = {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One fault (or none: the conformant server) and what the suite made of it."""
+
+    fault: str
+    expected: frozenset[str]
+    observed: frozenset[str]
+
+    @property
+    def ok(self) -> bool:
+        """The suite failed exactly the declared requirements."""
+        return self.expected == self.observed
+
+
+async def _one(fault: str | None, expected: frozenset[str], slots: asyncio.Semaphore) -> Row:
+    """Run the suite against the reference server with one fault on."""
+    scheme = catalogue.load().fault_scheme(fault) if fault else "token"
+    async with slots:
+        with tempfile.TemporaryDirectory() as reports:
+            args = build_parser().parse_args(
+                ["run", "--auth-scheme", scheme, "--report-dir", reports]
+            )
+            finished = await run_from_args(args, [], faults=(fault,) if fault else ())
+    observed = frozenset(r.requirement.id for r in finished.requirements if r.verdict in BROKEN)
+    return Row(fault or "(none)", expected, observed)
+
+
+async def matrix(only: list[str], parallel: int) -> list[Row]:
+    """Every row of the matrix, `parallel` runs at a time."""
+    table = catalogue.load().faults()
+    unknown = sorted(set(only) - set(table))
+    if unknown:
+        raise UsageError(f"no requirement declares fault {', '.join(unknown)}")
+    chosen = only or sorted(table)
+    slots = asyncio.Semaphore(parallel)
+    jobs = [_one(f, table[f], slots) for f in chosen]
+    if not only:
+        jobs.insert(0, _one(None, frozenset(), slots))
+    return list(await asyncio.gather(*jobs))
+
+
+def run_selftest(only: list[str], parallel: int, console: Console) -> bool:
+    """Print the matrix; True when every row is as declared."""
+    rows = asyncio.run(matrix(only, parallel))
+    table = Table(title="Fault matrix")
+    for column in ("fault", "expected to fail", "observed failing", "ok"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.fault,
+            ", ".join(sorted(row.expected)) or "-",
+            ", ".join(sorted(row.observed)) or "-",
+            "[green]yes[/]" if row.ok else "[red]NO[/]",
+        )
+    console.print(table)
+    bad = [row.fault for row in rows if not row.ok]
+    console.print(
+        f"{len(rows) - len(bad)} of {len(rows)} rows as declared"
+        + (f"; wrong: {', '.join(bad)}" if bad else ""),
+        highlight=False,
+    )
+    return not bad
