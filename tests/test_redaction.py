@@ -27,6 +27,13 @@ def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
             f"http://user:{CANARY_PASSWORD}@127.0.0.1:8080",
             "--report-dir",
             str(tmp_path),
+            "--junit",
+            str(tmp_path / "junit.xml"),
+            "--markdown",
+            str(tmp_path / "summary.md"),
+            "--events",
+            str(tmp_path / "events.ndjson"),
+            env={"GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md")},
         )
     assert done.returncode == 1, done.stderr  # the faults make it fail, so evidence is written
     outputs = [
@@ -34,6 +41,15 @@ def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
         done.stderr,
         *(p.read_text() for p in tmp_path.rglob("*") if p.is_file()),
     ]
+    written = {p.name for p in tmp_path.rglob("*")}
+    assert {
+        "report.json",
+        "report.html",
+        "junit.xml",
+        "summary.md",
+        "events.ndjson",
+        "step-summary.md",
+    } <= written
     forms = [CANARY_KEY, CANARY_PASSWORD, base64.b64encode(CANARY_KEY.encode()).decode()]
     for output in outputs:
         for form in forms:
