@@ -15,7 +15,7 @@ from typing import NoReturn
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalogue, profile, regress, shapes
+from . import __version__, catalogue, coverage, profile, regress, shapes
 from .config import (
     AREAS,
     AuthScheme,
@@ -39,7 +39,13 @@ from .report import (
     MarkdownWriter,
     ProgressDisplay,
 )
-from .timing import EMBEDDED_PACE, EMBEDDED_RETRY_DELAY, EMBEDDED_STREAM_IDLE_TIMEOUT, Timing
+from .timing import (
+    EMBEDDED_OBSERVATION,
+    EMBEDDED_PACE,
+    EMBEDDED_RETRY_DELAY,
+    EMBEDDED_STREAM_IDLE_TIMEOUT,
+    Timing,
+)
 from .verdicts import Outcome
 from .wire import audio
 
@@ -292,6 +298,18 @@ def build_parser() -> Parser:
     check.add_argument(
         "--kind", choices=sorted(shapes.SCHEMA_FILES), help="the document kind (default: guessed)"
     )
+    cover = commands.add_parser(
+        "coverage",
+        help="which requirements cover each official query parameter of listen and speak, "
+        "or why it is waived (exit 1 when one is neither)",
+    )
+    cover.add_argument(
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="the official OpenAPI (default: $CONFORMANCE_SHARED or ../shared, "
+        "real-world/specs/deepgram-api-specs_openapi.yml)",
+    )
     clip = commands.add_parser(
         "audio", help="write one of the suite's test clips (for reproducers)"
     )
@@ -348,7 +366,10 @@ def config_from(
         capabilities=frozenset(capabilities),
         dialect=profile.pick(args.dialect, profile_data, "dialect", "v1"),
         report_dir=args.report_dir,
-        timing=Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0)),
+        timing=Timing(
+            scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0),
+            observation_base=EMBEDDED_OBSERVATION if embedded else Timing.observation_base,
+        ),
         examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
         concurrency=int(profile.pick(args.concurrency, profile_data, "timing.concurrency", 8)),
         embedded=embedded,
@@ -382,6 +403,7 @@ async def run_from_args(
             timing.server_start,
             timing.shutdown,
             faults=faults,
+            stream_idle_timeout=planned.stream_idle_timeout,
         ) as server:
             config = replace(
                 planned,
@@ -488,6 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILED if result.newly_failing else EXIT_PASSED
         if args.command == "validate":
             return validate_command(args.files, args.kind)
+        if args.command == "coverage":
+            rows = coverage.table(catalogue.load(), args.spec or coverage.default_spec())
+            console.print(coverage.render(rows))
+            return EXIT_PASSED if all(row.accounted for row in rows) else EXIT_FAILED
         if args.command == "audio":
             wav = audio.CLIPS[args.clip]().wav
             if args.output:

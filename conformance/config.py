@@ -12,8 +12,12 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import UsageError
 from .timing import Timing
 
-AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS")
+AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS", "FUZZ")
 """Every area of the catalogue, in report order."""
+
+
+CALLBACK_PREFIXES = ("CALLBACK-", "SPEAK-CALLBACK-", "EXTRA-IN-CALLBACK")
+"""Requirements whose cases wait for callback deliveries, so their deadline follows the retries."""
 
 
 class AuthScheme(StrEnum):
@@ -94,6 +98,12 @@ class RunConfig:
     def declares(self, capability: str) -> bool:
         """Whether the target declares an optional capability."""
         return capability in self.capabilities
+
+    def case_deadline(self, requirement_id: str) -> float:
+        """How long one case may run: callback cases wait out the target's whole retry schedule."""
+        if requirement_id.startswith(CALLBACK_PREFIXES):
+            return self.timing.callback_case(self.retry_delay, self.retry_count)
+        return self.timing.case
 
     def gates(self, level: Level) -> bool:
         """Whether a failure at this level fails the run."""

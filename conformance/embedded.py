@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from .errors import HarnessError
+from .timing import EMBEDDED_CALLBACK_TIMEOUT, EMBEDDED_STREAM_IDLE_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ async def embedded_server(
     start_deadline: float,
     stop_deadline: float,
     faults: tuple[str, ...] = (),
+    stream_idle_timeout: float = EMBEDDED_STREAM_IDLE_TIMEOUT,
 ) -> AsyncIterator[EmbeddedServer]:
     """Start `python -m conformance.reference` with a fresh key; stop it when the block ends."""
     api_key = "embedded-" + secrets.token_hex(16)
@@ -45,10 +47,15 @@ async def embedded_server(
         "0",
         "--ready-json",
         "--allow-private-urls",
+        "--allow-private-callbacks",
+        "--callback-timeout",
+        str(EMBEDDED_CALLBACK_TIMEOUT),
         "--retry-delay",
         str(retry_delay),
         "--retry-count",
         str(retry_count),
+        "--stream-idle-timeout",
+        str(stream_idle_timeout),
     ]
     for fault in faults:
         command += ["--fault", fault]

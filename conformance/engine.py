@@ -15,7 +15,7 @@ import httpx
 from . import catalogue as catalogue_module
 from . import reproduce
 from .cases import REGISTRY, Case
-from .cases.context import CaseContext, Fixtures
+from .cases.context import CaseContext, Cleanups, Fixtures
 from .catalogue import Catalogue
 from .config import RunConfig
 from .errors import (
@@ -145,6 +145,7 @@ class Engine:
             config.concurrency,
         )
         await receiver.start()
+        cleanups = Cleanups()
         try:
             fixtures = Fixtures(client)
             results = await asyncio.gather(
@@ -152,13 +153,20 @@ class Engine:
                     self._run_case(
                         case,
                         CaseContext(
-                            config, self.catalogue, client, fixtures, receiver, self.redactor
+                            config,
+                            self.catalogue,
+                            client,
+                            fixtures,
+                            receiver,
+                            self.redactor,
+                            cleanups=cleanups,
                         ),
                     )
                     for case in self.cases
                 )
             )
         finally:
+            await cleanups.run(timing.request)
             await client.aclose()
             await receiver.stop()
         judged = []

@@ -15,6 +15,16 @@ SCHEMA_FILES = {
     "listen": "listen-response.json",
     "error": "error.json",
     "report": "report.schema.json",
+    "keys-create": "keys-create.json",
+    "keys-list": "keys-list.json",
+    "keys-get": "keys-get.json",
+    "keys-delete": "keys-delete.json",
+    "keys-legacy-create": "keys-legacy-create.json",
+    "keys-legacy-list": "keys-legacy-list.json",
+    "request": "request.json",
+    "usage": "usage.json",
+    "stream-results": "stream-results.json",
+    "stream-metadata": "stream-metadata.json",
 }
 """Kinds of document the suite validates, and the schema file of each."""
 

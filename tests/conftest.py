@@ -13,7 +13,12 @@ from conformance.config import AuthScheme, Credentials, RunConfig
 from conformance.embedded import embedded_server
 from conformance.engine import Engine
 from conformance.events import Event, RunFinished
-from conformance.timing import Timing
+from conformance.timing import (
+    EMBEDDED_PACE,
+    EMBEDDED_RETRY_DELAY,
+    EMBEDDED_STREAM_IDLE_TIMEOUT,
+    Timing,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CONFORMANCE_SHARED", REPO.parent / "shared"))
@@ -46,15 +51,18 @@ async def run_against_reference(
     """Start the reference server with these faults and run the whole suite against it."""
     timing = Timing()
     async with embedded_server(
-        0.05, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
+        EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
     ) as server:
         config = RunConfig(
             target=server.url,
             credentials=Credentials(server.api_key, scheme, server.api_key_id),
             project_id=server.project_id,
             embedded=True,
-            **overrides,
-        )  # type: ignore[arg-type]
+            retry_delay=EMBEDDED_RETRY_DELAY,
+            stream_idle_timeout=EMBEDDED_STREAM_IDLE_TIMEOUT,
+            pace=EMBEDDED_PACE,
+            **overrides,  # type: ignore[arg-type]
+        )
         return await Engine(config, [Collector()]).run()
 
 

@@ -13,8 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
+from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from tagging_checks import TAGGING_BREAKS, TAGGING_CHECKS
 
 from conformance.reference import FAULTS, Settings, create_app
 from conformance.reference.serving import running
@@ -257,6 +260,19 @@ BREAKS: dict[str, set[str]] = {
     "bearer-rejected": {"auth-bearer", "auth-grant"},
 }
 """Fault -> the requirements it must break (and no others)."""
+
+CHECKS |= TAGGING_CHECKS
+for _fault, _broken in TAGGING_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= CALLBACK_CHECKS
+for _fault, _broken in CALLBACK_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= FUZZ_CHECKS
+for _fault, _broken in FUZZ_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+for _fault in FAULTS:
+    if _fault.startswith("stream-"):  # WebSocket only: proven in test_fault_matrix.py
+        BREAKS.setdefault(_fault, set())
 
 
 def failing(url: str, audio_url: str) -> set[str]:

@@ -185,8 +185,8 @@ def caller(header: str | None, *faults: str, tokens: TokenStore | None = None) -
 
 
 def test_identify() -> None:
-    assert caller("Token dev-api-key") == Caller("api_key", "token")
-    assert caller("bearer dev-api-key") == Caller("api_key", "bearer")
+    assert caller("Token dev-api-key") == Caller("api_key", "token", CLEAN.api_key_id)
+    assert caller("bearer dev-api-key") == Caller("api_key", "bearer", CLEAN.api_key_id)
     for header in (None, "", "Token wrong", "Basic ZGV2LWFwaS1rZXk=", "dev-api-key"):
         assert caller(header) is None
     assert caller(None, "no-auth") == Caller("anonymous", None)

@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
-from . import auth, listen, listen_params
+from . import (
+    auth,
+    callback,
+    extra,
+    fuzz,
+    keys,
+    listen,
+    listen_params,
+    speak,
+    stream,
+    stream_callbacks,
+    stream_control,
+    tag,
+)
 from .registry import REGISTRY, Case, case
 
-__all__ = ["REGISTRY", "Case", "auth", "case", "listen", "listen_params"]
+__all__ = [
+    "REGISTRY",
+    "Case",
+    "auth",
+    "callback",
+    "case",
+    "extra",
+    "fuzz",
+    "keys",
+    "listen",
+    "listen_params",
+    "speak",
+    "stream",
+    "stream_callbacks",
+    "stream_control",
+    "tag",
+]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from ..catalogue import Catalogue
 from ..config import RunConfig
@@ -16,6 +18,7 @@ from ..wire.http import Exchange, Params, TargetClient, record
 from ..wire.receiver import Receiver
 
 LISTEN_PATH = "/v1/listen"
+T = TypeVar("T")
 
 
 class Fixtures:
@@ -24,6 +27,7 @@ class Fixtures:
     def __init__(self, client: TargetClient) -> None:
         self._client = client
         self._memo: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[Exchange]] = {}
+        self._shared: dict[Hashable, asyncio.Task[Any]] = {}
 
     async def transcribe(self, clip: TestAudio, params: Params = ()) -> Exchange:
         """POST the clip to /v1/listen with these parameters (memoised) and record it."""
@@ -44,6 +48,36 @@ class Fixtures:
         record(exchange)
         return exchange
 
+    async def shared(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        """Run `make` once per run for this key (a stream several cases read), share its result."""
+        task = self._shared.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._shared[key] = task
+        result: T = await asyncio.shield(task)
+        return result
+
+
+class Cleanups:
+    """Undo actions for what cases create on the target (API keys), run once when the run
+    ends, whether its cases passed, failed or timed out."""
+
+    def __init__(self) -> None:
+        self._actions: list[Callable[[], Awaitable[object]]] = []
+
+    def add(self, action: Callable[[], Awaitable[object]]) -> None:
+        """Register an undo action the moment there is something to undo."""
+        self._actions.append(action)
+
+    async def run(self, deadline: float) -> None:
+        """Run every action concurrently within the deadline; one failing stops no other."""
+        actions, self._actions = self._actions, []
+        if not actions:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(deadline):
+                await asyncio.gather(*(action() for action in actions), return_exceptions=True)
+
 
 @dataclass
 class CaseContext:
@@ -55,9 +89,18 @@ class CaseContext:
     fixtures: Fixtures
     receiver: Receiver
     redactor: Redactor
+    cleanups: Cleanups = field(default_factory=Cleanups)
+    """The run's undo actions (shared by every case of the run)."""
     notes: list[str] = field(default_factory=list)
     reproducer: str | None = None
     """Set by cases whose failure a curl command cannot show (streams, callbacks)."""
+
+    def secret(self, value: str, *exchanges: Exchange) -> None:
+        """A secret the target just handed out: redacted from now on, and from these exchanges'
+        evidence, which was recorded before the suite knew it."""
+        self.redactor.add(value)
+        for exchange in exchanges:
+            exchange.response_body = self.redactor.text(exchange.response_body)
 
     def note(self, text: str) -> None:
         """Add a line of evidence that is not an exchange (a measurement, a generated input)."""

@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import grant, listen
+from . import deferred, grant, keys_api, listen, projects, speak, stream
+from .callbacks import Courier
 from .context import Context
 from .errors import ApiError, error_response
+from .recording import RecordRequests
 from .settings import Settings
 
 
@@ -21,6 +24,7 @@ def create_app(
 ) -> Starlette:
     """A reference server for settings; each call has its own tokens and caches."""
     ctx = Context(settings or Settings(), clock)
+    courier = Courier(ctx.settings)
 
     def api_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -36,7 +40,16 @@ def create_app(
         )
 
     return Starlette(
-        routes=[*listen.routes(ctx), *grant.routes(ctx)],
+        routes=[
+            *deferred.routes(ctx, courier),  # before listen: it answers callback requests
+            *listen.routes(ctx),
+            *stream.routes(ctx),
+            *speak.routes(ctx, courier),
+            *grant.routes(ctx),
+            *keys_api.routes(ctx),
+            *projects.routes(ctx),
+        ],
+        middleware=[Middleware(RecordRequests, ctx=ctx)],
         exception_handlers={
             ApiError: api_error,
             HTTPException: http_error,

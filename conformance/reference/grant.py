@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from .auth import may_grant
 from .body import read_body
 from .context import Context
-from .errors import bad_request, unauthorized
+from .errors import ApiError, bad_request, unauthorized
 from .tokens import DEFAULT_TTL
 
 MAX_TTL = 3600.0
@@ -40,9 +40,15 @@ async def grant(request: Request, ctx: Context) -> Response:
     caller = ctx.authenticate(request.headers.get("authorization"))
     if not may_grant(caller, ctx.settings):
         raise unauthorized()
-    ttl = ttl_from_body(await read_body(request, 64 * 1024))
+    try:
+        ttl = ttl_from_body(await read_body(request, 64 * 1024))
+    except ApiError:
+        if not ctx.settings.has("grant-ignores-body"):
+            raise
+        ttl = DEFAULT_TTL
     token = ctx.tokens.issue(ctx.settings.api_key_id, ttl, ctx.clock())
-    return JSONResponse({"access_token": token, "expires_in": ttl})
+    expires_in = f"{ttl:g}" if ctx.settings.has("grant-expires-in-text") else ttl
+    return JSONResponse({"access_token": token, "expires_in": expires_in})
 
 
 def routes(ctx: Context) -> list[BaseRoute]:

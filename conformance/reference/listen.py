@@ -42,6 +42,8 @@ def url_from_json(body: bytes, settings: Settings) -> str:
         raise bad_request('The JSON request body must have a string "url" field.')
     if settings.has("no-url-body"):
         raise bad_request("Transcribing audio from a URL is not supported.")
+    if settings.has("non-http-url-500") and not url.lower().startswith(("http:", "https:")):
+        raise ApiError(500, "The server failed to process the request.")
     return url
 
 
@@ -105,6 +107,7 @@ async def listen(request: Request, ctx: Context) -> Response:
             sha256=response.audio_sha256(audio, settings),
             created=response.created(ctx.clock(), settings),
             settings=settings,
+            extra=options.extra,
         ),
         "results": response.results(analysis, options, settings),
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from .errors import bad_request
 from .settings import Settings
+from .tagging import parse_extra, parse_tags
 
 BOOLEANS = frozenset(
     {
@@ -44,6 +45,9 @@ class ListenOptions:
     search: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     redact: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+    """metadata.extra as (key, value) pairs, already deduplicated."""
 
     @property
     def punctuated(self) -> bool:
@@ -156,6 +160,7 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
     """Validate every known parameter (unknown ones are ignored, as Deepgram does) into options."""
     _check_counts(items, settings)
     _check_faulty_rejections(items, settings)
+    tags, extra = parse_tags(items, settings), parse_extra(items, settings)
     flags: dict[str, bool] = {}
     lists: dict[str, list[str]] = {name: [] for name in _LISTS}
     alternatives, utt_split = 1, DEFAULT_UTT_SPLIT
@@ -185,6 +190,8 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
         search=tuple(lists["search"]),
         keywords=tuple(lists["keywords"]),
         redact=tuple(lists["redact"]),
+        tags=tags,
+        extra=tuple(extra.items()),
     )
     return _bend(options, settings)
 

@@ -57,9 +57,15 @@ def created(now: float, settings: Settings) -> str:
 
 
 def metadata(
-    *, analysis: Analysis, request_id: str, sha256: str, created: str, settings: Settings
+    *,
+    analysis: Analysis,
+    request_id: str,
+    sha256: str,
+    created: str,
+    settings: Settings,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> Json:
-    """The metadata object, in the key order of the recorded responses."""
+    """The metadata object, in the key order of the recorded responses (extra last, if asked)."""
     duration = analysis.duration * 1.5 if settings.has("duration-inflated") else analysis.duration
     out: Json = {
         "transaction_key": "deprecated",
@@ -72,6 +78,8 @@ def metadata(
     if not settings.has("schema-missing-models"):
         out["models"] = [MODEL_UUID]
         out["model_info"] = {MODEL_UUID: dict(MODEL_INFO)}
+    if extra and not settings.has("extra-dropped"):
+        out["extra"] = dict(extra)
     return out
 
 

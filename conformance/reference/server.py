@@ -73,7 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative(int),
         default=10,
         metavar="N",
-        help="callback attempts before giving up (default 10)",
+        help="callback retries after a failed first attempt (default 10: 11 attempts)",
+    )
+    parser.add_argument(
+        "--callback-timeout",
+        type=_non_negative(float),
+        default=10.0,
+        metavar="SECONDS",
+        help="how long one callback attempt may take before it is retried (default 10)",
+    )
+    parser.add_argument(
+        "--stream-idle-timeout",
+        type=_non_negative(float),
+        default=10.0,
+        metavar="SECONDS",
+        help="end a stream that sends no frame for this long: Metadata, close 1011 (default 10)",
     )
     parser.add_argument(
         "--fault",
@@ -87,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-private-urls",
         action="store_true",
         help="let audio URLs resolve to loopback or private addresses (off: refused, no SSRF)",
+    )
+    parser.add_argument(
+        "--allow-private-callbacks",
+        action="store_true",
+        help="let callback URLs resolve to loopback or private addresses (off: refused, no SSRF)",
     )
     parser.add_argument(
         "--ready-json",
@@ -158,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         project_id=args.project_id,
         faults=frozenset(args.fault),
         allow_private_urls=args.allow_private_urls,
+        allow_private_callbacks=args.allow_private_callbacks,
+        callback_timeout=args.callback_timeout,
+        stream_idle_timeout=args.stream_idle_timeout,
         retry_delay=args.retry_delay,
         retry_count=int(args.retry_count),
     )

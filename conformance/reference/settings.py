@@ -22,10 +22,17 @@ class Settings:
     project_id: str = DEFAULT_PROJECT_ID
     faults: frozenset[str] = field(default_factory=frozenset)
     allow_private_urls: bool = False
+    """Let audio URLs resolve to loopback or private addresses."""
+    allow_private_callbacks: bool = False
+    """Let callback URLs resolve to loopback or private addresses."""
     retry_delay: float = 30.0
     """Seconds between callback delivery attempts."""
     retry_count: int = 10
-    """Callback delivery attempts before giving up."""
+    """Callback retries after a failed first attempt (10: eleven attempts in all)."""
+    callback_timeout: float = 10.0
+    """Seconds one callback attempt may take before it counts as failed."""
+    stream_idle_timeout: float = 10.0
+    """Seconds a stream may go without any frame before it is ended (Metadata, close 1011)."""
 
     def __post_init__(self) -> None:
         """Refuse unknown fault names and an empty API key."""

@@ -186,7 +186,11 @@ class TargetClient:
         if content_type is not None:
             headers["Content-Type"] = content_type
         request = self._http.build_request(
-            method, self.base_url + path, params=list(params), content=content, headers=headers
+            method,
+            self.base_url + path,
+            params=list(params) or None,
+            content=content,
+            headers=headers,
         )
         exchange = Exchange(
             method=method,

@@ -1,24 +1,44 @@
-"""The suite's own HTTP server: serves test audio to targets (and later receives callbacks)."""
+"""The suite's own HTTP server: serves test audio to targets and receives their callbacks
+(HTTP requests, or WebSocket messages for streaming callbacks), one mailbox per case."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import secrets
 import socket
-from dataclasses import dataclass
-from typing import Any
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import HarnessError, UsageError
+from ..redact import Redactor
 from . import audio
+from .http import Exchange, _summarise_body
 
 PREFERRED_PORT = 8080
 """A port the documents allow for callbacks, so one receiver serves audio and callbacks."""
+
+HANG: Literal["hang"] = "hang"
+"""Script step: never answer; hold the attempt open until the sender gives up."""
+CLOSE: Literal["close"] = "close"
+"""Script step: start a 500 answer and drop the connection before its body."""
+Answer = int | Literal["hang", "close"]
+"""What the receiver does with one attempt: answer with a status, hang, or close."""
+
+_UNFINISHED = "ASGI callable returned without completing response."
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,83 @@ class Fetch:
     user_agent: str
 
 
+@dataclass
+class Delivery:
+    """One callback attempt as it arrived, and how the receiver answered it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    arrived: float
+    """time.monotonic() when the attempt arrived."""
+    answer: Answer
+    ended: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    """Set when the attempt is over (at once, or when the sender gives up on a hang)."""
+    ended_at: float | None = None
+    """time.monotonic() when the receiver answered, dropped, or stopped holding the attempt."""
+
+    @property
+    def content_type(self) -> str:
+        """The delivery's media type without parameters, lower case."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def exchange(self, base_url: str, redactor: Redactor) -> Exchange:
+        """The attempt as evidence, seen from the target's side: its request, our answer."""
+        target = self.path + (f"?{self.query}" if self.query else "")
+        answered = {HANG: "no answer (held open)", CLOSE: "connection dropped"}
+        return Exchange(
+            method=self.method,
+            url=redactor.text(base_url + target),
+            request_headers={k: redactor.header(k, v) for k, v in self.headers.items()},
+            request_body=_summarise_body(self.body, self.content_type, redactor),
+            status=self.answer if isinstance(self.answer, int) else None,
+            error=answered.get(str(self.answer)),
+            content=self.body,
+        )
+
+
+class Mailbox:
+    """One case's callback path: what to answer, and every attempt that arrived there."""
+
+    def __init__(self, url: str, path: str, script: Sequence[Answer]) -> None:
+        self.url = url
+        """The callback URL to hand to the target (with credentials, if any)."""
+        self.path = path
+        self._script = list(script)
+        self.deliveries: list[Delivery] = []
+        self.recorded = 0
+        """How many of the deliveries are already in the case's evidence."""
+        self._arrived = asyncio.Condition()
+
+    def next_answer(self) -> Answer:
+        """The scripted answer for the next attempt; 200 once the script is used up."""
+        return self._script.pop(0) if self._script else 200
+
+    async def add(self, delivery: Delivery) -> None:
+        """Record an attempt and wake whoever waits for it."""
+        async with self._arrived:
+            self.deliveries.append(delivery)
+            self._arrived.notify_all()
+
+    async def wait_for(self, count: int, deadline: float) -> bool:
+        """Wait until `count` attempts arrived, at most `deadline` seconds; whether they did."""
+        try:
+            async with asyncio.timeout(deadline), self._arrived:
+                await self._arrived.wait_for(lambda: len(self.deliveries) >= count)
+        except TimeoutError:
+            return False
+        return True
+
+    def spacings(self) -> list[float]:
+        """Seconds from the end of each attempt (our answer) to the arrival of the next."""
+        return [
+            later.arrived - (earlier.ended_at or earlier.arrived)
+            for earlier, later in pairwise(self.deliveries)
+        ]
+
+
 def _bind(host: str) -> socket.socket:
     """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address."""
     candidates = [host]
@@ -37,7 +134,9 @@ def _bind(host: str) -> socket.socket:
         candidates += [f"127.0.0.{n}" for n in range(2, 255)]
     last_error: OSError | None = None
     for address in candidates:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then, and
+        # without it every response stalls ~40 ms on Nagle's algorithm and delayed ACKs.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.bind((address, PREFERRED_PORT))
         except OSError as exc:
@@ -50,6 +149,23 @@ def _bind(host: str) -> socket.socket:
     raise UsageError(
         f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}"
     )
+
+
+@dataclass(frozen=True)
+class _Asgi:
+    """A raw ASGI handler as a route endpoint (Starlette wraps plain functions as requests)."""
+
+    handler: Any
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handler(scope, receive, send)
+
+
+class _QuietDrop(logging.Filter):
+    """Keeps the receiver's deliberate dropped connections out of uvicorn's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _UNFINISHED
 
 
 class Receiver:
@@ -71,8 +187,11 @@ class Receiver:
         self._startup_deadline = startup_deadline
         self._shutdown_deadline = shutdown_deadline
         self._started = asyncio.Event()
+        self._closing = asyncio.Event()
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
+        self._mailboxes: dict[str, Mailbox] = {}
+        self._quiet = _QuietDrop()
         self.fetches: list[Fetch] = []
         self.local_url = ""
 
@@ -81,9 +200,32 @@ class Receiver:
         """The URL targets use to reach the receiver."""
         return self._public_url or self.local_url
 
+    @property
+    def host(self) -> str:
+        """The host name or address targets use to reach the receiver."""
+        return urlsplit(self.base_url).hostname or self._host
+
     def audio_url(self, clip: str) -> str:
         """Where the target can fetch a test clip."""
         return f"{self.base_url}/audio/{clip}.wav"
+
+    def mailbox(
+        self,
+        label: str,
+        script: Sequence[Answer] = (),
+        *,
+        userinfo: tuple[str, str] | None = None,
+    ) -> Mailbox:
+        """A fresh callback path of its own, so concurrent cases never see each other's mail."""
+        key = f"{label}-{secrets.token_hex(6)}"
+        parts = urlsplit(self.base_url)
+        path = f"{parts.path.rstrip('/')}/callback/{key}"
+        netloc = parts.netloc.rpartition("@")[2]
+        if userinfo is not None:
+            netloc = f"{quote(userinfo[0], safe='')}:{quote(userinfo[1], safe='')}@{netloc}"
+        box = Mailbox(urlunsplit((parts.scheme, netloc, path, "", "")), path, script)
+        self._mailboxes[key] = box
+        return box
 
     async def _serve_audio(self, request: Request) -> Response:
         """GET /audio/NAME.wav: one of the generated clips."""
@@ -96,6 +238,76 @@ class Receiver:
             return Response("no such clip", status_code=404, media_type="text/plain")
         return Response(clip().wav, media_type="audio/wav")
 
+    async def _callback(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ANY /callback/KEY: record the attempt, then answer as the mailbox's script says."""
+        arrived = time.monotonic()
+        request = Request(scope, receive)
+        box = self._mailboxes.get(request.path_params["key"])
+        body = await request.body()
+        if box is None:
+            await Response("no such callback path", 404)(scope, receive, send)
+            return
+        answer = box.next_answer()
+        delivery = Delivery(
+            method=request.method,
+            path=request.url.path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+            body=body,
+            arrived=arrived,
+            answer=answer,
+        )
+        await box.add(delivery)
+        try:
+            if answer == HANG:
+                await self._hold(receive)
+            elif answer == CLOSE:
+                start = {"type": "http.response.start", "status": 500}
+                await send({**start, "headers": [(b"content-length", b"64")]})
+            else:
+                await Response(status_code=answer)(scope, receive, send)
+        finally:
+            delivery.ended_at = time.monotonic()
+            delivery.ended.set()
+
+    async def _ws_callback(self, websocket: WebSocket) -> None:
+        """WebSocket /callback/KEY (streaming callbacks): each text frame is one delivery; a
+        CLOSE in the mailbox's script drops the connection once that frame has arrived."""
+        box = self._mailboxes.get(websocket.path_params["key"])
+        if box is None:
+            await websocket.close(1008, "no such callback path")
+            return
+        await websocket.accept()
+        headers = dict(websocket.headers)
+        query = websocket.url.query
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                text = await websocket.receive_text()
+                answer = box.next_answer()
+                delivery = Delivery(
+                    "WEBSOCKET", websocket.url.path, query, headers, text.encode(),
+                    time.monotonic(), 101 if answer != CLOSE else CLOSE,
+                )  # fmt: skip
+                delivery.ended.set()
+                await box.add(delivery)
+                if answer == CLOSE:
+                    await websocket.close(1001, "the suite dropped the callback connection")
+                    return
+
+    async def _hold(self, receive: Receive) -> None:
+        """Wait until the sender disconnects or the receiver stops, whichever comes first."""
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        waits = [asyncio.ensure_future(disconnected()), asyncio.ensure_future(self._closing.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> Any:
         """Tell start() the server is accepting requests."""
@@ -107,11 +319,17 @@ class Receiver:
         sock = _bind(self._host)
         host, port = sock.getsockname()[:2]
         self.local_url = f"http://{host}:{port}"
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
         app = Starlette(
-            routes=[Route("/audio/{name}.wav", self._serve_audio, methods=["GET"])],
+            routes=[
+                Route("/audio/{name}.wav", self._serve_audio, methods=["GET"]),
+                Route("/callback/{key}", _Asgi(self._callback), methods=methods),
+                WebSocketRoute("/callback/{key}", self._ws_callback),
+            ],
             lifespan=self._lifespan,
         )
         config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on")
+        logging.getLogger("uvicorn.error").addFilter(self._quiet)
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         try:
@@ -122,7 +340,9 @@ class Receiver:
             ) from None
 
     async def stop(self) -> None:
-        """Ask the server to exit and wait for it, with a deadline."""
+        """Release held attempts, ask the server to exit and wait for it, with a deadline."""
+        self._closing.set()
+        logging.getLogger("uvicorn.error").removeFilter(self._quiet)
         if self._server is None or self._task is None:
             return
         self._server.should_exit = True

@@ -1,0 +1,342 @@
+"""Shared by the CALLBACK and SPEAK cases: submitting callback requests, waiting for attempts,
+and probing which callback URLs a target accepts."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from hypothesis import strategies as st
+
+from .. import reproduce
+from ..errors import CheckFailed
+from ..wire import audio
+from ..wire.http import Exchange, Params, record
+from ..wire.receiver import Answer, Mailbox
+from .context import LISTEN_PATH, CaseContext
+from .listen_params import explore
+
+SPEAK_PATH = "/v1/speak"
+SPEAK_TEXT = "Hello from the conformance suite."
+ALLOWED_PORTS = (80, 443, 8080, 8443)
+NEIGHBOURS = (79, 81, 442, 444, 8079, 8081, 8442, 8444)
+"""The ports either side of each allowed one: the boundaries of the rule."""
+SUCCESSES = (200, 201, 202, 204, 299)
+"""2xx answers that must each end the retries."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An endpoint that takes `callback`: how to send it a request and name its requirements."""
+
+    name: str
+    path: str
+    prefix: str
+    """Requirement ID prefix of its callback requirements (CALLBACK or SPEAK-CALLBACK)."""
+    capabilities: tuple[str, ...]
+
+    async def submit(self, ctx: CaseContext, params: Params) -> Exchange:
+        """Send the endpoint's standard request (6 s of audio, or a sentence) with params."""
+        if self.name == "speak":
+            body = {"text": SPEAK_TEXT}
+            return await ctx.client.request("POST", self.path, params=params, json_body=body)
+        clip = audio.mono()
+        return await ctx.client.request(
+            "POST", self.path, params=params, content=clip.wav, content_type=clip.content_type
+        )
+
+
+LISTEN = Endpoint("listen", LISTEN_PATH, "CALLBACK", ("callbacks",))
+SPEAK = Endpoint("speak", SPEAK_PATH, "SPEAK-CALLBACK", ("callbacks", "speak"))
+
+
+def applies(ctx: CaseContext, endpoint: Endpoint, *, delivery: bool = True) -> None:
+    """Skip unless the target declares the capabilities and (for deliveries) can reach us."""
+    for capability in endpoint.capabilities:
+        ctx.needs(capability)
+    if delivery and not ctx.receiver.reachable_from_target:
+        ctx.skip(
+            f"the target cannot reach the suite's callback receiver at {ctx.receiver.base_url}; "
+            "give --callback-public-url with an address the target can reach"
+        )
+
+
+def _private_receiver(ctx: CaseContext) -> bool:
+    """Whether the callback URLs point at a loopback or private address of the suite's."""
+    try:
+        address = ipaddress.ip_address(ctx.receiver.host)
+    except ValueError:
+        return ctx.receiver.host == "localhost"
+    return address.is_loopback or address.is_private
+
+
+def unless_refused_as_private(ctx: CaseContext, exchange: Exchange) -> None:
+    """Skip when a 400 may only mean the target refuses private callback URLs (no SSRF)."""
+    config = ctx.config
+    known = config.embedded or bool(config.callback_public_url)
+    if exchange.status == 400 and not known and _private_receiver(ctx):
+        ctx.skip(
+            f"{exchange.describe()}: the target refused a callback URL on the suite's receiver at "
+            f"{ctx.receiver.base_url}, a private address that a target may refuse (no SSRF); "
+            "give --callback-public-url with a public address that reaches the receiver"
+        )
+
+
+def accepted_request_id(exchange: Exchange) -> str | None:
+    """The request_id of an acceptance (2xx JSON object, request_id, no results), else None."""
+    if exchange.status is None or not 200 <= exchange.status <= 299:
+        return None
+    if exchange.content_type != "application/json":
+        return None
+    try:
+        body = exchange.json()
+    except CheckFailed:
+        return None
+    if not isinstance(body, dict) or "results" in body:
+        return None
+    request_id = body.get("request_id")
+    return request_id if isinstance(request_id, str) and request_id else None
+
+
+def show_spacings(box: Mailbox) -> str:
+    """When each attempt came after the previous one was answered, for the evidence."""
+    return (
+        ", ".join(
+            f"attempt {n + 2} {gap:.3f} s after attempt {n + 1} was answered"
+            for n, gap in enumerate(box.spacings())
+        )
+        or "(a single attempt)"
+    )
+
+
+def keep_evidence(ctx: CaseContext, box: Mailbox) -> None:
+    """Put the attempts that arrived (and how they were answered) into the case's evidence."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(ctx.receiver.base_url))
+    for delivery in box.deliveries[box.recorded :]:
+        record(delivery.exchange(origin, ctx.redactor))
+    box.recorded = len(box.deliveries)
+
+
+async def attempts(ctx: CaseContext, box: Mailbox, most: int) -> int:
+    """Wait for up to `most` attempts: each within the deadline that follows the end of the
+    previous one (our answer, or the sender giving up on an attempt we held)."""
+    timing = ctx.config.timing
+    try:
+        if not await box.wait_for(1, timing.first_delivery()):
+            return 0
+        while len(box.deliveries) < most:
+            previous = box.deliveries[-1]
+            try:
+                await asyncio.wait_for(previous.ended.wait(), timing.sender_timeout())
+            except TimeoutError:
+                ctx.note(
+                    f"the target held attempt {len(box.deliveries)} open for more than "
+                    f"{timing.sender_timeout():g} s"
+                )
+                break
+            window = timing.next_attempt(ctx.config.retry_delay)
+            if not await box.wait_for(len(box.deliveries) + 1, window):
+                break
+        return len(box.deliveries)
+    finally:
+        keep_evidence(ctx, box)
+        if most > 1:
+            ctx.note(f"callback attempts at {box.path}: {show_spacings(box)}")
+
+
+async def submit(
+    ctx: CaseContext,
+    endpoint: Endpoint,
+    label: str,
+    script: Sequence[Answer] = (),
+    params: Params = (),
+    userinfo: tuple[str, str] | None = None,
+) -> tuple[Mailbox, Exchange]:
+    """A fresh mailbox, and the endpoint's request with callback pointing at it."""
+    box = ctx.receiver.mailbox(label, script, userinfo=userinfo)
+    exchange = await endpoint.submit(ctx, [("callback", box.url), *params])
+    unless_refused_as_private(ctx, exchange)
+    submitted = reproduce.for_case([exchange.evidence()])
+    if submitted:
+        ctx.reproducer = f"{submitted}\n# then watch what arrives at the callback URL"
+    return box, exchange
+
+
+async def delivered(
+    ctx: CaseContext,
+    endpoint: Endpoint,
+    label: str,
+    script: Sequence[Answer] = (),
+    params: Params = (),
+    userinfo: tuple[str, str] | None = None,
+) -> tuple[Mailbox, str]:
+    """Submit a callback request and wait for its first attempt; skip when that cannot happen."""
+    applies(ctx, endpoint)
+    box, exchange = await submit(ctx, endpoint, label, script, params, userinfo)
+    request_id = accepted_request_id(exchange)
+    if request_id is None:
+        ctx.skip(
+            f"the target did not accept the callback request ({exchange.describe()}); "
+            f"see {endpoint.prefix}-ACCEPTED"
+        )
+    if await attempts(ctx, box, 1) == 0:
+        ctx.skip(
+            f"no callback arrived within {ctx.config.timing.first_delivery():g} s; "
+            f"see {endpoint.prefix}-DELIVERY"
+        )
+    return box, request_id
+
+
+async def first_delivery(ctx: CaseContext, endpoint: Endpoint, label: str) -> Mailbox:
+    """A callback request and its first attempt; a failure when either does not happen."""
+    applies(ctx, endpoint)
+    box, exchange = await submit(ctx, endpoint, label)
+    if accepted_request_id(exchange) is None:
+        ctx.fail(
+            f"{exchange.describe()}: the target did not accept the request for callback, so "
+            f"nothing will be delivered; body {exchange.response_body[:160]!r}"
+        )
+    deadline = ctx.config.timing.first_delivery()
+    ctx.check(await attempts(ctx, box, 1) == 1, f"no callback arrived in {deadline:g} s")
+    return box
+
+
+async def check_accepted(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """The immediate answer to a callback request is an acceptance with a request_id."""
+    applies(ctx, endpoint, delivery=False)
+    _, exchange = await submit(ctx, endpoint, "accepted")
+    ctx.check(
+        accepted_request_id(exchange) is not None,
+        f"{exchange.describe()}: a request with callback should be answered at once with a "
+        f"JSON object holding request_id (and no results); body {exchange.response_body[:160]!r}",
+    )
+
+
+async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) -> None:
+    """callback_method=value (or none) gives a delivery with the method it names (POST)."""
+    params = [("callback_method", value)] if value else []
+    expected = (value or "POST").upper()
+    box, _ = await delivered(ctx, endpoint, f"method-{value or 'default'}", params=params)
+    got = box.deliveries[0].method
+    ctx.check(
+        got == expected,
+        f"{'callback_method=' + value if value else 'no callback_method'}: the delivery came "
+        f"as {got}, expected {expected}",
+    )
+
+
+async def check_basic_auth(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
+    """Credentials in the callback URL come back as a Basic Authorization header."""
+    user, password = "conformance", secrets.token_hex(12)
+    ctx.redactor.add(password)
+    box, _ = await delivered(ctx, endpoint, "basic", userinfo=(user, password))
+    got = box.deliveries[0].headers.get("authorization")
+    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    ctx.check(
+        got == expected,
+        f"the callback URL carried credentials {user}:<password>; the delivery's Authorization "
+        f"header is {ctx.redactor.header('authorization', got) if got else 'missing'}, "
+        "expected Basic with those credentials",
+    )
+    return box
+
+
+async def check_dg_token(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """The delivery's dg-token is the submitting key's identifier."""
+    key_id = ctx.config.credentials.api_key_id
+    if not key_id:
+        ctx.skip("the API key's identifier is unknown: give --api-key-id to check dg-token")
+    box, _ = await delivered(ctx, endpoint, "dg-token")
+    got = box.deliveries[0].headers.get("dg-token")
+    ctx.check(
+        got == key_id,
+        f"the delivery's dg-token header is {got!r}; expected the API key identifier {key_id!r}",
+    )
+
+
+def _probe_url(ctx: CaseContext, scheme: str, port: int | None, path: str) -> str:
+    """A callback URL on the receiver's own host (so no third party is ever called)."""
+    host = ctx.receiver.host
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}{'' if port is None else f':{port}'}{path}"
+
+
+async def check_ports_allowed(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """80, 443, 8080 and 8443, explicit or implied by the scheme, are accepted."""
+    applies(ctx, endpoint)
+    path = ctx.receiver.mailbox("port-probe").path
+    urls = [_probe_url(ctx, "http", port, path) for port in ALLOWED_PORTS]
+    urls += [_probe_url(ctx, "http", None, path), _probe_url(ctx, "https", None, path)]
+    answers = await asyncio.gather(*(endpoint.submit(ctx, [("callback", u)]) for u in urls))
+    if all(answer.status == 400 for answer in answers):
+        unless_refused_as_private(ctx, answers[0])
+    refused = [e.describe() for e in answers if e.status is None or not 200 <= e.status <= 299]
+    ctx.check(not refused, f"callback URLs on allowed ports were not accepted: {refused}")
+
+
+async def _expect_refused(ctx: CaseContext, endpoint: Endpoint, url: str, why: str) -> None:
+    exchange = await endpoint.submit(ctx, [("callback", url)])
+    if exchange.status != 400 or not exchange.content:
+        raise CheckFailed(
+            f"callback={url} ({why}): {exchange.describe()}; expected 400 with an error body"
+        )
+
+
+async def check_ports_refused(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """Every other port is refused: the boundary neighbours, then generated ports."""
+    applies(ctx, endpoint, delivery=False)
+    why = "only 80, 443, 8080 and 8443 are permitted"
+    path = ctx.receiver.mailbox("port-probe").path
+
+    async def refused(port: int) -> None:
+        await _expect_refused(ctx, endpoint, _probe_url(ctx, "http", port, path), why)
+
+    await asyncio.gather(*(refused(port) for port in NEIGHBOURS))
+    ports = st.integers(1, 65535).filter(lambda port: port not in ALLOWED_PORTS)
+
+    await explore(ctx, ports, refused)
+    ctx.note(f"{len(NEIGHBOURS)} boundary ports and up to {ctx.config.examples} generated refused")
+
+
+async def check_protocols(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """Callback URLs other than http and https are refused."""
+    applies(ctx, endpoint, delivery=False)
+    host = ctx.receiver.host
+    bad = {
+        f"ws://{host}:8080/callback/probe": "ws",
+        f"wss://{host}:8443/callback/probe": "wss",
+        f"ftp://{host}/callback/probe": "ftp",
+        "file:///etc/passwd": "file",
+        "not a url": "not a URL",
+        f"http//{host}:8080/callback/probe": "not a URL (no colon)",
+    }
+    await asyncio.gather(
+        *(
+            _expect_refused(ctx, endpoint, url, f"{why}: only http and https are allowed")
+            for url, why in bad.items()
+        )
+    )
+
+
+async def check_retried(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
+    """A delivery answered 500 then 503 comes again, until 200, with the same body."""
+    box, _ = await delivered(ctx, endpoint, "retry", script=(500, 503))
+    got = await attempts(ctx, box, 3)
+    ctx.check(
+        got >= 3,
+        f"the first attempt was answered 500 and the second 503, so a third was due within "
+        f"{ctx.config.timing.spacing_bounds(ctx.config.retry_delay)[1]:.3g} s of the "
+        f"last; {got} attempt(s) came",
+    )
+    bodies = {d.body for d in box.deliveries}
+    ctx.check(
+        len(bodies) == 1,
+        f"the retried attempts carry different bodies (sizes "
+        f"{[len(d.body) for d in box.deliveries]}); a retry should resend the same result",
+    )
+    return box

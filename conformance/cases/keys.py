@@ -1,0 +1,187 @@
+"""KEYS: API key management in the dialect the target declares (v1 of the official spec, or the
+legacy /v2/keys of document 004). Every key created is deleted when the run ends."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from .auth import WRONG_KEY
+from .context import CaseContext
+from .delivery import keep_evidence
+from .management import (
+    create_key,
+    delete_key,
+    deleted_status,
+    key_authorization,
+    legacy,
+    listed_keys,
+    listen_as,
+    project_path,
+    shaped,
+    usable_key,
+)
+from .registry import case
+
+
+@case("KEYS-CREATE")
+async def key_created(ctx: CaseContext) -> None:
+    """Creating a key answers with its identifier and its secret in the documented shape."""
+    ctx.needs("keys")
+    made = await create_key(ctx)
+    if legacy(ctx):
+        shaped(ctx, made.exchange, "keys-legacy-create", {201})
+    else:
+        shaped(ctx, made.exchange, "keys-create", {200})
+
+
+@case("KEYS-AUTHENTICATES")
+async def new_key_authenticates(ctx: CaseContext) -> None:
+    """A transcription made with the new key at once is accepted."""
+    ctx.needs("keys")
+    key_id, secret = await usable_key(ctx)
+    exchange = await listen_as(ctx, key_authorization(ctx, key_id, secret))
+    ctx.check(
+        exchange.status == 200,
+        f"key {key_id} was just created; a transcription made with it got "
+        f"{exchange.describe()}, expected 200",
+    )
+
+
+@case("KEYS-LIST")
+async def new_key_listed(ctx: CaseContext) -> None:
+    """The key list includes a key just created."""
+    ctx.needs("keys")
+    made = await create_key(ctx)
+    if made.key_id is None:
+        ctx.skip(
+            f"no key could be created to look for ({made.exchange.describe()}): see KEYS-CREATE"
+        )
+    exchange, ids = await listed_keys(ctx)
+    ctx.check(
+        made.key_id in ids,
+        f"key {made.key_id} was just created; {exchange.describe()} lists {len(ids)} keys "
+        "without it",
+    )
+
+
+@case("KEYS-SECRET-ONCE")
+async def secret_not_shown_again(ctx: CaseContext) -> None:
+    """Neither the list nor the key itself shows the secret again."""
+    ctx.needs("keys")
+    key_id, secret = await usable_key(ctx)
+    answers = [(await listed_keys(ctx))[0]]
+    if not legacy(ctx):
+        path = project_path(ctx, f"/keys/{quote(key_id, safe='')}")
+        answers.append(await ctx.client.request("GET", path))
+    showing = [e.describe() for e in answers if secret.encode() in e.content]
+    ctx.check(
+        not showing,
+        f"the secret of key {key_id} is returned again by {', '.join(showing)} (shown as "
+        "<redacted> in the evidence); the document says creation is the only opportunity",
+    )
+
+
+@case("KEYS-GET")
+async def key_retrieved(ctx: CaseContext) -> None:
+    """GET .../keys/{key_id} returns the key just created."""
+    ctx.needs("keys")
+    if legacy(ctx):
+        ctx.skip("the legacy key API of document 004 has no endpoint returning one key")
+    key_id, _ = await usable_key(ctx)
+    exchange = await ctx.client.request("GET", project_path(ctx, f"/keys/{quote(key_id, safe='')}"))
+    body = shaped(ctx, exchange, "keys-get", {200})
+    got = body["item"]["member"]["api_key"]["api_key_id"]
+    ctx.check(got == key_id, f"{exchange.describe()}: returned the key {got!r}, not {key_id}")
+
+
+@case("KEYS-DELETE")
+async def deleted_key_stops_working(ctx: CaseContext) -> None:
+    """A deleted key is gone: the delete succeeds, it no longer authenticates nor is listed."""
+    ctx.needs("keys")
+    control = await listen_as(ctx, f"Token {WRONG_KEY}")
+    if control.status != 401:
+        ctx.skip(
+            f"an unknown key is not refused ({control.describe()}; see AUTH-WRONG-KEY), so a "
+            "deleted key being accepted would prove nothing"
+        )
+    key_id, secret = await usable_key(ctx)
+    authorization = key_authorization(ctx, key_id, secret)
+    before = await listen_as(ctx, authorization)
+    if before.status != 200:
+        ctx.skip(f"the new key never worked ({before.describe()}; see KEYS-AUTHENTICATES)")
+    deleted = await delete_key(ctx, key_id)
+    expected = deleted_status(ctx)
+    ctx.check(
+        deleted.status in expected,
+        f"{deleted.describe()}: deleting key {key_id} should answer "
+        f"{' or '.join(map(str, sorted(expected)))}",
+    )
+    if not legacy(ctx):
+        shaped(ctx, deleted, "keys-delete", expected)
+    after = await listen_as(ctx, authorization)
+    ctx.check(
+        after.status == 401,
+        f"key {key_id} was deleted ({deleted.describe()}), yet a transcription made with it "
+        f"got {after.describe()}; expected 401",
+    )
+    listing, ids = await listed_keys(ctx)
+    ctx.check(key_id not in ids, f"key {key_id} was deleted, yet {listing.describe()} lists it")
+
+
+@case("KEYS-DELETE-UNKNOWN")
+async def unknown_key_delete_404(ctx: CaseContext) -> None:
+    """Deleting a key that never existed gets 404."""
+    ctx.needs("keys")
+    key_id = str(uuid.uuid4())
+    exchange = await delete_key(ctx, key_id)
+    ctx.check(
+        exchange.status == 404,
+        f"{exchange.describe()}: key {key_id} does not exist; expected 404",
+    )
+
+
+async def _dg_token(ctx: CaseContext, authorization: str, label: str) -> str | None:
+    """Transcribe with a callback to a fresh mailbox; the first delivery's dg-token."""
+    box = ctx.receiver.mailbox(label)
+    exchange = await listen_as(ctx, authorization, [("callback", box.url)])
+    if exchange.status is None or not 200 <= exchange.status <= 299:
+        ctx.skip(
+            f"the callback request was not accepted ({exchange.describe()}): see CALLBACK-ACCEPTED"
+        )
+    deadline = ctx.config.timing.first_delivery()
+    arrived = await box.wait_for(1, deadline)
+    keep_evidence(ctx, box)
+    if not arrived:
+        ctx.skip(f"no callback arrived at {box.path} within {deadline:g} s: see CALLBACK-DELIVERY")
+    return box.deliveries[0].headers.get("dg-token")
+
+
+@case("KEYS-DG-TOKEN")
+async def callback_names_the_new_key(ctx: CaseContext) -> None:
+    """A callback caused by a request made with a new key carries that key's id in dg-token."""
+    ctx.needs("keys")
+    ctx.needs("callbacks")
+    if not ctx.receiver.reachable_from_target:
+        ctx.skip(
+            f"the target cannot reach the suite's callback receiver at {ctx.receiver.base_url}; "
+            "give --callback-public-url with an address the target can reach"
+        )
+    run_key_id = ctx.config.credentials.api_key_id
+    if not run_key_id:
+        ctx.skip(
+            "the run key's identifier is unknown (give --api-key-id): dg-token cannot be told apart"
+        )
+    control = await _dg_token(ctx, ctx.config.credentials.authorization(), "run-key-dg-token")
+    if control != run_key_id:
+        ctx.skip(
+            f"even the run's own key gets dg-token {control!r}, not {run_key_id!r}: "
+            "see CALLBACK-DG-TOKEN"
+        )
+    key_id, secret = await usable_key(ctx)
+    got = await _dg_token(ctx, key_authorization(ctx, key_id, secret), "new-key-dg-token")
+    ctx.check(
+        got == key_id,
+        f"a callback caused by a request made with the key {key_id} created just before "
+        f"carries dg-token {got!r}; expected that key's identifier",
+    )

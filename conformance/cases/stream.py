@@ -1,0 +1,326 @@
+"""STREAM: live transcription over WebSocket, its messages, control frames and shutdown."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from itertools import pairwise
+
+from .. import shapes
+from .context import CaseContext
+from .registry import case
+from .streaming import (
+    CLOSED,
+    CONTENT,
+    EMPTIED,
+    EXTRA,
+    FORMATS,
+    STEREO,
+    channel_of,
+    connect,
+    opened,
+    played,
+    played_all,
+    refusal_problem,
+    require_open,
+    results,
+    shut_down,
+    shut_down_plays,
+    timeline,
+)
+from .walk import number, ordinal_list
+
+# ---------------------------------------------------------------------------------- handshake
+
+
+@case("STREAM-AUTH-HEADER")
+async def header_credentials_accepted(ctx: CaseContext) -> None:
+    """The upgrade with the run's Authorization header is accepted (101)."""
+    ctx.needs("streaming")
+    stream = await played(ctx, CLOSED)
+    ctx.check(
+        stream.opened,
+        f"{stream.exchange.describe()}: the upgrade with the run's Authorization header was "
+        f"refused; body {stream.exchange.response_body[:200]!r}",
+    )
+
+
+@case("STREAM-AUTH-SUBPROTOCOL")
+async def subprotocol_credentials_accepted(ctx: CaseContext) -> None:
+    """The upgrade with Sec-WebSocket-Protocol: token, KEY and no Authorization is accepted."""
+    ctx.needs("streaming")
+    if ctx.config.credentials.scheme.value == "basic":
+        ctx.skip("the run's credentials are a Basic user:password, not a key for `token, KEY`")
+    stream = await connect(ctx, CLOSED.source.params, auth="subprotocol")
+    await stream.aclose()
+    ctx.check(
+        stream.opened,
+        f"{stream.exchange.describe()}: the upgrade carrying the key as "
+        "Sec-WebSocket-Protocol: token, KEY was refused",
+    )
+
+
+@case("STREAM-AUTH-REFUSED")
+async def bad_credentials_refused(ctx: CaseContext) -> None:
+    """Upgrades without credentials, or with an unknown key, are refused with 401."""
+    ctx.needs("streaming")
+    for auth in ("none", "Token conformance-unknown-key-0000"):
+        stream = await connect(ctx, CLOSED.source.params, auth=auth)
+        await stream.aclose()
+        what = "without credentials" if auth == "none" else "with an unknown key"
+        ctx.check(
+            stream.status == 401,
+            f"{stream.exchange.describe()}: the upgrade {what} should be refused with 401",
+        )
+
+
+@case("STREAM-SAMPLE-RATE-REQUIRED")
+async def encoding_without_sample_rate_refused(ctx: CaseContext) -> None:
+    """encoding=linear16 without sample_rate is refused."""
+    ctx.needs("streaming")
+    problem = await refusal_problem(ctx, (("encoding", "linear16"), ("channels", "1")))
+    ctx.check(problem is None, f"encoding without sample_rate: {problem}")
+
+
+@case("STREAM-AMR-RATES")
+async def amr_rates_enforced(ctx: CaseContext) -> None:
+    """amr-nb only at 8000 Hz and amr-wb only at 16000 Hz (skipped where AMR is not offered)."""
+    ctx.needs("streaming")
+    probe = await connect(ctx, (("encoding", "amr-nb"), ("sample_rate", "8000")))
+    await probe.aclose()
+    if probe.status in (401, 403):
+        require_open(ctx, probe)
+    if not probe.opened:
+        ctx.skip(
+            f"{probe.exchange.describe()}: the target refuses amr-nb even at 8000 Hz, so it "
+            "does not offer AMR (an optional codec the suite cannot produce)"
+        )
+    for encoding, rate in (("amr-nb", "16000"), ("amr-wb", "8000")):
+        problem = await refusal_problem(ctx, (("encoding", encoding), ("sample_rate", rate)))
+        ctx.check(problem is None, f"{encoding} at {rate} Hz: {problem}")
+
+
+@case("STREAM-ENCODINGS")
+async def raw_formats_transcribed(ctx: CaseContext) -> None:
+    """Raw linear16 and mulaw at 8 and 16 kHz are accepted and answered with Results."""
+    ctx.needs("streaming")
+    for plan in FORMATS:
+        stream = await played(ctx, plan)
+        require_open(ctx, stream)
+        ctx.check(
+            bool(results(stream)),
+            f"{plan.describe()}: no Results message came ({timeline(stream)})",
+        )
+
+
+@case("STREAM-CHANNELS")
+async def channels_reported(ctx: CaseContext) -> None:
+    """With channels=2 and multichannel=true, Results come for [0, 2] and [1, 2]."""
+    ctx.needs("streaming")
+    for plan, stream in await played_all(ctx, STEREO):
+        indexes = [m.body.get("channel_index") for m in results(stream)]
+        shown = ordinal_list(sorted(set(map(str, indexes))))
+        ctx.check(
+            all(isinstance(i, list) and i[1:] == [2] for i in indexes) and bool(indexes),
+            f"{plan.describe()}: channel_index values {shown}; every one should be [i, 2]",
+        )
+        seen = {channel_of(m) for m in results(stream)}
+        ctx.check(seen == {0, 1}, f"{plan.describe()}: Results came for channels {sorted(seen)}")
+        for meta in stream.of_type("Metadata"):
+            ctx.check(
+                meta.body.get("channels") == 2,
+                f"{plan.describe()}: Metadata.channels is {meta.body.get('channels')!r}, not 2",
+            )
+
+
+# ----------------------------------------------------------------------------------- messages
+
+
+@case("STREAM-MESSAGES-JSON")
+async def messages_are_typed_json_text(ctx: CaseContext) -> None:
+    """Every message the server sends is a JSON object in a text frame, with a type."""
+    ctx.needs("streaming")
+    for plan, stream in await played_all(ctx, CONTENT):
+        bad = [
+            f"message {n} at {m.at:.2f} s: "
+            + ("a binary frame" if m.binary else "not a JSON object with a type")
+            for n, m in enumerate(stream.messages)
+            if m.binary or not isinstance(m.type, str)
+        ]
+        ctx.check(not bad, f"{plan.describe()}: {len(bad)} bad messages: {ordinal_list(bad)}")
+
+
+@case("STREAM-RESULTS-SCHEMA")
+async def results_match_schema(ctx: CaseContext) -> None:
+    """Every Results message validates against schemas/stream-results.json."""
+    ctx.needs("streaming")
+    for plan, stream in await played_all(ctx, CONTENT):
+        for n, message in enumerate(results(stream)):
+            problems = shapes.problems("stream-results", message.body)
+            ctx.check(
+                not problems,
+                f"{plan.describe()}: Results {n} breaks schemas/stream-results.json: "
+                f"{ordinal_list(problems)}",
+            )
+
+
+@case("STREAM-START-ORDER")
+async def start_never_goes_back(ctx: CaseContext) -> None:
+    """Per channel, each Results' start is no earlier than the previous one's."""
+    ctx.needs("streaming")
+    for plan, stream in await played_all(ctx, CONTENT):
+        for channel in {channel_of(m) for m in results(stream)}:
+            mine = [m for m in results(stream) if channel_of(m) == channel]
+            starts = [number(m.body.get("start"), "Results.start") for m in mine]
+            for n, (a, b) in enumerate(pairwise(starts)):
+                ctx.check(
+                    b >= a - 1e-6,
+                    f"{plan.describe()}: channel {channel} Results {n + 1} starts at {b:g} s, "
+                    f"before the previous one's start {a:g} s",
+                )
+
+
+@case("STREAM-WORD-TIMES")
+async def words_inside_their_window(ctx: CaseContext) -> None:
+    """Each word lies inside its Results' window [start, start + duration]."""
+    ctx.needs("streaming")
+    tolerance = ctx.config.timing.duration_tolerance
+    found = 0
+    for plan, stream in await played_all(ctx, CONTENT):
+        for n, message in enumerate(results(stream)):
+            start = number(message.body.get("start"), "Results.start")
+            end = start + number(message.body.get("duration"), "Results.duration")
+            for alternative in message.body.get("channel", {}).get("alternatives") or []:
+                for word in alternative.get("words") or []:
+                    found += 1
+                    a = number(word.get("start"), "word start")
+                    b = number(word.get("end"), "word end")
+                    ctx.check(
+                        start - tolerance <= a <= b <= end + tolerance,
+                        f"{plan.describe()}: Results {n} covers {start:g}-{end:g} s but its "
+                        f"word {word.get('word')!r} spans {a:g}-{b:g} s",
+                    )
+    if not found:
+        ctx.skip("the target recognised no words in any stream, so there is nothing to check")
+
+
+@case("STREAM-REQUEST-ID")
+async def one_request_id_per_stream(ctx: CaseContext) -> None:
+    """Every message of a stream carries the same request_id."""
+    ctx.needs("streaming")
+    for plan, stream in await played_all(ctx, CONTENT):
+        ids = [m.body.get("metadata", {}).get("request_id") for m in results(stream)]
+        ids += [m.body.get("request_id") for m in stream.of_type("Metadata")]
+        distinct = sorted(set(map(str, ids)))
+        ctx.check(
+            len(distinct) <= 1,
+            f"{plan.describe()}: {len(distinct)} different request_ids in one stream: "
+            f"{ordinal_list(distinct)}",
+        )
+
+
+@case("STREAM-INTERIM-OFF")
+async def no_interims_when_off(ctx: CaseContext) -> None:
+    """With interim_results=false, no Results has is_final false."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, CLOSED)
+    interim = [m for m in results(stream) if m.body.get("is_final") is False]
+    ctx.check(
+        not interim,
+        f"{CLOSED.describe()}: {len(interim)} Results with is_final false, the first at "
+        f"{interim[0].at:.2f} s"
+        if interim
+        else "",
+    )
+
+
+@case("STREAM-INTERIM-ON")
+async def interims_then_final(ctx: CaseContext) -> None:
+    """With interim_results=true, interim Results come, each followed by a final covering it."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, EMPTIED)
+    found = results(stream)
+    interims = [m for m in found if m.body.get("is_final") is False]
+    ctx.check(bool(interims), f"{EMPTIED.describe()}: no interim Results ({len(found)} finals)")
+    complete = shut_down(stream, ctx.config.timing.stream_end)
+    tolerance = ctx.config.timing.duration_tolerance
+    for n, interim in enumerate(interims):
+        channel = channel_of(interim)
+        start = number(interim.body.get("start"), "start")
+        end = start + number(interim.body.get("duration"), "duration")
+        later = [m for m in found[found.index(interim) :] if m.body.get("is_final") is True]
+        covering = [
+            m
+            for m in later
+            if channel_of(m) == channel
+            and number(m.body.get("start"), "start") <= start + tolerance
+            and number(m.body.get("start"), "start") + number(m.body.get("duration"), "duration")
+            >= end - tolerance
+        ]
+        if not complete and not [m for m in later if channel_of(m) == channel]:
+            ctx.note(
+                f"interim {n} after the last final is not judged: the stream did not shut down"
+            )
+            continue
+        ctx.check(
+            bool(covering),
+            f"{EMPTIED.describe()}: interim Results {n} ({start:g}-{end:g} s, channel {channel}) "
+            "is never followed by a final Results covering that window",
+        )
+
+
+# ----------------------------------------------------------------------------------- metadata
+
+
+@case("STREAM-METADATA")
+async def metadata_describes_the_audio(ctx: CaseContext) -> None:
+    """The final Metadata: schema, sha256 and duration of all audio sent, channels, created."""
+    ctx.needs("streaming")
+    tolerance = ctx.config.timing.duration_tolerance
+    done = await shut_down_plays(ctx)
+    checked = 0
+    for plan, stream in done:
+        for meta in stream.of_type("Metadata")[:1]:
+            checked += 1
+            body, what = meta.body, plan.describe()
+            problems = shapes.problems("stream-metadata", body)
+            ctx.check(not problems, f"{what}: Metadata breaks the schema: {ordinal_list(problems)}")
+            expected = hashlib.sha256(stream.audio_sent).hexdigest()
+            ctx.check(
+                str(body["sha256"]).lower() == expected,
+                f"{what}: Metadata.sha256 is {body['sha256']!r}; the SHA-256 of the "
+                f"{len(stream.audio_sent)} bytes sent is {expected}",
+            )
+            seconds = len(stream.audio_sent) / plan.source.bytes_per_second
+            ctx.check(
+                abs(body["duration"] - seconds) <= tolerance,
+                f"{what}: Metadata.duration is {body['duration']:g} s; {seconds:g} s of audio "
+                f"were sent (tolerance {tolerance:g} s)",
+            )
+            ctx.check(
+                body["channels"] == plan.source.channels,
+                f"{what}: Metadata.channels is {body['channels']!r}, not {plan.source.channels}",
+            )
+            try:
+                zone = datetime.fromisoformat(body["created"]).tzinfo
+            except ValueError:
+                zone = None
+            ctx.check(zone is not None, f"{what}: Metadata.created {body['created']!r} is not ISO")
+    if not checked:
+        ctx.skip("no stream ended with a Metadata message (STREAM-SHUTDOWN-SEQUENCE judges that)")
+
+
+@case("STREAM-EXTRA")
+async def extra_echoed_in_stream(ctx: CaseContext) -> None:
+    """extra=KEY:VALUE comes back in metadata.extra of every Results and in the Metadata."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, EXTRA)
+    expected = {"suite": "stream", "run": "conformance"}
+    found = [(m.body.get("metadata", {}).get("extra"), "Results") for m in results(stream)]
+    found += [(m.body.get("extra"), "Metadata") for m in stream.of_type("Metadata")]
+    ctx.check(bool(found), f"{EXTRA.describe()}: no message came ({timeline(stream)})")
+    for extra, kind in found:
+        ctx.check(
+            extra == expected,
+            f"{EXTRA.describe()}: a {kind} message has extra {extra!r}; expected {expected}",
+        )

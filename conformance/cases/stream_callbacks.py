@@ -1,0 +1,166 @@
+"""STREAM callbacks: each streaming response sent to an http(s) or ws(s) callback instead."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ..wire.http import record
+from ..wire.receiver import CLOSE, Mailbox
+from ..wire.stream import Stream
+from .context import CaseContext
+from .delivery import unless_refused_as_private
+from .registry import case
+from .streaming import CLOSED, connect, refusal_problem, require_open, timeline
+
+KILL_AFTER = 2
+"""The receiver drops the callback WebSocket once this many messages have arrived on it."""
+
+
+def _receiver(ctx: CaseContext) -> None:
+    """Skip unless the target streams and can reach the suite's receiver."""
+    ctx.needs("streaming")
+    ctx.needs("callbacks")
+    if not ctx.receiver.reachable_from_target:
+        ctx.skip(
+            f"the target cannot reach the suite's receiver at {ctx.receiver.base_url}; "
+            "give --callback-public-url with an address the target can reach"
+        )
+
+
+def _ws_url(box: Mailbox) -> str:
+    """The mailbox's URL as a WebSocket URL (http -> ws, https -> wss)."""
+    return "ws" + box.url.removeprefix("http")
+
+
+def _bodies(box: Mailbox) -> list[Any]:
+    """Each delivery's body as JSON (None where it is not JSON)."""
+    out = []
+    for delivery in box.deliveries:
+        try:
+            out.append(json.loads(delivery.body))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def _types(box: Mailbox) -> list[Any]:
+    """The type of each delivered message."""
+    return [b.get("type") if isinstance(b, dict) else None for b in _bodies(box)]
+
+
+async def _stream_to(ctx: CaseContext, callback: str) -> Stream:
+    """A whole stream (audio, CloseStream, close) whose responses go to `callback`."""
+    plan = CLOSED
+    stream = await connect(ctx, (*plan.source.params, *plan.params, ("callback", callback)))
+    unless_refused_as_private(ctx, stream.exchange)
+    require_open(ctx, stream)
+    await stream.send_audio(plan.source, ctx.config.pace)
+    await stream.send_json({"type": "CloseStream"})
+    await stream.wait_closed(ctx.config.timing.stream_end)
+    await stream.aclose()
+    return stream
+
+
+async def _until_metadata(ctx: CaseContext, box: Mailbox) -> None:
+    """Wait (with a deadline) until the closing Metadata has been delivered, so the evidence
+    holds the whole stream."""
+    deadline = ctx.config.timing.stream_message
+    while "Metadata" not in _types(box):
+        if not await box.wait_for(len(box.deliveries) + 1, deadline):
+            return
+
+
+def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str) -> None:
+    """Results arrived at the callback, each a typed JSON message (STREAM-SHUTDOWN-SEQUENCE
+    judges the Metadata)."""
+    types = _types(box)
+    ctx.check(
+        bool(types),
+        f"nothing arrived at the callback {how} ({len(box.deliveries)} deliveries); "
+        f"client side: {timeline(stream)}",
+    )
+    ctx.check(
+        None not in types,
+        f"{types.count(None)} of {len(types)} deliveries {how} are not JSON messages with a type",
+    )
+    ctx.check("Results" in types, f"no Results arrived {how}: types {types}")
+
+
+async def _delivered(ctx: CaseContext, box: Mailbox, url: str, how: str, method: str) -> None:
+    """A whole stream to `url`: its Results and Metadata arrived at the mailbox by `method`."""
+    stream = await _stream_to(ctx, url)
+    await _until_metadata(ctx, box)
+    _record(ctx, box)
+    _check_deliveries(ctx, box, stream, how)
+    methods = sorted({d.method for d in box.deliveries})
+    ctx.check(methods == [method], f"the deliveries came as {methods}, not {method}")
+
+
+@case("STREAM-CALLBACK-HTTP")
+async def http_callback_gets_each_response(ctx: CaseContext) -> None:
+    """callback=http://... : each streaming response is POSTed to the callback."""
+    _receiver(ctx)
+    box = ctx.receiver.mailbox("stream-http")
+    await _delivered(ctx, box, box.url, "by POST", "POST")
+
+
+@case("STREAM-CALLBACK-WS")
+async def ws_callback_gets_each_response(ctx: CaseContext) -> None:
+    """callback=ws://... : the target opens a WebSocket to the callback, one text frame each."""
+    _receiver(ctx)
+    box = ctx.receiver.mailbox("stream-ws")
+    await _delivered(ctx, box, _ws_url(box), "over the callback WebSocket", "WEBSOCKET")
+
+
+@case("STREAM-CALLBACK-WS-KILL")
+async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
+    """When the receiver drops the callback WebSocket, the target closes the client's stream."""
+    _receiver(ctx)
+    box = ctx.receiver.mailbox("stream-kill", [200] * (KILL_AFTER - 1) + [CLOSE])
+    plan = CLOSED
+    params = (*plan.source.params, *plan.params, ("callback", _ws_url(box)))
+    stream = await connect(ctx, params)
+    unless_refused_as_private(ctx, stream.exchange)
+    require_open(ctx, stream)
+    deadline = ctx.config.timing.stream_end
+    idle = ctx.config.stream_idle_timeout
+    try:
+        await stream.send_audio(plan.source, ctx.config.pace)
+        if len(box.deliveries) < KILL_AFTER:
+            await box.wait_for(KILL_AFTER, deadline)
+        _record(ctx, box)
+        if len(box.deliveries) < KILL_AFTER:
+            ctx.skip(
+                f"only {len(box.deliveries)} messages reached the callback WebSocket, so the "
+                "suite could not drop it mid stream (STREAM-CALLBACK-WS judges delivery)"
+            )
+        dropped = box.deliveries[KILL_AFTER - 1].arrived
+        while stream.closed_at is None and time.monotonic() - dropped < deadline:
+            await stream.send_json({"type": "KeepAlive"})  # keep it from ending as idle
+            await stream.wait_closed(min(idle / 3, deadline))
+        ctx.check(
+            stream.closed_at is not None,
+            f"the client's stream was still open {deadline:g} s after the suite dropped the "
+            f"callback WebSocket ({timeline(stream)})",
+        )
+    finally:
+        await stream.aclose()
+
+
+@case("STREAM-CALLBACK-PORT")
+async def callback_port_rule(ctx: CaseContext) -> None:
+    """A streaming callback on a port other than 80, 443, 8080 or 8443 is refused."""
+    _receiver(ctx)
+    url = f"http://{ctx.receiver.host}:9000/callback/not-allowed"
+    params = (*CLOSED.source.params, ("callback", url))
+    problem = await refusal_problem(ctx, params)
+    ctx.check(problem is None, f"callback on port 9000: {problem}")
+
+
+def _record(ctx: CaseContext, box: Mailbox) -> None:
+    """The callback deliveries as evidence of the running case."""
+    for delivery in box.deliveries[box.recorded :]:
+        record(delivery.exchange(ctx.receiver.base_url, ctx.redactor))
+    box.recorded = len(box.deliveries)

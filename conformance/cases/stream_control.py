@@ -1,0 +1,197 @@
+"""STREAM control: KeepAlive, Finalize, the shutdown sequence and the idle timeout."""
+
+from __future__ import annotations
+
+from ..wire.stream import Stream
+from .context import CaseContext
+from .registry import case
+from .streaming import (
+    CLOSED,
+    EMPTIED,
+    INCOMPLETE,
+    SILENT,
+    Plan,
+    live,
+    opened,
+    results,
+    shut_down_plays,
+    timeline,
+)
+from .walk import number
+
+
+def _shutdown_problem(ctx: CaseContext, stream: Stream, request: str) -> str | None:
+    """Why this stream did not end by its shutdown request, or None when it did."""
+    deadline = ctx.config.timing.stream_end
+    if stream.closed_at is None:
+        return f"the stream was still open {deadline:g} s after {request} ({timeline(stream)})"
+    assert stream.shutdown_at is not None
+    took = stream.closed_at - stream.shutdown_at
+    if took > deadline:
+        return f"the stream closed {took:.2f} s after {request}; the deadline is {deadline:g} s"
+    if any(m.body.get("sha256") == INCOMPLETE for m in stream.of_type("Metadata")):
+        return (
+            f"the stream ended as an idle stream (Metadata sha256 {INCOMPLETE!r}), so {request} "
+            f"was not taken as a shutdown request ({timeline(stream)})"
+        )
+    return None
+
+
+async def _ended_by_request(ctx: CaseContext, plan: Plan, request: str) -> None:
+    """The plan's stream ended by its shutdown request, within the deadline."""
+    stream = await opened(ctx, plan)
+    problem = _shutdown_problem(ctx, stream, request)
+    ctx.check(problem is None, f"{plan.describe()}: {problem}")
+
+
+@case("STREAM-SHUTDOWN-EMPTY-FRAME")
+async def empty_frame_ends_stream(ctx: CaseContext) -> None:
+    """After an empty binary frame the server finishes and closes, within the deadline."""
+    ctx.needs("streaming")
+    await _ended_by_request(ctx, EMPTIED, "the empty binary frame")
+
+
+@case("STREAM-SHUTDOWN-CLOSESTREAM")
+async def closestream_ends_stream(ctx: CaseContext) -> None:
+    """After {"type": "CloseStream"} the server finishes and closes, within the deadline."""
+    ctx.needs("streaming")
+    await _ended_by_request(ctx, CLOSED, "CloseStream")
+
+
+@case("STREAM-SHUTDOWN-SEQUENCE")
+async def finals_then_one_metadata(ctx: CaseContext) -> None:
+    """The remaining finals, then exactly one Metadata, then nothing."""
+    ctx.needs("streaming")
+    tolerance = ctx.config.timing.duration_tolerance
+    for plan, stream in await shut_down_plays(ctx):
+        what = plan.describe()
+        metas = [n for n, m in enumerate(stream.messages) if m.type == "Metadata"]
+        ctx.check(len(metas) == 1, f"{what}: {len(metas)} Metadata messages ({timeline(stream)})")
+        after = stream.messages[metas[0] + 1 :]
+        ctx.check(
+            not after,
+            f"{what}: {len(after)} messages came after the Metadata, the first a "
+            f"{after[0].type if after else ''} ({timeline(stream)})",
+        )
+        finals = [m for m in results(stream) if m.body.get("is_final") is True]
+        ctx.check(bool(finals), f"{what}: no final Results before the Metadata")
+        last = finals[-1].body
+        end = number(last.get("start"), "start") + number(last.get("duration"), "duration")
+        sent = len(stream.audio_sent) / plan.source.bytes_per_second
+        ctx.check(
+            end >= sent - tolerance,
+            f"{what}: the last final Results ends at {end:g} s, but {sent:g} s of audio were "
+            f"sent: the remaining audio was not finalised before the Metadata",
+        )
+
+
+@case("STREAM-SHUTDOWN-CODE")
+async def normal_close_code(ctx: CaseContext) -> None:
+    """A stream ended by the client's request closes with code 1000."""
+    ctx.needs("streaming")
+    for plan, stream in await shut_down_plays(ctx):
+        ctx.check(
+            stream.close_code == 1000,
+            f"{plan.describe()}: closed with code {stream.close_code} "
+            f"{stream.close_reason!r}; expected 1000",
+        )
+
+
+@case("STREAM-EMPTY")
+async def no_audio_still_metadata(ctx: CaseContext) -> None:
+    """A stream that sent no audio still ends with a Metadata message."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, SILENT)
+    ctx.check(
+        bool(stream.of_type("Metadata")),
+        f"{SILENT.describe()}: no Metadata message came ({timeline(stream)})",
+    )
+
+
+# ------------------------------------------------------------------------------ control frames
+
+
+@case("STREAM-KEEPALIVE")
+async def keepalive_keeps_stream_open(ctx: CaseContext) -> None:
+    """KeepAlive every third of the idle timeout keeps a silent stream open past it, unanswered."""
+    ctx.needs("streaming")
+    idle = ctx.config.stream_idle_timeout
+    async with live(ctx, seconds=0.5) as stream:
+        began = stream.now()
+        heard = len(stream.messages)
+        while stream.now() - began < idle * (1 + ctx.config.timing.idle_tolerance):
+            await stream.send_json({"type": "KeepAlive"})
+            stream.note_idle(idle / 3)
+            if await stream.wait_closed(idle / 3):
+                ctx.fail(
+                    f"the stream closed {stream.now() - began:.2f} s into a silence kept alive "
+                    f"by KeepAlive every {idle / 3:.2f} s (idle timeout {idle:g} s): "
+                    f"{timeline(stream)}"
+                )
+        replies = [m for m in stream.messages[heard:] if m.type not in ("Results",)]
+        ctx.check(
+            not replies,
+            f"KeepAlive was answered: {replies[0].type if replies else ''} ({timeline(stream)})",
+        )
+
+
+@case("STREAM-FINALIZE")
+async def finalize_flushes(ctx: CaseContext) -> None:
+    """Finalize brings a final Results with from_finalize true, and the stream stays open."""
+    ctx.needs("streaming")
+    async with live(ctx, seconds=1.5) as stream:
+        await stream.send_json({"type": "Finalize"})
+
+        def flushed() -> bool:
+            return any(m.body.get("from_finalize") is True for m in results(stream))
+
+        deadline = ctx.config.timing.stream_message
+        ctx.check(
+            await stream.wait_for(flushed, deadline),
+            f"no Results with from_finalize true within {deadline:g} s of Finalize "
+            f"({timeline(stream)})",
+        )
+        flush = next(m for m in results(stream) if m.body.get("from_finalize") is True)
+        ctx.check(
+            flush.body.get("is_final") is True,
+            f"the from_finalize Results has is_final {flush.body.get('is_final')!r}",
+        )
+        ctx.check(
+            stream.closed_at is None and not stream.of_type("Metadata"),
+            f"the stream ended after Finalize ({timeline(stream)}); it should stay open",
+        )
+
+
+@case("STREAM-IDLE-TIMEOUT")
+async def idle_stream_ended(ctx: CaseContext) -> None:
+    """With no frames for the declared idle timeout: Metadata sha256 "incomplete", close 1011."""
+    ctx.needs("streaming")
+    idle = ctx.config.stream_idle_timeout
+    tolerance = ctx.config.timing.idle_tolerance
+    async with live(ctx, seconds=0.5) as stream:
+        silent_from = stream.now()
+        latest = idle * (1 + tolerance) + ctx.config.timing.stream_latency
+        stream.note_idle(latest)
+        ctx.check(
+            await stream.wait_closed(latest),
+            f"the stream was still open {latest:g} s after its last frame "
+            f"(declared idle timeout {idle:g} s, --stream-idle-timeout)",
+        )
+        assert stream.closed_at is not None
+        took = stream.closed_at - silent_from
+        ctx.check(
+            took >= idle * (1 - tolerance),
+            f"the stream closed {took:.2f} s after its last frame, well before the declared "
+            f"idle timeout of {idle:g} s",
+        )
+        metas = stream.of_type("Metadata")
+        ctx.check(
+            bool(metas) and metas[-1].body.get("sha256") == INCOMPLETE,
+            f"the idle stream should end with a Metadata whose sha256 is {INCOMPLETE!r} "
+            f"({timeline(stream)})",
+        )
+        ctx.check(
+            stream.close_code == 1011,
+            f"the idle stream closed with {stream.close_code} {stream.close_reason!r}; "
+            "expected 1011",
+        )

@@ -1,0 +1,224 @@
+"""What the STREAM cases share: planned streams played once per run, and reading their replies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..wire.codecs import StreamAudio, stream_audio
+from ..wire.http import record
+from ..wire.stream import Auth, Message, Stream, open_stream
+from .context import LISTEN_PATH, CaseContext
+
+INCOMPLETE = "incomplete"
+"""The Metadata sha256 of a stream that ended without a shutdown request (idle timeout)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A stream the suite plays: which audio, which extra parameters, how it ends."""
+
+    clip: str = "mono"
+    encoding: str = "linear16"
+    rate: int = 16_000
+    params: tuple[tuple[str, str], ...] = ()
+    ending: Literal["close", "empty"] = "close"
+    audio: bool = True
+
+    @property
+    def source(self) -> StreamAudio:
+        """The raw audio this plan sends."""
+        return stream_audio(self.clip, self.encoding, self.rate)
+
+    def describe(self) -> str:
+        """A short name for messages: audio format, parameters and ending."""
+        audio = self.source
+        what = f"{audio.channels}-channel {self.encoding} at {self.rate} Hz" if self.audio else ""
+        params = "&".join(f"{k}={v}" for k, v in self.params)
+        end = "CloseStream" if self.ending == "close" else "an empty binary frame"
+        parts = [what or "no audio", params, f"ended with {end}"]
+        return "stream of " + ", ".join(p for p in parts if p)
+
+
+CLOSED = Plan(params=(("interim_results", "false"),))
+"""The canonical stream: mono linear16 at 16 kHz, no interims, ended by CloseStream."""
+EMPTIED = Plan(params=(("interim_results", "true"),), ending="empty")
+"""Interims on, ended by the empty binary frame."""
+FORMATS = (
+    CLOSED,
+    Plan(rate=8_000),
+    Plan(encoding="mulaw", rate=8_000),
+    Plan(encoding="mulaw", rate=16_000),
+)
+"""linear16 and mulaw at 8 and 16 kHz (mono)."""
+STEREO = tuple(
+    Plan(clip="stereo", encoding=encoding, rate=rate, params=(("multichannel", "true"),))
+    for encoding, rate in (("linear16", 16_000), ("linear16", 8_000))
+)
+EXTRA = Plan(params=(("extra", "suite:stream"), ("extra", "run:conformance")))
+SILENT = Plan(audio=False)
+CONTENT = (*FORMATS, EMPTIED, *STEREO, EXTRA)
+"""Every stream with audio: the message-level requirements hold in each."""
+SHUTDOWNS = (CLOSED, EMPTIED)
+
+
+async def connect(
+    ctx: CaseContext, params: Sequence[tuple[str, str]], auth: Auth = "header"
+) -> Stream:
+    """Open a stream to the target with the run's credentials (or as `auth` says)."""
+    config = ctx.config
+    stream = await open_stream(
+        config.ws_target,
+        LISTEN_PATH,
+        params,
+        authorization=config.credentials.authorization(),
+        api_key=config.credentials.api_key,
+        auth=auth,
+        redactor=ctx.redactor,
+        deadline=config.timing.connect,
+    )
+    ctx.reproducer = stream.reproducer()
+    return stream
+
+
+async def play(ctx: CaseContext, plan: Plan) -> Stream:
+    """Open, send the audio at the run's pace, end the stream and collect until it closes."""
+    audio = plan.source
+    stream = await connect(ctx, (*audio.params, *plan.params))
+    if not stream.opened:
+        return stream
+    if plan.audio:
+        await stream.send_audio(audio, ctx.config.pace)
+    stream.shutdown_at = stream.now()
+    if plan.ending == "close":
+        await stream.send_json({"type": "CloseStream"})
+    else:
+        await stream.send_empty()
+    await stream.wait_closed(ctx.config.timing.stream_end)
+    await stream.aclose()
+    return stream
+
+
+async def played(ctx: CaseContext, plan: Plan) -> Stream:
+    """The run's one playing of this plan (shared by every case that reads it), as evidence."""
+    stream = await ctx.fixtures.shared(("stream", plan), lambda: play(ctx, plan))
+    record(stream.exchange)
+    ctx.reproducer = stream.reproducer()
+    return stream
+
+
+@contextlib.asynccontextmanager
+async def live(ctx: CaseContext, seconds: float) -> AsyncIterator[Stream]:
+    """A stream of the case's own (mono linear16, no interims) that has sent `seconds` of audio;
+    closed from our side when the block ends."""
+    stream = await connect(ctx, (*CLOSED.source.params, *CLOSED.params))
+    require_open(ctx, stream)
+    try:
+        await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=seconds)
+        yield stream
+    finally:
+        await stream.aclose()
+
+
+async def opened(ctx: CaseContext, plan: Plan) -> Stream:
+    """The run's playing of this plan, which must have opened (see require_open)."""
+    stream = await played(ctx, plan)
+    require_open(ctx, stream)
+    return stream
+
+
+async def played_all(ctx: CaseContext, plans: Sequence[Plan]) -> list[tuple[Plan, Stream]]:
+    """Several plans at once; the streams that opened, each with its plan."""
+    streams = await asyncio.gather(*(played(ctx, plan) for plan in plans))
+    opened = [(plan, stream) for plan, stream in zip(plans, streams, strict=True) if stream.opened]
+    if not opened:
+        require_open(ctx, streams[0])
+    return opened
+
+
+async def refusal_problem(ctx: CaseContext, params: tuple[tuple[str, str], ...]) -> str | None:
+    """None when the target refuses this stream (upgrade 4xx, or an error close before any
+    Results); otherwise what it did instead."""
+    stream = await connect(ctx, params)
+    if not stream.opened:
+        if stream.status is not None and 400 <= stream.status < 500:
+            return None
+        return f"{stream.exchange.describe()}: expected a 4xx refusal"
+    plan = Plan()
+    await stream.send_audio(plan.source, ctx.config.pace, seconds=1.0)
+    await stream.send_json({"type": "CloseStream"})
+    await stream.wait_closed(ctx.config.timing.stream_end)
+    await stream.aclose()
+    if stream.close_code not in (None, 1000) and not results(stream):
+        return None
+    return f"{stream.describe()} was accepted and transcribed ({timeline(stream)})"
+
+
+def require_open(ctx: CaseContext, stream: Stream) -> None:
+    """Skip when credentials were refused (STREAM-AUTH-HEADER judges that), fail otherwise."""
+    if stream.opened:
+        return
+    if stream.status in (401, 403):
+        ctx.skip(
+            f"{stream.exchange.describe()}: the upgrade was refused with {stream.status}, so "
+            "there is no stream to check (STREAM-AUTH-HEADER judges the credentials)"
+        )
+    ctx.fail(
+        f"{stream.exchange.describe()}: the upgrade was refused; "
+        f"body {stream.exchange.response_body[:200]!r}"
+    )
+
+
+def shut_down(stream: Stream, deadline: float) -> bool:
+    """Whether the stream closed within `deadline` of its shutdown request, not as idle."""
+    if stream.closed_at is None or stream.shutdown_at is None:
+        return False
+    if stream.closed_at - stream.shutdown_at > deadline:
+        return False
+    return not any(m.body.get("sha256") == INCOMPLETE for m in stream.of_type("Metadata"))
+
+
+async def shut_down_plays(ctx: CaseContext) -> list[tuple[Plan, Stream]]:
+    """The shutdown streams that ended by their request (STREAM-SHUTDOWN-* judge the others)."""
+    deadline = ctx.config.timing.stream_end
+    done = [(p, s) for p, s in await played_all(ctx, SHUTDOWNS) if shut_down(s, deadline)]
+    if not done:
+        ctx.skip(
+            "no stream was shut down by its empty frame or CloseStream "
+            "(STREAM-SHUTDOWN-EMPTY-FRAME and STREAM-SHUTDOWN-CLOSESTREAM judge that)"
+        )
+    return done
+
+
+def results(stream: Stream) -> list[Message]:
+    """The Results messages, in arrival order."""
+    return stream.of_type("Results")
+
+
+def channel_of(message: Message) -> int:
+    """channel_index[0] of a Results message (0 when malformed: the schema case says so)."""
+    index = message.body.get("channel_index")
+    if isinstance(index, list) and index and isinstance(index[0], int):
+        return index[0]
+    return 0
+
+
+def timeline(stream: Stream, most: int = 6) -> str:
+    """The last few messages, for failure messages: type, is_final, start and duration."""
+    shown = []
+    for m in stream.messages[-most:]:
+        body = m.body if isinstance(m.body, dict) else {}
+        bits = [str(m.type)]
+        for key in ("is_final", "start", "duration", "sha256"):
+            if key in body:
+                bits.append(f"{key}={body[key]}")
+        shown.append(f"{m.at:.2f} s {' '.join(bits)}")
+    closed = (
+        f"; closed at {stream.closed_at:.2f} s with {stream.close_code}"
+        if stream.closed_at is not None
+        else "; still open"
+    )
+    return "; ".join(shown) + closed

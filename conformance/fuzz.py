@@ -1,0 +1,299 @@
+"""The FUZZ campaign: schemathesis generates requests from schemas/openapi.yaml, the recording
+client sends them to the target, and each FUZZ case judges the answers for its requirement.
+
+One campaign per run, shared by the FUZZ cases. Every operation the target declares is fuzzed
+with `config.examples` examples that fit the document (positive) and as many that break it
+(negative), derandomised so every run sends the same requests and a failure reproduces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import requests
+import schemathesis
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Flaky, Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import CheckFunction
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+)
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from . import reproduce
+from .catalogue import read_schema_file, schemas_dir
+from .config import RunConfig
+from .errors import CatalogueError
+from .redact import REDACTED
+from .wire.http import Exchange, TargetClient, current_exchanges
+
+DOCUMENT = "openapi.yaml"
+NOT_FUZZED = "x-conformance-fuzz"
+CAPABILITY = "x-conformance-capability"
+METHODS = ("get", "put", "post", "delete", "patch")
+GENERATION_ATTEMPTS = 2
+"""Generation is deterministic; a second attempt covers a rare hypothesis Flaky under load."""
+REASON_CHARS = 600
+"""schemathesis' account of a failure, on one line, cut to this length for the verdict."""
+Generated = schemathesis.Case[Any]
+"""A request schemathesis generated for one operation."""
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "checks": {"negative_data_rejection": {"expected-statuses": ["4XX", "5XX"]}},
+        "output": {"sanitization": {"enabled": False}},
+    }
+)
+"""A refused invalid request may take any 4xx (a 5xx is FUZZ-NO-5XX's finding, not this one's).
+Sanitisation off: the exchanges are redacted already, and reproducers carry $DEEPGRAM_API_KEY."""
+
+
+@cache
+def document() -> dict[str, Any]:
+    """schemas/openapi.yaml, parsed once."""
+    try:
+        loaded: dict[str, Any] = yaml.safe_load(read_schema_file(DOCUMENT))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"schemas/{DOCUMENT} is not valid YAML: {exc}") from exc
+    return loaded
+
+
+def fuzzed_document(
+    capabilities: frozenset[str], project_id: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The document as the campaign uses it, and a note for each operation left out.
+
+    Left out: operations and parameters marked x-conformance-fuzz: false (they change the
+    target's state or send it elsewhere), operations of an undeclared capability, and project
+    operations when the run has no --project-id. Security is dropped: the run's own credentials
+    go with every request, and AUTH checks credentials.
+    """
+    doc = copy.deepcopy(document())
+    doc.pop("security", None)
+    notes = []
+    for path, item in list(doc["paths"].items()):
+        shared = item.pop("parameters", [])
+        for method in [m for m in METHODS if m in item]:
+            operation = item[method]
+            label = f"{method.upper()} {path}"
+            capability = operation.get(CAPABILITY)
+            if operation.get(NOT_FUZZED) is False:
+                notes.append(f"{label}: not fuzzed (it changes the target's state)")
+            elif capability and capability not in capabilities:
+                notes.append(f"{label}: the target does not declare {capability}")
+            elif "{project_id}" in path and not project_id:
+                notes.append(f"{label}: no --project-id given")
+            else:
+                parameters = [*shared, *operation.get("parameters", [])]
+                operation["parameters"] = [p for p in parameters if p.get(NOT_FUZZED) is not False]
+                continue
+            del item[method]
+        if not any(m in item for m in METHODS):
+            del doc["paths"][path]
+    return doc, notes
+
+
+def load_schema(
+    capabilities: frozenset[str], project_id: str | None
+) -> tuple[OpenApiSchema, list[str]]:
+    """The schemathesis schema of the fuzzed document, its relative $refs resolved in schemas/."""
+    doc, notes = fuzzed_document(capabilities, project_id)
+    schema = schemathesis.openapi.from_dict(doc, config=CONFIG)
+    schema.location = (schemas_dir().joinpath(DOCUMENT)).as_uri()  # type: ignore[attr-defined]
+    return schema, notes
+
+
+def modes(operation: dict[str, Any]) -> tuple[GenerationMode, ...]:
+    """Positive always; negative where there is something to break (a body or a query), since
+    a path parameter alone has no invalid value that still makes a request to the operation."""
+    breakable = "requestBody" in operation or any(
+        p.get("in") == "query" for p in operation.get("parameters", [])
+    )
+    if breakable:
+        return (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    return (GenerationMode.POSITIVE,)
+
+
+@dataclass
+class Probe:
+    """One generated request, the target's answer, and how schemathesis sees that answer."""
+
+    case: Generated
+    mode: GenerationMode
+    exchange: Exchange
+    response: Response
+
+    def failure(self, checks: list[CheckFunction]) -> str | None:
+        """schemathesis' report of the first check this answer breaks, or None."""
+        try:
+            self.case.validate_response(self.response, checks=checks)
+        except FailureGroup as group:
+            text = "; ".join(f"{f.title}: {f.message}" for f in group.exceptions)
+            return " ".join(text.split())[:REASON_CHARS]
+        return None
+
+
+@dataclass
+class Campaign:
+    """Everything the fuzzer sent and got back, for the FUZZ cases to judge."""
+
+    probes: list[Probe]
+    notes: list[str]
+
+    def of(self, mode: GenerationMode) -> Iterator[Probe]:
+        """The probes generated in one mode."""
+        return (p for p in self.probes if p.mode is mode)
+
+
+def _query(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """schemathesis query values as ordered pairs; arrays (explode) repeat the name."""
+    pairs = []
+    for name, value in params.items():
+        values = value if isinstance(value, list | tuple | dict) else [value]
+        pairs += [(name, v if isinstance(v, str) else json.dumps(v)) for v in values]
+    return pairs
+
+
+def _body(kwargs: dict[str, Any]) -> bytes | None:
+    """The request body schemathesis serialised, as bytes."""
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"]).encode()
+    data = kwargs.get("data")
+    if data is None:
+        return None
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def _response(exchange: Exchange, content: bytes | None) -> Response:
+    """A schemathesis Response from a recorded exchange (credentials already redacted)."""
+    request = requests.Request(
+        exchange.method, exchange.url, headers=exchange.request_headers, data=content
+    ).prepare()
+    return Response(
+        status_code=exchange.status or 0,
+        headers={k: [v] for k, v in exchange.response_headers.items()},
+        content=exchange.content,
+        request=request,
+        elapsed=exchange.elapsed,
+        verify=True,
+    )
+
+
+async def send(client: TargetClient, case: Generated) -> tuple[Exchange, bytes | None]:
+    """Send one generated case through the recording client, with the run's credentials."""
+    kwargs = case.as_transport_kwargs(base_url=client.base_url)
+    content = _body(kwargs)
+    content_type = next(
+        (v for k, v in kwargs.get("headers", {}).items() if k.lower() == "content-type"), None
+    )
+    path = kwargs["url"][len(client.base_url) :]
+    exchange = await client.request(
+        case.method,
+        path,
+        params=_query(kwargs.get("params") or {}),
+        content=content,
+        content_type=content_type if content is not None else None,
+    )
+    return exchange, content
+
+
+def reproducer(probe: Probe) -> str:
+    """schemathesis' curl command for a probe, the key as $DEEPGRAM_API_KEY."""
+    authorization = probe.exchange.request_headers.get("Authorization", "")
+    headers = {"Authorization": authorization.replace(REDACTED, reproduce.KEY_PLACEHOLDER)}
+    base = probe.exchange.url.split(probe.case.formatted_path, 1)[0]
+    return probe.case.as_curl_command(headers=headers, base_url=base)
+
+
+@cache
+def plan(
+    examples: int, capabilities: frozenset[str], project_id: str | None
+) -> tuple[tuple[tuple[Generated, GenerationMode], ...], tuple[str, ...]]:
+    """Every request of a campaign, generated before any is sent, and the notes on what was left
+    out. Derandomised generation gives the same requests for the same inputs, so a process that
+    runs the suite many times (the fault matrix) generates them once."""
+    schema, notes = load_schema(capabilities, project_id)
+    path_parameters = {"project_id": project_id} if project_id else {}
+    cases: list[tuple[Generated, GenerationMode]] = []
+
+    def generate(operation: Any, mode: GenerationMode) -> None:
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=(Phase.explicit, Phase.generate),
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(strategy)
+        def collect(case: Generated) -> None:
+            cases.append((case, mode))
+
+        collect()
+
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            raise CatalogueError(f"schemas/{DOCUMENT}: {result.err()}")
+        operation = result.ok()
+        for mode in modes(operation.definition.raw):
+            try:
+                generate(operation, mode)
+            except Unsatisfiable:
+                notes.append(f"{operation.label}: no {mode.value} request can be generated")
+    return tuple(cases), tuple(notes)
+
+
+async def run_campaign(config: RunConfig, client: TargetClient) -> Campaign:
+    """Generate the campaign's requests (in a worker thread), then send them all."""
+    current_exchanges.set(None)  # each FUZZ case records the exchanges its verdict rests on
+    for attempt in range(1, GENERATION_ATTEMPTS + 1):
+        try:
+            cases, notes = await asyncio.to_thread(
+                plan, config.examples, config.capabilities, config.project_id
+            )
+            break
+        except Flaky:  # seen once under load, beside other property-based cases' threads
+            if attempt == GENERATION_ATTEMPTS:
+                raise
+
+    async def probe(case: Generated, mode: GenerationMode) -> Probe:
+        exchange, content = await send(client, case)
+        return Probe(case, mode, exchange, _response(exchange, content))
+
+    probes = await asyncio.gather(*(probe(case, mode) for case, mode in cases))
+    return Campaign(list(probes), list(notes))
+
+
+_CAMPAIGNS: WeakKeyDictionary[TargetClient, asyncio.Task[Campaign]] = WeakKeyDictionary()
+"""The run's campaign, keyed by the run's client: started by the first FUZZ case, shared."""
+
+
+async def campaign_for(config: RunConfig, client: TargetClient) -> Campaign:
+    """The run's campaign, started on first use."""
+    task = _CAMPAIGNS.get(client)
+    if task is None:
+        task = asyncio.ensure_future(run_campaign(config, client))
+        _CAMPAIGNS[client] = task
+    return await asyncio.shield(task)
+
+
+CHECKS: dict[str, list[CheckFunction]] = {
+    "conforms": [content_type_conformance, response_schema_conformance],
+    "refused": [negative_data_rejection],
+}

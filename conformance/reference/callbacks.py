@@ -1,0 +1,186 @@
+"""Callbacks: the callback URL checked at request time, then delivered asynchronously with retries.
+
+One asyncio task per pending delivery, its retries spaced by asyncio timers: no thread per
+delivery, and a slow or hanging receiver never holds up a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote
+
+import httpx
+
+from .errors import bad_request
+from .fetch import is_public_address
+from .settings import Settings
+
+Kind = Literal["listen", "speak"]
+ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Where and how to deliver a result: URL without credentials, method, Basic credentials."""
+
+    url: str
+    method: str
+    credentials: tuple[str, str] | None = None
+
+    def headers(self, key_id: str, settings: Settings) -> dict[str, str]:
+        """The delivery's headers: dg-token (the submitting key's identifier) and Basic auth."""
+        headers: dict[str, str] = {}
+        if settings.has("callback-dg-token-secret"):
+            headers["dg-token"] = settings.api_key
+        elif not settings.has("callback-no-dg-token"):
+            headers["dg-token"] = key_id
+        if self.credentials and not settings.has("callback-no-basic-auth"):
+            pair = ":".join(self.credentials).encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        return headers
+
+    def target(self, settings: Settings) -> str:
+        """The URL requested; credentials travel in the header, never in the request line."""
+        if self.credentials and settings.has("callback-userinfo-in-query"):
+            user, password = (quote(part, safe="") for part in self.credentials)
+            return f"{self.url}{'&' if '?' in self.url else '?'}user={user}&password={password}"
+        return self.url
+
+
+def _schemes(kind: Kind, settings: Settings) -> frozenset[str]:
+    """The protocols a callback URL may use for this kind of request."""
+    if (kind == "listen" and settings.has("callback-ws-accepted")) or (
+        kind == "speak" and settings.has("speak-callback-ws-accepted")
+    ):
+        return frozenset({"http", "https", "ws", "wss"})
+    return frozenset({"http", "https"})
+
+
+def _port_allowed(port: int, settings: Settings) -> bool:
+    """Only 80, 443, 8080 and 8443 (as the fault switches bend that rule)."""
+    if settings.has("callback-any-port"):
+        return True
+    if port == 8443 and settings.has("callback-refuse-8443"):
+        return False
+    return port in ALLOWED_PORTS
+
+
+def _method(values: Sequence[str], kind: Kind, settings: Settings) -> str:
+    """callback_method: post or put in any case (default POST), or 400."""
+    default = "PUT" if settings.has("callback-default-put") else "POST"
+    method = values[-1].upper() if values else default
+    if method not in ("POST", "PUT"):
+        raise bad_request(f"Invalid value for `callback_method`: {values[-1]!r} (POST or PUT).")
+    if (kind == "listen" and settings.has("callback-always-post")) or (
+        kind == "speak" and settings.has("speak-callback-always-post")
+    ):
+        return "POST"
+    return method
+
+
+async def _check_public(host: str, port: int) -> None:
+    """Refuse a callback host that resolves to loopback or private addresses (no SSRF)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise bad_request(f"Could not resolve the host of the callback URL {host!r}.") from None
+    if not all(is_public_address(str(info[4][0])) for info in infos):
+        raise bad_request("The callback URL points to a private or loopback address.")
+
+
+async def parse_callback(
+    query: Sequence[tuple[str, str]], kind: Kind, settings: Settings
+) -> Callback | None:
+    """The request's callback, checked now (protocol, port, method, address), or None."""
+    urls = [value for name, value in query if name == "callback"]
+    if not urls:
+        return None
+    try:
+        url = httpx.URL(urls[-1])
+        port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
+    except (httpx.InvalidURL, ValueError):
+        raise bad_request("The callback URL is not a valid URL.") from None
+    if url.scheme not in _schemes(kind, settings) or not url.host:
+        allowed = " or ".join(sorted(_schemes(kind, settings)))
+        raise bad_request(f"The callback URL must be an absolute {allowed} URL.")
+    if not _port_allowed(port, settings):
+        raise bad_request(
+            f"Callback port {port} is not allowed: use 80, 443, 8080 or 8443.",
+        )
+    method = _method([v for n, v in query if n == "callback_method"], kind, settings)
+    if not settings.allow_private_callbacks:
+        await _check_public(url.host, port)
+    credentials = (url.username, url.password) if url.username or url.password else None
+    bare = url.copy_with(username=None, password=None)
+    return Callback(str(bare), method, credentials)
+
+
+def _is_success(status: int, settings: Settings) -> bool:
+    """Any 2xx ends the retries (only 200 with callback-retry-after-2xx)."""
+    if settings.has("callback-retry-after-2xx"):
+        return status == 200
+    return 200 <= status <= 299
+
+
+class Courier:
+    """Sends deliveries in the background and retries them on the configured schedule."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pending: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+        """One client for every delivery: its TLS context is costly to build."""
+
+    def send(self, callback: Callback, body: bytes, content_type: str, key_id: str) -> None:
+        """Queue a delivery; the caller answers its own request at once."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self._settings.callback_timeout, trust_env=False, follow_redirects=False
+            )
+        task = asyncio.get_running_loop().create_task(
+            self._deliver(callback, body, content_type, key_id)
+        )
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _schedule(self) -> tuple[int, float]:
+        """(attempts, seconds between them), as the fault switches bend them."""
+        settings = self._settings
+        retries = settings.retry_count
+        if settings.has("callback-no-retry"):
+            retries = 0
+        elif settings.has("callback-20-retries"):
+            retries = 20
+        delay = 0.0 if settings.has("callback-retry-too-fast") else settings.retry_delay
+        return retries + 1, delay
+
+    async def _deliver(
+        self, callback: Callback, body: bytes, content_type: str, key_id: str
+    ) -> None:
+        """Attempt until a 2xx answer or the attempts run out, waiting the delay between."""
+        settings = self._settings
+        attempts, delay = self._schedule()
+        headers = {"Content-Type": content_type, **callback.headers(key_id, settings)}
+        assert self._client is not None
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(delay)
+            content = body
+            if attempt and settings.has("callback-retry-body-differs"):
+                content = body + b"\n"
+            try:
+                response = await self._client.request(
+                    callback.method, callback.target(settings), content=content, headers=headers
+                )
+            except httpx.HTTPError:
+                if settings.has("callback-no-retry-on-error"):
+                    return
+                continue
+            if _is_success(response.status_code, settings):
+                return

@@ -1,0 +1,51 @@
+"""The request log: every transcription served, with its tags, for the requests and usage APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MAX_LOGGED = 10_000
+"""Requests kept; the oldest are forgotten, so a long-running mock stays small."""
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One served request as the management API reports it."""
+
+    request_id: str
+    created: str
+    """ISO-8601 UTC."""
+    path: str
+    api_key_id: str | None
+    tags: tuple[str, ...]
+    """The request's own tags followed by those of the key that made it."""
+    code: int
+    duration: float
+    """Seconds of audio transcribed (0 when the response did not say)."""
+
+
+@dataclass
+class RequestLog:
+    """Requests by id, in the order they were served."""
+
+    _entries: dict[str, LoggedRequest] = field(default_factory=dict)
+
+    def add(self, entry: LoggedRequest) -> None:
+        """Record a served request, forgetting the oldest beyond MAX_LOGGED."""
+        self._entries[entry.request_id] = entry
+        if len(self._entries) > MAX_LOGGED:
+            del self._entries[next(iter(self._entries))]
+
+    def get(self, request_id: str) -> LoggedRequest | None:
+        """One request by id."""
+        return self._entries.get(request_id)
+
+    def all(self) -> list[LoggedRequest]:
+        """Every request, newest first (as the API lists them)."""
+        return list(reversed(self._entries.values()))
+
+    def tagged(self, tags: Iterable[str]) -> list[LoggedRequest]:
+        """The requests carrying every one of these tags."""
+        wanted = set(tags)
+        return [e for e in self.all() if wanted <= set(e.tags)]

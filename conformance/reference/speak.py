@@ -1,0 +1,91 @@
+"""POST /v1/speak: text to speech, as deterministic WAV audio, at once or by callback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import math
+import struct
+import uuid
+import wave
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .body import media_type, read_body
+from .callbacks import Courier, parse_callback
+from .context import Context
+from .deferred import accepted
+from .errors import bad_request
+
+MAX_TEXT_BYTES = 64 * 1024
+RATE = 16_000
+SECONDS_PER_CHARACTER = 0.02
+
+
+def synthesise(text: str) -> bytes:
+    """A mono 16-bit WAV whose tones follow the text's characters: same text, same bytes."""
+    frames = bytearray()
+    per_character = int(RATE * SECONDS_PER_CHARACTER)
+    for index, character in enumerate(text):
+        pitch = 200 + (ord(character) % 64) * 10
+        for n in range(per_character):
+            t = (index * per_character + n) / RATE
+            sample = 0.3 * math.sin(2 * math.pi * pitch * t) if not character.isspace() else 0.0
+            frames += struct.pack("<h", int(sample * 32767))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+async def _text(request: Request) -> str:
+    """The text field of the JSON body, or 400."""
+    if media_type(request.headers.get("content-type")) != "application/json":
+        raise bad_request('Send the text as JSON: {"text": "..."}.')
+    try:
+        document = json.loads(await read_body(request, MAX_TEXT_BYTES))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request("The request body is not valid JSON.") from None
+    text = document.get("text") if isinstance(document, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request('The JSON request body must have a non-empty string "text" field.')
+    return text
+
+
+async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
+    """Authenticate, check the callback, synthesise; answer with audio or accept and deliver."""
+    settings = ctx.settings
+    caller = ctx.authenticate(request.headers.get("authorization"))
+    callback = await parse_callback(request.query_params.multi_items(), "speak", settings)
+    text = await _text(request)
+    audio = synthesise(text)
+    rid = str(uuid.uuid4())
+    headers = {"dg-request-id": rid, "dg-char-count": str(len(text))}
+    if callback is None or settings.has("speak-callback-sync"):
+        if settings.has("speak-not-audio"):
+            wrapped = {"request_id": rid, "audio": base64.b64encode(audio).decode()}
+            return JSONResponse(wrapped, headers=headers)
+        return Response(audio, media_type="audio/wav", headers=headers)
+    if settings.has("speak-callback-not-audio"):
+        digest = hashlib.sha256(audio).hexdigest()
+        body, media = json.dumps({"request_id": rid, "sha256": digest}).encode(), "application/json"
+    else:
+        body, media = audio, "audio/wav"
+    courier.send(callback, body, media, caller.key_id or settings.api_key_id)
+    return accepted(rid)
+
+
+def routes(ctx: Context, courier: Courier) -> list[BaseRoute]:
+    """The speak endpoint, bound to this server's context and courier."""
+
+    async def endpoint(request: Request) -> Response:
+        return await speak(request, ctx, courier)
+
+    return [Route("/v1/speak", endpoint, methods=["POST"])]

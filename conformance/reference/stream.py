@@ -1,0 +1,214 @@
+"""WebSocket /v1/listen: live transcription, its control messages, shutdown and idle timeout.
+
+One coroutine per connection and work proportional to each frame: no thread per stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import response
+from .context import Context
+from .errors import ApiError, error_response
+from .stream_audio import Decoder
+from .stream_callbacks import Sink, open_sink
+from .stream_lanes import Lane
+from .stream_options import StreamOptions, parse_stream_options, rest_settings
+
+IDLE_REASON = "The server did not receive audio data or a text message within the timeout window."
+"""The close reason of an idle stream (1011), worded like Deepgram's NET-0001."""
+KILLED_REASON = "The WebSocket callback connection was closed."
+
+
+@dataclass
+class _Ending:
+    """How a stream ends: shutdown or idle timeout (a dropped callback closes it directly)."""
+
+    code: int
+    reason: str
+
+
+class Session:
+    """One live stream: decodes audio, emits Results per lane, ends with Metadata."""
+
+    def __init__(self, ctx: Context, options: StreamOptions, client: WebSocket, sink: Sink) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.options = options
+        self.client = client
+        self.sink = sink
+        self.rest = rest_settings(self.settings)
+        self.request_id = response.request_id(self.rest)
+        self.hasher = hashlib.sha256()
+        self.received = 0
+        self.decoder = Decoder(options.encoding, options.channels) if options.decodable else None
+        separate = options.multichannel and not self.settings.has("stream-channels-ignored")
+        lanes = options.channels if separate else 1
+        self.lanes = [Lane(i, lanes, options, self.settings) for i in range(lanes)]
+        self.samples = 0
+
+    def _request_id(self) -> str:
+        """The request id of the next message (a new one each time under a fault)."""
+        if self.settings.has("stream-request-id-changes"):
+            return response.request_id(self.rest)
+        return self.request_id
+
+    async def emit(self, message: dict[str, Any]) -> None:
+        """Send one message to the client, or to the callback that replaces it."""
+        if self.options.extra and not self.settings.has("stream-extra-dropped"):
+            where = message if message["type"] == "Metadata" else message["metadata"]
+            where["extra"] = dict(self.options.extra)
+        await self.sink.send(message)
+
+    async def results(self, found: list[dict[str, Any]]) -> None:
+        """Tag Results with this stream's request id and send them."""
+        for message in found:
+            message["metadata"] = {
+                "request_id": self._request_id(),
+                "model_info": dict(response.MODEL_INFO),
+                "model_uuid": response.MODEL_UUID,
+            }
+            await self.emit(message)
+
+    async def audio(self, data: bytes) -> None:
+        """Hash and count the bytes; decode and analyse them when the encoding is readable."""
+        self.hasher.update(data)
+        self.received += len(data)
+        if self.decoder is None:
+            return
+        samples = self.decoder.feed(data)
+        self.samples += len(samples)
+        found: list[dict[str, Any]] = []
+        if len(self.lanes) > 1:
+            for lane in self.lanes:
+                found += lane.feed(samples[:, lane.index])
+        else:
+            mixed = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1)
+            found += self.lanes[0].feed(mixed)
+        await self.results(found)
+
+    async def flush(self, finalize: bool) -> None:
+        """Send every lane's pending audio as final Results (Finalize, or before Metadata)."""
+        found: list[dict[str, Any]] = []
+        for lane in self.lanes:
+            found += lane.flush(finalize=finalize)
+        await self.results(found)
+
+    def duration(self) -> float:
+        """Seconds of audio received."""
+        if self.decoder is None:
+            return 0.0
+        return round(self.samples / self.options.sample_rate, 6)
+
+    def metadata(self, complete: bool) -> dict[str, Any]:
+        """The Metadata message that ends the stream."""
+        sha256 = self.hasher.hexdigest() if complete else "incomplete"
+        if complete and self.settings.has("stream-wrong-sha256"):
+            sha256 = hashlib.sha256(b"\0").hexdigest()
+        duration = self.duration()
+        if self.settings.has("stream-wrong-duration"):
+            duration = round(duration * 1.5 + 1.0, 6)
+        return {
+            "type": "Metadata",
+            "transaction_key": "deprecated",
+            "request_id": self._request_id(),
+            "sha256": sha256,
+            "created": response.created(self.ctx.clock(), self.rest),
+            "duration": duration,
+            "channels": self.options.channels,
+            "models": [response.MODEL_UUID],
+            "model_info": {response.MODEL_UUID: dict(response.MODEL_INFO)},
+        }
+
+    async def shutdown(self) -> _Ending:
+        """The documented end: remaining finals, one Metadata, then a normal close."""
+        settings = self.settings
+        if settings.has("stream-metadata-before-final"):
+            await self.emit(self.metadata(complete=True))
+            await self.flush(finalize=False)
+        else:
+            await self.flush(finalize=False)
+            if not settings.has("stream-no-metadata"):
+                await self.emit(self.metadata(complete=True))
+        code = 1011 if settings.has("stream-close-1011") else 1000
+        return _Ending(code, "")
+
+    async def control(self, text: str) -> _Ending | None:
+        """A text frame: KeepAlive, Finalize or CloseStream (anything else is ignored)."""
+        try:
+            kind = json.loads(text).get("type")
+        except (ValueError, AttributeError):
+            return None
+        if kind == "Finalize" and not self.settings.has("stream-finalize-ignored"):
+            await self.flush(finalize=True)
+        elif kind == "CloseStream" and not self.settings.has("stream-closestream-ignored"):
+            return await self.shutdown()
+        return None
+
+    async def run(self) -> None:
+        """Receive frames until shutdown, idle timeout, disconnect or a dropped callback."""
+        idle = self.settings.stream_idle_timeout
+        last = time.monotonic()
+        ending: _Ending | None = None
+        while ending is None:
+            try:
+                async with asyncio.timeout(max(0.0, last + idle - time.monotonic())):
+                    message = await self.client.receive()
+            except TimeoutError:
+                if self.settings.has("stream-no-idle-timeout"):
+                    last = time.monotonic()
+                    continue
+                await self.emit(self.metadata(complete=False))
+                ending = _Ending(1011, IDLE_REASON)
+                break
+            if message["type"] == "websocket.disconnect":
+                await self.sink.close()
+                return
+            data, text = message.get("bytes"), message.get("text")
+            keepalive = text is not None and '"KeepAlive"' in text
+            if not (keepalive and self.settings.has("stream-keepalive-ignored")):
+                last = time.monotonic()
+            if data is not None:
+                if data or self.settings.has("stream-empty-frame-ignored"):
+                    await self.audio(data)
+                else:
+                    ending = await self.shutdown()
+            elif text is not None:
+                ending = await self.control(text)
+        await self.sink.close()
+        await self.client.close(ending.code, ending.reason)
+
+
+async def stream_endpoint(websocket: WebSocket, ctx: Context) -> None:
+    """Authenticate and validate before the upgrade (a refusal is an HTTP error), then serve."""
+    try:
+        options, subprotocol = await parse_stream_options(websocket, ctx)
+    except ApiError as error:
+        await websocket.send_denial_response(error_response(error, ctx.settings))
+        return
+    await websocket.accept(subprotocol=subprotocol)
+    sink = await open_sink(options, websocket, ctx)
+    if sink is None:
+        await websocket.close(1011, KILLED_REASON)
+        return
+    try:
+        await Session(ctx, options, websocket, sink).run()
+    except WebSocketDisconnect:
+        await sink.close()
+
+
+def routes(ctx: Context) -> list[BaseRoute]:
+    """The streaming endpoint, bound to this server's context."""
+
+    async def endpoint(websocket: WebSocket) -> None:
+        await stream_endpoint(websocket, ctx)
+
+    return [WebSocketRoute("/v1/listen", endpoint)]

@@ -1,0 +1,133 @@
+"""Streaming audio, incrementally: raw frames decoded as they come, voiced regions found on line.
+
+Each call does work proportional to the new audio only, so hundreds of streams fit one process.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from .audio import Samples
+from .vad import FRAME_SECONDS, MIN_GAP, MIN_REGION, THRESHOLD, Region
+
+DECODABLE = frozenset({"linear16", "mulaw"})
+"""Encodings whose samples this server reads; others are accepted, hashed and counted only."""
+
+
+def _mulaw_table() -> Samples:
+    """The 256 G.711 mu-law code words as float32 samples in [-1, 1]."""
+    code = ~np.arange(256, dtype=np.int32) & 0xFF
+    exponent = (code >> 4) & 0x07
+    mantissa = code & 0x0F
+    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    value = np.where(code & 0x80, -magnitude, magnitude)
+    table: Samples = (value / 32768.0).astype(np.float32)
+    return table
+
+
+_MULAW = _mulaw_table()
+
+
+class Decoder:
+    """Raw bytes to (frames, channels) float32 samples, carrying a split sample to the next call."""
+
+    def __init__(self, encoding: str, channels: int) -> None:
+        self.encoding = encoding
+        self.channels = channels
+        self._width = 2 if encoding == "linear16" else 1
+        self._carry = b""
+
+    def feed(self, data: bytes) -> Samples:
+        """The whole sample frames in carry + data (the rest waits for the next call)."""
+        data = self._carry + data
+        block = self._width * self.channels
+        usable = len(data) // block * block
+        self._carry = data[usable:]
+        payload = data[:usable]
+        if self.encoding == "linear16":
+            flat = np.frombuffer(payload, dtype="<i2").astype(np.float32) / 32768.0
+        else:
+            flat = _MULAW[np.frombuffer(payload, dtype=np.uint8)]
+        return flat.reshape(-1, self.channels)
+
+
+class OnlineVad:
+    """vad.voiced_regions, one chunk at a time: regions are reported once they have ended."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._size = max(1, round(rate * FRAME_SECONDS))
+        self._gap = round(MIN_GAP * rate)
+        self._min_region = MIN_REGION * rate
+        self._carry = np.zeros(0, dtype=np.float32)
+        self._frames = 0
+        """Complete frames processed so far."""
+        self._first: int | None = None
+        """First frame of the open region, if one is open."""
+        self._last = 0
+        """Frame after the open region's last voiced frame."""
+        self._crc = 0
+        self._pending: list[bytes] = []
+        """Silent frames after the open region, kept in case voice resumes within MIN_GAP."""
+        self._count = 0
+
+    @property
+    def processed(self) -> float:
+        """Seconds of audio analysed (whole frames); regions never end after this."""
+        return self._frames * self._size / self.rate
+
+    @property
+    def silent(self) -> bool:
+        """Whether no region is open, so a window may end here without cutting a word."""
+        return self._first is None
+
+    def feed(self, signal: Samples) -> list[Region]:
+        """Analyse new samples; the regions that ended within them."""
+        data = np.concatenate((self._carry, signal)) if len(self._carry) else signal
+        whole = len(data) // self._size
+        self._carry = data[whole * self._size :]
+        if whole == 0:
+            return []
+        frames = data[: whole * self._size].reshape(whole, self._size)
+        voiced = np.sqrt(np.square(frames, dtype=np.float32).mean(axis=1)) > THRESHOLD
+        ended: list[Region] = []
+        for index in range(whole):
+            frame = frames[index].tobytes()
+            number = self._frames + index
+            if voiced[index]:
+                if self._first is None:
+                    self._first, self._crc = number, zlib.crc32(self._count.to_bytes(4, "little"))
+                for gap in self._pending:
+                    self._crc = zlib.crc32(gap, self._crc)
+                self._pending.clear()
+                self._crc = zlib.crc32(frame, self._crc)
+                self._last = number + 1
+            elif self._first is not None:
+                self._pending.append(frame)
+                if (number + 1 - self._last) * self._size >= self._gap:
+                    ended += self._close()
+        self._frames += whole
+        return ended
+
+    def flush(self) -> list[Region]:
+        """End the open region where the analysed audio ends (Finalize, shutdown, a forced cut)."""
+        return self._close() if self._first is not None else []
+
+    def _close(self) -> list[Region]:
+        """Close the open region; too short a region is a click, not a word."""
+        assert self._first is not None
+        first, last = self._first, self._last
+        self._first = None
+        self._pending.clear()
+        if (last - first) * self._size < self._min_region:
+            return []
+        self._count += 1
+        return [
+            Region(
+                round(first * self._size / self.rate, 3),
+                round(last * self._size / self.rate, 3),
+                self._crc,
+            )
+        ]

@@ -1,0 +1,126 @@
+"""One transcribed channel of a stream: windows of about a second, cut in silences, as Results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import response, transcribe
+from .audio import Samples
+from .settings import Settings
+from .stream_audio import OnlineVad
+from .stream_options import StreamOptions
+from .transcribe import Word
+
+WINDOW = 1.0
+"""Seconds of audio after which a final result is sent at the next silence."""
+MAX_WINDOW = 5.0
+"""Seconds after which a final result is sent even in the middle of a word."""
+INTERIM_EVERY = 0.5
+"""Seconds of audio between interim results, when they are asked for."""
+
+
+class Lane:
+    """The Results of one channel (or of the mixed audio): finals, interims, flushes."""
+
+    def __init__(self, index: int, total: int, options: StreamOptions, settings: Settings) -> None:
+        self.index = index
+        self.total = total
+        self.options = options
+        self.settings = settings
+        self.vad = OnlineVad(options.sample_rate)
+        self.window_start = 0.0
+        self.last_interim = 0.0
+        self.regions: list[Any] = []
+        self.samples = 0
+
+    @property
+    def _interims(self) -> bool:
+        """Whether interim results are sent (as the fault switches bend the option)."""
+        if self.settings.has("stream-no-interims"):
+            return False
+        return self.options.interim_results or self.settings.has("stream-interims-always")
+
+    def feed(self, signal: Samples) -> list[dict[str, Any]]:
+        """Analyse new samples; the Results messages that are due."""
+        self.samples += len(signal)
+        self.regions += self.vad.feed(signal)
+        now = self.vad.processed
+        elapsed = now - self.window_start
+        if elapsed >= WINDOW and self.vad.silent:
+            return [self._final(now, speech_final=True)]
+        if elapsed >= MAX_WINDOW:
+            self.regions += self.vad.flush()
+            return [self._final(now, speech_final=False)]
+        if self._interims and now - self.last_interim >= INTERIM_EVERY:
+            self.last_interim = now
+            return [self._message(now, is_final=False, speech_final=False)]
+        return []
+
+    def flush(self, *, finalize: bool) -> list[dict[str, Any]]:
+        """The pending audio as a final result (always one for Finalize; none if none is left)."""
+        self.regions += self.vad.flush()
+        end = round(self.samples / self.options.sample_rate, 6)
+        if end <= self.window_start and not finalize:
+            return []
+        message = self._final(end, speech_final=True, from_finalize=finalize)
+        if not finalize and self.settings.has("stream-flush-restarts"):
+            message["duration"] = round(message["start"] + message["duration"], 6)
+            message["start"] = 0.0
+        return [message]
+
+    def _final(
+        self, end: float, *, speech_final: bool, from_finalize: bool = False
+    ) -> dict[str, Any]:
+        """A final result for the window so far, and a new window after it."""
+        message = self._message(
+            end, is_final=True, speech_final=speech_final, finalize=from_finalize
+        )
+        self.window_start = self.last_interim = max(end, self.window_start)
+        self.regions = []
+        return message
+
+    def _words(self) -> list[list[Word]]:
+        """Each alternative's words in the window, decorated as the options ask."""
+        options = self.options.listen
+        out = []
+        for k in range(options.alternatives):
+            words = transcribe.recognise(self.regions, k)
+            if options.punctuated:
+                words = transcribe.punctuate(words)
+            if options.diarize:
+                words = transcribe.diarize(words)
+            out.append(words)
+        return out
+
+    def _message(
+        self, end: float, *, is_final: bool, speech_final: bool, finalize: bool = False
+    ) -> dict[str, Any]:
+        """A Results message for [window_start, end] (metadata is added by the session)."""
+        shift = self.window_start if self.settings.has("stream-words-outside-window") else 0.0
+        alternatives = []
+        for words in self._words():
+            listed = [response.word_json(w) for w in words]
+            for word in listed:
+                word["start"] = round(word["start"] - shift, 3)
+                word["end"] = round(word["end"] - shift, 3)
+            alternatives.append(
+                {
+                    "transcript": transcribe.transcript(words),
+                    "confidence": transcribe.confidence(words),
+                    "words": listed,
+                }
+            )
+        message: dict[str, Any] = {
+            "type": "Results",
+            "channel_index": [self.index, self.total],
+            "duration": round(max(0.0, end - self.window_start), 6),
+            "start": round(self.window_start, 6),
+            "is_final": is_final,
+            "speech_final": speech_final,
+            "channel": {"alternatives": alternatives},
+            "metadata": {},
+            "from_finalize": finalize,
+        }
+        if self.settings.has("stream-results-no-speech-final"):
+            del message["speech_final"]
+        return message

@@ -1,0 +1,343 @@
+"""The recording WebSocket client: every frame sent and received is kept, timed and redacted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Subprotocol
+
+from ..redact import Redactor
+from .codecs import FRAME_SECONDS, StreamAudio
+from .http import BODY_EXCERPT, Exchange, record
+
+Auth = Literal["header", "subprotocol", "none"] | str
+"""How the upgrade carries credentials: the run's Authorization header, the
+`Sec-WebSocket-Protocol: token, KEY` pair, nothing, or this literal Authorization value."""
+
+MAX_FRAMES = 120
+"""Timeline entries kept as evidence per stream (consecutive audio frames count as one)."""
+TEXT_EXCERPT = 600
+"""Characters of a text frame kept in the timeline."""
+
+
+@dataclass
+class Message:
+    """One frame the server sent, parsed as JSON when it is JSON."""
+
+    at: float
+    binary: bool
+    text: str
+    body: Any = None
+    json_ok: bool = False
+
+    @property
+    def type(self) -> Any:
+        """The message's `type` field (None when absent or not an object)."""
+        return self.body.get("type") if isinstance(self.body, dict) else None
+
+
+@dataclass
+class StreamExchange(Exchange):
+    """The upgrade request as an exchange, plus the timeline of the frames that followed."""
+
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    dropped: int = 0
+
+    def add(self, at: float, entry: dict[str, Any]) -> None:
+        """Append a timeline entry, merging consecutive audio frames, within MAX_FRAMES."""
+        last = self.frames[-1] if self.frames else None
+        if entry.get("kind") == "audio" and last is not None and last.get("kind") == "audio":
+            last["frames"] += 1
+            last["bytes"] += entry["bytes"]
+            last["until"] = round(at, 4)
+            return
+        if entry.get("kind") == "audio":
+            entry = {**entry, "frames": 1, "until": round(at, 4)}
+        if len(self.frames) >= MAX_FRAMES:
+            self.dropped += 1
+            return
+        self.frames.append({"at": round(at, 4), **entry})
+
+    def evidence(self) -> dict[str, Any]:
+        """The exchange's evidence with the frame timeline."""
+        out = super().evidence()
+        out["frames"] = self.frames + (
+            [{"note": f"{self.dropped} more frames not kept"}] if self.dropped else []
+        )
+        return out
+
+
+class Stream:
+    """One WebSocket stream to the target: send audio and control messages, collect replies."""
+
+    def __init__(
+        self, exchange: StreamExchange, redactor: Redactor, url: str, auth_line: str
+    ) -> None:
+        self.exchange = exchange
+        self.url = url
+        self._auth_line = auth_line
+        self._redactor = redactor
+        self._connection: ClientConnection | None = None
+        self._began = time.monotonic()
+        self._changed = asyncio.Condition()
+        self._reader: asyncio.Task[None] | None = None
+        self.messages: list[Message] = []
+        self.closed_at: float | None = None
+        self.shutdown_at: float | None = None
+        """When the suite asked the server to finish (empty frame or CloseStream)."""
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.audio_sent = bytearray()
+        self.steps: list[str] = []
+        """What the suite did, as lines of the reproducer script."""
+
+    @property
+    def opened(self) -> bool:
+        """Whether the upgrade succeeded."""
+        return self._connection is not None
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of the upgrade (101 when it succeeded)."""
+        return self.exchange.status
+
+    def now(self) -> float:
+        """Seconds since the stream was opened."""
+        return time.monotonic() - self._began
+
+    def describe(self) -> str:
+        """One line naming the stream."""
+        return f"stream {self.exchange.url}"
+
+    # ----------------------------------------------------------------------------- sending
+
+    async def send_audio(self, audio: StreamAudio, pace: float, seconds: float = 0.0) -> None:
+        """Send audio (all of it, or its first `seconds`) in 100 ms frames at `pace` x real time."""
+        frames = audio.frames()
+        if seconds:
+            frames = frames[: max(1, round(seconds / FRAME_SECONDS))]
+        start = time.monotonic()
+        self.steps.append(
+            f"    await send_audio(ws, {audio.name!r}, {audio.encoding!r}, "
+            f"{audio.sample_rate}, {len(frames)})"
+        )
+        for index, frame in enumerate(frames):
+            delay = start + index * FRAME_SECONDS / pace - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)  # pacing the audio, not waiting for an event
+            if not await self._send(frame, {"dir": "sent", "kind": "audio", "bytes": len(frame)}):
+                return
+            self.audio_sent += frame
+
+    async def send_json(self, message: dict[str, Any]) -> bool:
+        """Send a control message as a text frame; False when the stream is already closed."""
+        text = json.dumps(message)
+        self.steps.append(f"    await ws.send({text!r})")
+        return await self._send(text, {"dir": "sent", "kind": "text", "text": text})
+
+    async def send_empty(self) -> bool:
+        """Send the empty binary frame that asks the server to finish."""
+        self.steps.append('    await ws.send(b"")')
+        return await self._send(b"", {"dir": "sent", "kind": "binary", "bytes": 0})
+
+    def note_idle(self, seconds: float) -> None:
+        """Record, for the reproducer, that the suite stayed silent for a while."""
+        self.steps.append(f"    await asyncio.sleep({seconds:.2f})")
+
+    async def _send(self, data: str | bytes, entry: dict[str, Any]) -> bool:
+        if self._connection is None or self.closed_at is not None:
+            return False
+        try:
+            await self._connection.send(data)
+        except ConnectionClosed:
+            return False
+        self.exchange.add(self.now(), entry)
+        return True
+
+    # ----------------------------------------------------------------------------- receiving
+
+    async def _read(self) -> None:
+        """Keep every frame the server sends until it closes."""
+        assert self._connection is not None
+        try:
+            async for data in self._connection:
+                await self._received(data)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed_at = self.now()
+            self.close_code = self._connection.close_code
+            self.close_reason = self._redactor.text(self._connection.close_reason or "")
+            self.exchange.add(
+                self.closed_at,
+                {"dir": "received", "kind": "close", "code": self.close_code,
+                 "reason": self.close_reason},
+            )  # fmt: skip
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _received(self, data: str | bytes) -> None:
+        binary = isinstance(data, bytes)
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        message = Message(self.now(), binary, text)
+        try:
+            message.body = json.loads(text)
+            message.json_ok = True
+        except ValueError:
+            pass
+        self.messages.append(message)
+        shown = self._redactor.text(text[:TEXT_EXCERPT])
+        if len(text) > TEXT_EXCERPT:
+            shown += f"... ({len(text) - TEXT_EXCERPT} more characters)"
+        self.exchange.add(
+            message.at,
+            {"dir": "received", "kind": "binary" if binary else "text", "text": shown},
+        )
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, done: Callable[[], bool], deadline: float) -> bool:
+        """Wait until `done()` holds or the stream closes, at most `deadline` seconds."""
+        try:
+            async with asyncio.timeout(deadline), self._changed:
+                await self._changed.wait_for(lambda: done() or self.closed_at is not None)
+        except TimeoutError:
+            return False
+        return done()
+
+    async def wait_closed(self, deadline: float) -> bool:
+        """Wait until the server closes the stream, at most `deadline` seconds."""
+        return await self.wait_for(lambda: self.closed_at is not None, deadline)
+
+    def of_type(self, kind: str) -> list[Message]:
+        """The received messages whose type is `kind`."""
+        return [m for m in self.messages if m.type == kind]
+
+    async def aclose(self) -> None:
+        """Close from our side if the server has not (used when a case is done with a stream)."""
+        if self._connection is not None and self.closed_at is None:
+            try:
+                await asyncio.wait_for(self._connection.close(), 2.0)
+            except TimeoutError:
+                pass
+        if self._reader is not None:
+            self._reader.cancel()
+
+    def reproducer(self) -> str:
+        """A Python script that replays this stream against the target."""
+        return REPRODUCER.format(url=self.url, auth=self._auth_line, steps="\n".join(self.steps))
+
+
+REPRODUCER = """# pip install conformance websockets; DEEPGRAM_API_KEY=... python this.py
+import asyncio, json, os, time
+from websockets.asyncio.client import connect
+from conformance.wire.codecs import stream_audio
+
+URL = {url!r}
+
+
+async def send_audio(ws, clip, encoding, rate, count):
+    for frame in stream_audio(clip, encoding, rate).frames()[:count]:
+        await ws.send(frame)
+        await asyncio.sleep(0.1)
+
+
+async def show(ws):
+    start = time.monotonic()
+    try:
+        async for message in ws:
+            print(f"{{time.monotonic() - start:6.2f}} s <- {{message!r:.300}}")
+    finally:
+        print("closed", ws.close_code, ws.close_reason)
+
+
+async def main():
+    async with connect(URL, {auth}) as ws:
+        reader = asyncio.ensure_future(show(ws))
+{steps}
+        await asyncio.wait_for(reader, 30)
+
+
+asyncio.run(main())
+"""
+
+
+async def open_stream(
+    ws_target: str,
+    path: str,
+    params: Sequence[tuple[str, str]],
+    *,
+    authorization: str,
+    api_key: str,
+    auth: Auth,
+    redactor: Redactor,
+    deadline: float,
+) -> Stream:
+    """Open a stream and record the upgrade; a refused upgrade is a stream that never opened."""
+    url = ws_target + path + ("?" + urlencode(list(params)) if params else "")
+    headers: dict[str, str] = {}
+    subprotocols: list[Subprotocol] | None = None
+    auth_line = "additional_headers={}"
+    if auth == "header":
+        headers["Authorization"] = authorization
+        scheme = authorization.split(" ", 1)[0]
+        auth_line = (
+            f'additional_headers={{"Authorization": "{scheme} " + os.environ["DEEPGRAM_API_KEY"]}}'
+        )
+    elif auth == "subprotocol":
+        subprotocols = [Subprotocol("token"), Subprotocol(api_key)]
+        headers["Sec-WebSocket-Protocol"] = f"token, {api_key}"
+        auth_line = 'subprotocols=["token", os.environ["DEEPGRAM_API_KEY"]]'
+    elif auth != "none":
+        headers["Authorization"] = auth
+        auth_line = f"additional_headers={{'Authorization': {redactor.text(auth)!r}}}"
+    exchange = StreamExchange(
+        method="GET",
+        url=redactor.text(url),
+        request_headers={k: redactor.header(k, v) for k, v in headers.items()},
+        request_body="",
+    )
+    record(exchange)
+    stream = Stream(exchange, redactor, redactor.text(url), auth_line)
+    try:
+        connection = await connect(
+            url,
+            additional_headers={k: v for k, v in headers.items() if k == "Authorization"},
+            subprotocols=subprotocols,
+            open_timeout=deadline,
+            ping_interval=None,
+            compression=None,
+            max_size=None,
+        )
+    except InvalidStatus as exc:
+        response = exc.response
+        exchange.status = response.status_code
+        exchange.response_headers = {
+            k.lower(): redactor.header(k, v) for k, v in response.headers.raw_items()
+        }
+        exchange.content = bytes(response.body or b"")
+        exchange.response_body = redactor.text(
+            exchange.content[:BODY_EXCERPT].decode("utf-8", "replace")
+        )
+        return stream
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        exchange.error = f"upgrade failed: {redactor.text(str(exc)) or type(exc).__name__}"
+        return stream
+    exchange.elapsed = stream.now()
+    exchange.status = 101
+    assert connection.response is not None
+    exchange.response_headers = {
+        k.lower(): redactor.header(k, v) for k, v in connection.response.headers.raw_items()
+    }
+    stream._connection = connection
+    stream._began = time.monotonic()
+    stream._reader = asyncio.ensure_future(stream._read())
+    return stream

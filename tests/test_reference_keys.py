@@ -1,0 +1,157 @@
+"""API keys on the reference server (both dialects), and the suite's promises about the keys it
+creates: every one is deleted when the run ends, even a failing run, and no secret is shown."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import Collector
+from test_cli import _run_cli
+
+from conformance import catalogue
+from conformance.cases import REGISTRY
+from conformance.config import AuthScheme, Credentials, RunConfig
+from conformance.engine import Engine
+from conformance.events import RunFinished
+from conformance.reference import Settings, create_app
+from conformance.reference import keys as reference_keys
+from conformance.reference.requests_log import MAX_LOGGED, LoggedRequest, RequestLog
+from conformance.reference.serving import running
+from conformance.verdicts import Verdict
+from conformance.wire import audio
+
+SETTINGS = Settings()
+TOKEN = {"Authorization": f"Token {SETTINGS.api_key}"}
+PROJECT = f"/v1/projects/{SETTINGS.project_id}"
+WAV = {"Content-Type": "audio/wav"}
+CANARY = "canary-secret-"
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@contextmanager
+def _serving(*faults: str) -> Iterator[str]:
+    """A fresh in-process reference server with these faults."""
+    with running(create_app(Settings(faults=frozenset(faults)))) as url:
+        yield url
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """A fresh, fault-free in-process reference server."""
+    with _serving() as url:
+        yield url
+
+
+def test_legacy_keys_dialect(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        created = http.post("/v2/keys", json={"label": "mine"}, headers=TOKEN)
+        assert created.status_code == 201
+        key = created.json()
+        assert set(key) == {"key", "secret", "label"} and key["label"] == "mine"
+        as_key = _basic(key["key"], key["secret"]) | WAV
+        assert http.post("/v1/listen", content=audio.mono().wav, headers=as_key).status_code == 200
+        listed = http.get("/v2/keys", headers=TOKEN).json()["keys"]
+        assert {"key": key["key"], "label": "mine"} in listed
+        assert key["secret"] not in str(listed)
+        gone = http.request("DELETE", "/v2/keys", json={"key": key["key"]}, headers=TOKEN)
+        assert gone.status_code == 204
+        again = http.request("DELETE", "/v2/keys", json={"key": key["key"]}, headers=TOKEN)
+        assert again.status_code == 404
+        assert http.post("/v1/listen", content=audio.mono().wav, headers=as_key).status_code == 401
+
+
+def test_basic_auth_takes_a_key_id_and_its_secret(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        good = _basic(SETTINGS.api_key_id, SETTINGS.api_key) | WAV
+        wrong = _basic(SETTINGS.api_key_id, "not-the-secret") | WAV
+        assert http.post("/v1/listen", content=audio.mono().wav, headers=good).status_code == 200
+        assert http.post("/v1/listen", content=audio.mono().wav, headers=wrong).status_code == 401
+
+
+def test_management_needs_the_project_and_an_api_key(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10) as http:
+        assert http.get(f"{PROJECT}/keys").status_code == 401
+        assert http.get("/v1/projects/elsewhere/keys", headers=TOKEN).status_code == 404
+        assert http.get(f"{PROJECT}/requests/nope", headers=TOKEN).status_code == 404
+        assert http.post(f"{PROJECT}/keys", json={"comment": "x"}, headers=TOKEN).status_code == 400
+
+
+def _keys_and_tags_run(url: str, dialect: str) -> RunFinished:
+    """The KEYS and TAG cases only, against the server at url."""
+    cases = [c for c in REGISTRY if c.name.startswith(("keys.", "tag."))]
+    ids = {c.requirement_id for c in cases}
+    full = catalogue.load()
+    only = dataclasses.replace(
+        full, requirements=tuple(r for r in full.requirements if r.id in ids)
+    )
+    config = RunConfig(
+        target=url,
+        credentials=Credentials(SETTINGS.api_key, AuthScheme.TOKEN, SETTINGS.api_key_id),
+        project_id=SETTINGS.project_id,
+        dialect=dialect,
+    )
+    return asyncio.run(Engine(config, [Collector()], catalogue=only, cases=cases).run())
+
+
+@pytest.mark.parametrize("dialect", ["v1", "v2"])
+def test_a_failing_run_still_deletes_every_key_it_created(dialect: str) -> None:
+    with _serving("new-key-not-active", "key-secret-shown-again") as server:
+        finished = _keys_and_tags_run(server, dialect)
+        listed = httpx.get(f"{server}{PROJECT}/keys", headers=TOKEN).json()["api_keys"]
+    failed = {r.requirement.id for r in finished.requirements if r.verdict is Verdict.FAIL}
+    assert {"KEYS-AUTHENTICATES", "KEYS-SECRET-ONCE"} <= failed
+    assert [k["api_key"]["api_key_id"] for k in listed] == [SETTINGS.api_key_id]
+
+
+def test_created_secrets_appear_in_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = itertools.count()
+    monkeypatch.setattr(
+        reference_keys.secrets, "token_hex", lambda _: f"{CANARY}{next(counter):04d}"
+    )
+    with _serving("key-secret-shown-again", "deleted-key-still-works") as server:
+        done = _run_cli(
+            "run",
+            "--target",
+            server,
+            "--api-key",
+            SETTINGS.api_key,
+            "--project-id",
+            SETTINGS.project_id,
+            "--only",
+            "KEYS",
+            "--only",
+            "TAG",
+            "--report-dir",
+            str(tmp_path),
+            "--markdown",
+            str(tmp_path / "report.md"),
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert next(counter) > 3, "the run created keys"
+    outputs = [
+        done.stdout,
+        done.stderr,
+        *(p.read_text() for p in tmp_path.rglob("*") if p.is_file()),
+    ]
+    assert all(CANARY not in output for output in outputs)
+
+
+def test_request_log_forgets_the_oldest() -> None:
+    log = RequestLog()
+    for n in range(MAX_LOGGED + 1):
+        log.add(LoggedRequest(str(n), "2026-01-01T00:00:00Z", "/v1/listen", None, ("t",), 200, 1.0))
+    assert log.get("0") is None and log.get(str(MAX_LOGGED)) is not None
+    assert len(log.tagged(["t"])) == MAX_LOGGED
