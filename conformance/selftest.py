@@ -27,6 +27,8 @@ class Row:
     fault: str
     expected: frozenset[str]
     observed: frozenset[str]
+    reasons: dict[str, str]
+    """Every requirement not passing, with its verdict and reason (to explain a wrong row)."""
 
     @property
     def ok(self) -> bool:
@@ -34,20 +36,40 @@ class Row:
         return self.expected == self.observed
 
 
-async def _one(fault: str | None, expected: frozenset[str], slots: asyncio.Semaphore) -> Row:
+async def _one(
+    fault: str | None, expected: frozenset[str], slots: asyncio.Semaphore, examples: int
+) -> Row:
     """Run the suite against the reference server with one fault on."""
     scheme = catalogue.load().fault_scheme(fault) if fault else "token"
     async with slots:
         with tempfile.TemporaryDirectory() as reports:
             args = build_parser().parse_args(
-                ["run", "--auth-scheme", scheme, "--report-dir", reports]
+                [
+                    "run",
+                    "--auth-scheme",
+                    scheme,
+                    "--report-dir",
+                    reports,
+                    "--examples",
+                    str(examples),
+                ]
             )
             finished = await run_from_args(args, [], faults=(fault,) if fault else ())
     observed = frozenset(r.requirement.id for r in finished.requirements if r.verdict in BROKEN)
-    return Row(fault or "(none)", expected, observed)
+    reasons = {
+        r.requirement.id: f"{r.verdict.value}: {r.reason}"
+        for r in finished.requirements
+        if r.verdict is not Verdict.PASS
+    }
+    return Row(fault or "(none)", expected, observed, reasons)
 
 
-async def matrix(only: list[str], parallel: int) -> list[Row]:
+MATRIX_EXAMPLES = 5
+"""Generated examples per property case in matrix runs: boundaries are explicit examples, so
+every fault is caught without a large budget, and ~120 runs stay affordable."""
+
+
+async def matrix(only: list[str], parallel: int, examples: int = MATRIX_EXAMPLES) -> list[Row]:
     """Every row of the matrix, `parallel` runs at a time."""
     table = catalogue.load().faults()
     unknown = sorted(set(only) - set(table))
@@ -55,9 +77,9 @@ async def matrix(only: list[str], parallel: int) -> list[Row]:
         raise UsageError(f"no requirement declares fault {', '.join(unknown)}")
     chosen = only or sorted(table)
     slots = asyncio.Semaphore(parallel)
-    jobs = [_one(f, table[f], slots) for f in chosen]
+    jobs = [_one(f, table[f], slots, examples) for f in chosen]
     if not only:
-        jobs.insert(0, _one(None, frozenset(), slots))
+        jobs.insert(0, _one(None, frozenset(), slots, examples))
     return list(await asyncio.gather(*jobs))
 
 

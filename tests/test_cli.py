@@ -46,6 +46,7 @@ def reference(*args: str, api_key: str = "cli-test-key") -> Iterator[str]:
             "0",
             "--ready-json",
             "--allow-private-urls",
+            "--allow-private-callbacks",
             *args,
         ],
         stdout=subprocess.PIPE,
@@ -205,10 +206,3 @@ def test_serve_lists_the_faults_of_the_catalogue() -> None:
     assert done.returncode == 0
     listed = {line.split("\t")[0] for line in done.stdout.splitlines() if line}
     assert set(catalogue.load().faults()) <= listed
-
-
-def test_only_an_area_without_requirements_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["run", "--only", "KEYS"]) == 2
-    assert "no requirements in area KEYS" in capsys.readouterr().err

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from ..config import AREAS
-from ..events import Event, RunFinished, RunStarted
+from ..events import RunFinished, RunStarted
 from ..verdicts import Verdict
+from .finish import WriteAtFinish
 from .json_report import JsonReportWriter
 
 BROKEN = ("fail", "timeout", "error")
@@ -48,18 +48,9 @@ def render(report: dict[str, Any]) -> str:
     )
 
 
-class HtmlReportWriter:
+class HtmlReportWriter(WriteAtFinish):
     """Writes report.html beside report.json when the run finishes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._start: RunStarted | None = None
-
-    def handle(self, event: Event) -> None:
-        """Remember the start; render at the finish."""
-        if isinstance(event, RunStarted):
-            self._start = event
-        elif isinstance(event, RunFinished) and self._start is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            document = JsonReportWriter.document(self._start, event)
-            self.path.write_text(render(document), encoding="utf-8")
+    def render(self, start: RunStarted, finish: RunFinished) -> str:
+        """The page, from the same document as report.json."""
+        return render(JsonReportWriter.document(start, finish))

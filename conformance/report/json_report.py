@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..events import Event, RunFinished, RunStarted
+from ..events import RunFinished, RunStarted
 from ..verdicts import RequirementResult, summarise
+from .finish import WriteAtFinish
 
 REPORT_VERSION = 1
 """Bumped whenever a field changes meaning or disappears."""
@@ -44,22 +44,12 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
     }
 
 
-class JsonReportWriter:
+class JsonReportWriter(WriteAtFinish):
     """Collects the run and writes report.json when it finishes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._start: RunStarted | None = None
-
-    def handle(self, event: Event) -> None:
-        """Remember the start; write everything at the finish."""
-        if isinstance(event, RunStarted):
-            self._start = event
-        elif isinstance(event, RunFinished) and self._start is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(
-                json.dumps(self.document(self._start, event), indent=2) + "\n", encoding="utf-8"
-            )
+    def render(self, start: RunStarted, finish: RunFinished) -> str:
+        """The report as indented JSON."""
+        return json.dumps(self.document(start, finish), indent=2) + "\n"
 
     @staticmethod
     def document(start: RunStarted, finish: RunFinished) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 
 from ..config import AREAS
-from ..events import Event, RunFinished, RunStarted
+from ..events import RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict
+from .finish import WriteAtFinish
 
 _ICON = {
     Verdict.PASS: "✅",
@@ -57,23 +57,16 @@ def render(start: RunStarted, finish: RunFinished) -> str:
     return "\n".join(lines) + "\n"
 
 
-class MarkdownWriter:
+class MarkdownWriter(WriteAtFinish):
     """Writes the summary to a file and appends it to $GITHUB_STEP_SUMMARY when set."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._start: RunStarted | None = None
+    def render(self, start: RunStarted, finish: RunFinished) -> str:
+        """The summary."""
+        return render(start, finish)
 
-    def handle(self, event: Event) -> None:
-        """Remember the start; write at the end."""
-        if isinstance(event, RunStarted):
-            self._start = event
-        elif isinstance(event, RunFinished) and self._start is not None:
-            text = render(self._start, event)
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.path.write_text(text, encoding="utf-8")
-            summary = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary:
-                with open(summary, "a", encoding="utf-8") as out:
-                    out.write(text)
+    def written(self, text: str) -> None:
+        """Also append to GitHub's job summary, where the run is a step of a workflow."""
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(text)

@@ -1,0 +1,33 @@
+"""The shape most writers share: remember how the run started, write once it has finished."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..events import Event, RunFinished, RunStarted
+
+
+class WriteAtFinish:
+    """A handler that renders one text file from the whole run, when the run finishes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._start: RunStarted | None = None
+
+    def handle(self, event: Event) -> None:
+        """Remember the start; render and write at the finish."""
+        if isinstance(event, RunStarted):
+            self._start = event
+        elif isinstance(event, RunFinished) and self._start is not None:
+            text = self.render(self._start, event)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(text, encoding="utf-8")
+            self.written(text)
+
+    def render(self, start: RunStarted, finish: RunFinished) -> str:
+        """The file's text."""
+        raise NotImplementedError
+
+    def written(self, text: str) -> None:
+        """Called after writing, for writers with a second destination."""
