@@ -20,9 +20,17 @@ from conformance.cli import main
 PYTHON = sys.executable
 
 
+SERVER_TIMING = ["--retry-delay", "0.25", "--stream-idle-timeout", "4", "--callback-timeout", "2"]
+"""The reference() servers run with the embedded server's short timings ..."""
+RUN_TIMING = ["--retry-delay", "0.25", "--stream-idle-timeout", "4", "--pace", "20"]
+"""... and runs against them declare the same, as the embedded mode does by itself."""
+
+
 def _run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
+    if args[:1] == ("run",) and "--target" in args:
+        args = (*args, *RUN_TIMING)
     return subprocess.run(
         [PYTHON, "-m", "conformance", *args],
         capture_output=True,
@@ -47,6 +55,7 @@ def reference(*args: str, api_key: str = "cli-test-key") -> Iterator[str]:
             "--ready-json",
             "--allow-private-urls",
             "--allow-private-callbacks",
+            *SERVER_TIMING,
             *args,
         ],
         stdout=subprocess.PIPE,
