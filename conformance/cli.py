@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -15,7 +14,7 @@ from typing import NoReturn
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalogue, coverage, profile, regress, shapes
+from . import __version__, catalogue, coverage, loop, profile, regress, shapes
 from .config import (
     AREAS,
     AuthScheme,
@@ -44,6 +43,7 @@ from .timing import (
     EMBEDDED_PACE,
     EMBEDDED_RETRY_DELAY,
     EMBEDDED_STREAM_IDLE_TIMEOUT,
+    TEARDOWN,
     Timing,
 )
 from .verdicts import Outcome
@@ -442,7 +442,7 @@ def run_command(args: argparse.Namespace, console: Console) -> Outcome:
         handlers.append(JUnitWriter(args.junit))
     if args.events:
         handlers.append(EventsWriter(args.events))
-    finished = asyncio.run(run_from_args(args, handlers))
+    finished = loop.run(run_from_args(args, handlers), TEARDOWN)
     console.print(f"report: {report}", highlight=False)
     return finished.outcome
 

@@ -9,17 +9,17 @@ server is tested. The plugin is inert unless --conformance is given.
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 from typing import Any
 
 import pytest
 
-from . import catalogue
+from . import catalogue, loop
 from .cli import build_parser, run_from_args
 from .errors import ConformanceError
 from .events import RunFinished
 from .report import JsonReportWriter
+from .timing import TEARDOWN
 from .verdicts import RequirementResult, Verdict
 
 _FLAGS = pytest.StashKey[Any]()
@@ -57,7 +57,7 @@ def _finished(config: pytest.Config) -> RunFinished | ConformanceError:
         args = config.stash[_FLAGS]
         writer = JsonReportWriter(args.report_dir / "report.json")
         try:
-            config.stash[_RESULT] = asyncio.run(run_from_args(args, [writer]))
+            config.stash[_RESULT] = loop.run(run_from_args(args, [writer]), TEARDOWN)
         except ConformanceError as exc:
             config.stash[_RESULT] = exc
     return config.stash[_RESULT]

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from . import catalogue
+from . import catalogue, loop
 from .cli import build_parser, run_from_args
 from .errors import UsageError
+from .timing import TEARDOWN
 from .verdicts import Verdict
 
 BROKEN = {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}
@@ -36,10 +37,10 @@ class Row:
         return self.expected == self.observed
 
 
-async def _one(
+async def one_row(
     fault: str | None, expected: frozenset[str], slots: asyncio.Semaphore, examples: int
 ) -> Row:
-    """Run the suite against the reference server with one fault on."""
+    """Run the suite against the reference server with one fault (or none) on."""
     scheme = catalogue.load().fault_scheme(fault) if fault else "token"
     async with slots:
         with tempfile.TemporaryDirectory() as reports:
@@ -77,15 +78,15 @@ async def matrix(only: list[str], parallel: int, examples: int = MATRIX_EXAMPLES
         raise UsageError(f"no requirement declares fault {', '.join(unknown)}")
     chosen = only or sorted(table)
     slots = asyncio.Semaphore(parallel)
-    jobs = [_one(f, table[f], slots, examples) for f in chosen]
+    jobs = [one_row(f, table[f], slots, examples) for f in chosen]
     if not only:
-        jobs.insert(0, _one(None, frozenset(), slots, examples))
+        jobs.insert(0, one_row(None, frozenset(), slots, examples))
     return list(await asyncio.gather(*jobs))
 
 
 def run_selftest(only: list[str], parallel: int, console: Console) -> bool:
     """Print the matrix; True when every row is as declared."""
-    rows = asyncio.run(matrix(only, parallel))
+    rows = loop.run(matrix(only, parallel), TEARDOWN)
     table = Table(title="Fault matrix")
     for column in ("fault", "expected to fail", "observed failing", "ok"):
         table.add_column(column, overflow="fold")

@@ -16,6 +16,12 @@ EMBEDDED_OBSERVATION = 0.0
 """The embedded reference server logs requests and usage as it answers: no delay to allow."""
 EMBEDDED_PACE = 20.0
 """Streaming speed against the embedded server, as a multiple of real time."""
+TEARDOWN = 5.0
+"""Seconds tasks still running when a run returns get to end after cancellation, before the
+tool abandons them and exits (a bound on exiting, not a wait on the target: never scaled)."""
+POOL_IDLE = 2.0
+"""Seconds an idle pooled connection to the target is kept: well under the 5 s after which
+common servers close idle connections, so a request never races the server's close."""
 
 
 @dataclass(frozen=True)

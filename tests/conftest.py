@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from conformance import loop
 from conformance.config import AuthScheme, Credentials, RunConfig
 from conformance.embedded import embedded_server
 from conformance.engine import Engine
@@ -17,6 +17,7 @@ from conformance.timing import (
     EMBEDDED_PACE,
     EMBEDDED_RETRY_DELAY,
     EMBEDDED_STREAM_IDLE_TIMEOUT,
+    TEARDOWN,
     Timing,
 )
 
@@ -70,4 +71,4 @@ def reference_run(
     faults: Sequence[str] = (), scheme: AuthScheme = AuthScheme.TOKEN, **overrides: object
 ) -> RunFinished:
     """Synchronous wrapper for tests."""
-    return asyncio.run(run_against_reference(faults, scheme, **overrides))
+    return loop.run(run_against_reference(faults, scheme, **overrides), TEARDOWN)

@@ -13,6 +13,9 @@ from starlette.types import ASGIApp
 
 SHUTDOWN_GRACE = 2
 """Seconds in-flight requests get to finish after a stop request."""
+KEEP_ALIVE = 30
+"""Seconds an idle client connection stays open: well past the 5 s clients' pools commonly keep
+one, so a client reusing a connection never races the server closing it."""
 STARTUP_DEADLINE = 10.0
 """Seconds a background server may take to start before running() gives up."""
 
@@ -45,6 +48,7 @@ def config(app: ASGIApp) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        timeout_keep_alive=KEEP_ALIVE,
     )
 
 

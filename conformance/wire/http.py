@@ -16,6 +16,7 @@ import httpx
 
 from ..errors import CheckFailed, TargetTimeout
 from ..redact import Redactor
+from ..timing import POOL_IDLE
 from . import audio
 
 Params = Sequence[tuple[str, str]]
@@ -98,9 +99,10 @@ current_exchanges: ContextVar[list[Exchange] | None] = ContextVar("current_excha
 
 
 def record(exchange: Exchange) -> None:
-    """Add an exchange to the running case's evidence (once)."""
+    """Add an exchange to the running case's evidence (once; equal exchanges, such as identical
+    retried callback attempts, are each kept)."""
     evidence = current_exchanges.get()
-    if evidence is not None and exchange not in evidence:
+    if evidence is not None and all(kept is not exchange for kept in evidence):
         evidence.append(exchange)
 
 
@@ -156,7 +158,7 @@ class TargetClient:
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(request_timeout),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=concurrency * 2),
+            limits=httpx.Limits(max_connections=concurrency * 2, keepalive_expiry=POOL_IDLE),
         )
 
     async def aclose(self) -> None:
