@@ -3,35 +3,53 @@ client teams. Responses are validated strictly against the SDK's own pydantic mo
 
 from __future__ import annotations
 
+import io
+import queue
 import threading
+import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from test_cli import reference
 
+from conformance.timing import Timing
 from conformance.wire import audio
 
 deepgram = pytest.importorskip("deepgram", reason="deepgram-sdk is not installed (the test extra)")
 from deepgram import DeepgramClient  # noqa: E402
 from deepgram.environment import DeepgramClientEnvironment  # noqa: E402
+from deepgram.types.listen_v1accepted_response import ListenV1AcceptedResponse  # noqa: E402
 from deepgram.types.listen_v1response import ListenV1Response  # noqa: E402
+from pydantic import BaseModel  # noqa: E402 (a dependency of the SDK)
 
 KEY = "sdk-test-key"
+TIMING = Timing()
+CALLBACK_PORT = 8080
+"""One of the four ports a callback URL may name (80, 443, 8080, 8443)."""
+
+Model = TypeVar("Model", bound=BaseModel)
+Delivery = tuple[str, str, bytes]
+"""A callback attempt as the receiver saw it: method, content type, body."""
+
+
+def environment(url: str) -> DeepgramClientEnvironment:
+    """The SDK's environment setting, every base pointed at the reference server."""
+    return DeepgramClientEnvironment(
+        base=url, production=url.replace("http", "ws", 1), agent=url, agent_rest=url
+    )
 
 
 def _client(url: str) -> Any:
-    environment = DeepgramClientEnvironment(
-        base=url, production=url.replace("http", "ws", 1), agent=url, agent_rest=url
-    )
-    return DeepgramClient(api_key=KEY, environment=environment)
+    return DeepgramClient(api_key=KEY, environment=environment(url))
 
 
-def _strict(response: Any) -> ListenV1Response:
-    """Validate what the SDK received against its own model, strictly (pydantic)."""
-    return ListenV1Response.model_validate(response.model_dump(by_alias=True))
+def strict(model: type[Model], response: Any) -> Model:
+    """Validate strictly what the SDK parsed leniently (it falls back to unvalidated models)."""
+    assert isinstance(response, model), f"the SDK gave {type(response).__name__}: {response!r}"
+    return model.model_validate(response.model_dump(by_alias=True))
 
 
 @contextmanager
@@ -50,14 +68,50 @@ def audio_server() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/mono.wav"
+
+
+@contextmanager
+def callback_receiver() -> Iterator[tuple[str, queue.Queue[Delivery]]]:
+    """Records callback attempts, answering 200, on port 8080 of a loopback address left free."""
+    deliveries: queue.Queue[Delivery] = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            deliveries.put((self.command, self.headers.get_content_type(), body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_PUT = do_POST
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    for last in range(1, 255):
+        try:
+            server = ThreadingHTTPServer((f"127.0.9.{last}", CALLBACK_PORT), Handler)
+        except OSError:
+            continue
+        with _serving(server):
+            yield f"http://127.0.9.{last}:{CALLBACK_PORT}/sdk-callback", deliveries
+        return
+    pytest.fail(f"no loopback address 127.0.9.x has port {CALLBACK_PORT} free")
+
+
+@contextmanager
+def _serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """Runs the server on a thread for the block, then stops it within a deadline."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/mono.wav"
+        yield server
     finally:
         server.shutdown()
-        thread.join(5)
+        server.server_close()
+        thread.join(TIMING.shutdown)
 
 
 def test_sdk_transcribes_a_file() -> None:
@@ -65,26 +119,48 @@ def test_sdk_transcribes_a_file() -> None:
         response = _client(url).listen.v1.media.transcribe_file(
             request=audio.mono().wav, punctuate=True, diarize=True, utterances=True
         )
-    parsed = _strict(response)
+    parsed = strict(ListenV1Response, response)
     assert parsed.metadata.duration == pytest.approx(audio.mono().duration, abs=0.05)
-    assert parsed.results.channels[0].alternatives[0].words
+    alternatives = parsed.results.channels[0].alternatives
+    assert alternatives and alternatives[0].words
     assert parsed.results.utterances
 
 
 def test_sdk_transcribes_a_url() -> None:
     with audio_server() as clip_url, reference(api_key=KEY) as url:
         response = _client(url).listen.v1.media.transcribe_url(url=clip_url)
-    assert _strict(response).metadata.channels == 1
+    assert strict(ListenV1Response, response).metadata.channels == 1
+
+
+def test_sdk_callback_request_is_accepted_then_delivered() -> None:
+    with callback_receiver() as (callback_url, deliveries), reference(api_key=KEY) as url:
+        response = _client(url).listen.v1.media.transcribe_file(
+            request=audio.mono().wav, callback=callback_url
+        )
+        method, content_type, body = deliveries.get(timeout=TIMING.first_delivery())
+    accepted = strict(ListenV1AcceptedResponse, response)
+    assert (method, content_type) == ("POST", "application/json")
+    delivered = ListenV1Response.model_validate_json(body)
+    assert delivered.metadata.request_id == accepted.request_id, "not the accepted request's"
+    assert delivered.metadata.duration == pytest.approx(audio.mono().duration, abs=0.05)
+    alternatives = delivered.results.channels[0].alternatives
+    assert alternatives and alternatives[0].words
+
+
+def test_sdk_speaks_linear16_audio() -> None:
+    with reference(api_key=KEY) as url:
+        chunks = _client(url).speak.v1.audio.generate(
+            text="Hello, world.", encoding="linear16", container="wav"
+        )
+        spoken = b"".join(chunks)
+    with wave.open(io.BytesIO(spoken)) as reader:
+        assert (reader.getcomptype(), reader.getsampwidth()) == ("NONE", 2)  # PCM, 16 bits
+        assert reader.getnframes() > 0
 
 
 def test_sdk_sees_a_wrong_key_as_an_error() -> None:
     with reference(api_key=KEY) as url:
-        client = DeepgramClient(
-            api_key="not-the-key",
-            environment=DeepgramClientEnvironment(
-                base=url, production=url, agent=url, agent_rest=url
-            ),
-        )
+        client = DeepgramClient(api_key="not-the-key", environment=environment(url))
         with pytest.raises(Exception) as raised:
             client.listen.v1.media.transcribe_file(request=audio.mono().wav)
     assert "401" in str(raised.value)
