@@ -10,6 +10,7 @@ import anyio
 import httpx
 
 from .errors import bad_request
+from .tls import client_context
 
 MAX_AUDIO_BYTES = 50 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
@@ -72,7 +73,9 @@ async def fetch_audio(url: str, allow_private: bool) -> bytes:
     parsed = _parse(url)
     try:
         with anyio.fail_after(FETCH_TIMEOUT):
-            async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                trust_env=False, follow_redirects=False, verify=client_context()
+            ) as client:
                 return await _download(client, parsed, allow_private)
     except TimeoutError:
         raise bad_request("Fetching the audio URL timed out.") from None

@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from .context import Context
 from .stream_options import StreamOptions
+from .tls import client_context
 
 DELIVERY_DEADLINE = 10.0
 """Seconds one callback delivery (or the callback WebSocket's opening) may take."""
@@ -66,7 +67,9 @@ class HttpSink:
         self._task = asyncio.ensure_future(self._deliver())
 
     async def _deliver(self) -> None:
-        async with httpx.AsyncClient(timeout=DELIVERY_DEADLINE) as http:
+        async with httpx.AsyncClient(
+            timeout=DELIVERY_DEADLINE, trust_env=False, verify=client_context()
+        ) as http:
             while (message := await self._queue.get()) is not None:
                 with contextlib.suppress(httpx.HTTPError):
                     await http.request(
