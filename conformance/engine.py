@@ -212,6 +212,7 @@ class Engine:
             evidence,
             [self.redactor.text(n) for n in ctx.notes],
             self.redactor.text(reproducer) if reproducer else None,
+            list(ctx.callbacks.values()),
         )
         self.emit(CaseFinished(result))
         return result

@@ -22,7 +22,9 @@ def _quote(text: str) -> str:
 def curl(exchange: dict[str, Any]) -> str:
     """A curl command repeating a recorded exchange (from its evidence form)."""
     request = exchange["request"]
-    url = request["url"].replace(f":{REDACTED}@", f":{PASSWORD_PLACEHOLDER}@")
+    url = request["url"]
+    for colon, at in ((":", "@"), ("%3A", "%40")):  # a URL, or one inside a query (callback=)
+        url = url.replace(f"{colon}{REDACTED}{at}", f"{colon}{PASSWORD_PLACEHOLDER}{at}")
     words = ["curl", "-sS", "-X", request["method"], _quote(url)]
     for name, value in request["headers"].items():
         if name.lower() == "authorization":

@@ -45,6 +45,8 @@ class CaseResult:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reproducer: str | None = None
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    """Timelines of the callback attempts the case received (conformance/cases/schedule.py)."""
 
 
 @dataclass

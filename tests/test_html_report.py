@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import _run_cli, reference
+
+from conformance import shapes
+from conformance.redact import REDACTED
+from conformance.timing import EMBEDDED_RETRY_DELAY, Timing
+
+CANARY_KEY = "canary-key-callbacks-5e1d"
+KEY_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -38,6 +48,133 @@ def failing_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "report.html"
 
 
+@pytest.fixture(scope="module")
+def callback_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of the callback areas against a reference server whose retries come too fast and
+    whose deliveries drop the callback URL's credentials; the key is a canary."""
+    folder = tmp_path_factory.mktemp("callbacks")
+    faults = ("--fault", "callback-retry-too-fast", "--fault", "callback-no-basic-auth")
+    with reference(*faults, api_key=CANARY_KEY) as url:
+        done = _run_cli(
+            "run",
+            "--target",
+            url,
+            "--api-key",
+            CANARY_KEY,
+            "--api-key-id",
+            KEY_ID,
+            "--capabilities",
+            "callbacks,speak",
+            "--only",
+            "CALLBACK",
+            "--only",
+            "SPEAK",
+            "--report-dir",
+            str(folder),
+        )
+    assert done.returncode == 1, done.stderr
+    assert CANARY_KEY not in done.stdout + done.stderr
+    return folder
+
+
+def _case(report: dict[str, Any], requirement: str) -> dict[str, Any]:
+    """The (single) case of a requirement in report.json."""
+    entry = next(r for r in report["requirements"] if r["id"] == requirement)
+    assert len(entry["cases"]) == 1
+    case: dict[str, Any] = entry["cases"][0]
+    return case
+
+
+def _section(page: str, requirement: str) -> str:
+    """The HTML of one requirement's block."""
+    start = page.index(f'id="{requirement}"')
+    end = page.find('<div class="req', start)
+    return page[start : end if end != -1 else len(page)]
+
+
+def test_every_callback_attempt_is_timed_in_the_evidence(callback_report: Path) -> None:
+    report = json.loads((callback_report / "report.json").read_text())
+    assert shapes.problems("report", report) == []
+    case = _case(report, "CALLBACK-RETRY-DELAY")
+    assert case["verdict"] == "fail"
+    [timeline] = case["evidence"]["callbacks"]
+    early, late = Timing().spacing_bounds(EMBEDDED_RETRY_DELAY)
+    assert timeline["declared_delay"] == EMBEDDED_RETRY_DELAY
+    assert timeline["bounds"] == [round(early, 4), round(late, 4)]
+    attempts = timeline["attempts"]
+    assert [a["attempt"] for a in attempts] == list(range(1, len(attempts) + 1))
+    assert len(attempts) == 11  # the first and 10 retries, every one answered 500
+    assert all(a["answer"] == 500 and a["method"] == "POST" for a in attempts)
+    assert attempts[0]["spacing"] is None and attempts[0]["flag"] is None
+    for before, after in pairwise(attempts):
+        assert after["at"] == pytest.approx(
+            before["at"] + before["held"] + after["spacing"], abs=0.001
+        )
+        if after["flag"] == "early":
+            assert after["spacing"] < early
+        elif after["flag"] is None:
+            assert early <= after["spacing"] <= late
+    assert any(a["flag"] == "early" for a in attempts)
+    # the exchanges keep every attempt too, even though retries are identical requests
+    delivered = [x for x in case["evidence"]["exchanges"] if "/callback/" in x["request"]["url"]]
+    assert len(delivered) == len(attempts)
+    passing = _case(report, "CALLBACK-DELIVERY")
+    assert passing["verdict"] == "pass"
+    [single] = passing["evidence"]["callbacks"]
+    assert [a["attempt"] for a in single["attempts"]] == [1]
+
+
+def test_callback_cases_show_an_attempts_table(callback_report: Path) -> None:
+    report = json.loads((callback_report / "report.json").read_text())
+    page = (callback_report / "report.html").read_text()
+    section = _section(page, "CALLBACK-RETRY-DELAY")
+    [timeline] = _case(report, "CALLBACK-RETRY-DELAY")["evidence"]["callbacks"]
+    assert f"Callback attempts at <code>{timeline['path']}</code>" in section
+    for header in ("since request (s)", "spacing from previous (s)", "declared delay (s)"):
+        assert header in section
+    rows = re.findall(r"<tr(?: class=\"outside\")?>\s*<td class=\"n\">(\d+)</td>", section)
+    assert rows == [str(a["attempt"]) for a in timeline["attempts"]]
+    flagged = [a for a in timeline["attempts"] if a["flag"] in ("early", "late")]
+    assert section.count('<tr class="outside">') == len(flagged) > 0
+    assert section.count("too early") == sum(a["flag"] == "early" for a in flagged)
+    second = timeline["attempts"][1]
+    difference = f"{second['spacing'] - EMBEDDED_RETRY_DELAY:+.3f}"
+    assert f'<td class="n">{difference}</td>' in section
+    for requirement in ("CALLBACK-DELIVERY", "SPEAK-CALLBACK-RETRY", "CALLBACK-BASIC-AUTH"):
+        assert "Callback attempts at <code>/callback/" in _section(page, requirement)
+
+
+def test_failing_callback_reproducers_state_the_expected_delivery(callback_report: Path) -> None:
+    report = json.loads((callback_report / "report.json").read_text())
+    early, late = Timing().spacing_bounds(EMBEDDED_RETRY_DELAY)
+    timing = _case(report, "CALLBACK-RETRY-DELAY")["reproducer"]
+    assert timing.startswith("conformance audio mono > mono.wav && curl ")
+    assert '-H "Authorization: Token $DEEPGRAM_API_KEY"' in timing
+    assert "# Expected delivery" in timing
+    assert re.search(r"#   then POST /callback/delay-[0-9a-f]+ at the callback URL's host", timing)
+    assert "#   body: the whole transcription as application/json" in timing
+    assert f"{early:.3g}-{late:.3g} s after it ended" in timing
+    assert "at most 10 retries (11 attempts in all)" in timing
+    for requirement in ("CALLBACK-BASIC-AUTH", "SPEAK-CALLBACK-BASIC-AUTH"):
+        case = _case(report, requirement)
+        assert case["verdict"] == "fail"
+        reproducer = case["reproducer"]
+        assert "callback=http%3A%2F%2Fconformance%3A$CALLBACK_PASSWORD%40" in reproducer
+        assert "header Authorization: Basic base64(conformance:$CALLBACK_PASSWORD)" in reproducer
+        assert f"header dg-token: {KEY_ID}" in reproducer
+        assert REDACTED not in reproducer
+    assert (
+        "#   body: the synthesized audio"
+        in _case(report, "SPEAK-CALLBACK-BASIC-AUTH")["reproducer"]
+    )
+    page = (callback_report / "report.html").read_text()
+    for output in (json.dumps(report), page):
+        assert CANARY_KEY not in output
+        # the case's callback password is 24 hex digits (secrets.token_hex(12)): never shown
+        assert not re.search(r"\b[0-9a-f]{24}\b", output)
+    assert "# Expected delivery" in _section(page, "CALLBACK-BASIC-AUTH")
+
+
 def test_page_is_self_contained(failing_report: Path) -> None:
     page = failing_report.read_text()
     assert not re.search(r"<(script|link|img|iframe)\b", page), "no external or scripted resources"
@@ -60,10 +197,19 @@ def _chromium() -> str:
     return found
 
 
+@pytest.mark.parametrize(
+    ("report", "requirement", "shown"),
+    [
+        ("failing_report", "LISTEN-SHA256", "badge fail"),
+        ("callback_report", "CALLBACK-RETRY-DELAY", '<tr class="outside">'),
+    ],
+)
 def test_page_renders_in_headless_chromium_without_console_errors(
-    failing_report: Path, tmp_path: Path
+    report: str, requirement: str, shown: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     chromium = _chromium()
+    found: Path = request.getfixturevalue(report)
+    failing_report = found / "report.html" if found.is_dir() else found
     shot = tmp_path / "shot.png"
     done = subprocess.run(
         [
@@ -96,4 +242,4 @@ def test_page_renders_in_headless_chromium_without_console_errors(
         timeout=120,
         check=False,
     )
-    assert "LISTEN-SHA256" in dom.stdout and "badge fail" in dom.stdout
+    assert requirement in dom.stdout and shown in dom.stdout

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import shapes
 from ..wire.receiver import CLOSE, HANG, Mailbox
-from . import delivery
+from . import delivery, schedule
 from .context import CaseContext
 from .delivery import LISTEN, SUCCESSES
 from .registry import case
@@ -165,10 +165,11 @@ async def attempts_spaced_by_delay(ctx: CaseContext) -> None:
     if await delivery.attempts(ctx, box, most) < 2:
         ctx.skip("the failed attempt was not retried, so there is no spacing to measure")
     spacings = box.spacings()[: most - 1]
+    flags = schedule.flags(spacings, (early, late))
     early_ones = [
         f"attempt {n + 2} came {gap:.3f} s after attempt {n + 1} was answered"
-        for n, gap in enumerate(spacings)
-        if gap < early and not _lagged(spacings, n, early)
+        for n, (gap, flag) in enumerate(zip(spacings, flags, strict=True))
+        if flag == schedule.EARLY
     ]
     typical = statistics.median(spacings)
     ctx.check(
@@ -177,11 +178,6 @@ async def attempts_spaced_by_delay(ctx: CaseContext) -> None:
         f"delay is {delay:g} s, so each retry is due {early:.3g}-{late:.3g} s after the "
         "previous attempt was answered",
     )
-
-
-def _lagged(spacings: list[float], n: int, early: float) -> bool:
-    """Whether a short spacing only follows a long one (the receiver saw the attempt late)."""
-    return n > 0 and spacings[n - 1] >= early and spacings[n - 1] + spacings[n] >= 2 * early
 
 
 @case("CALLBACK-RETRY-STOPS")

@@ -94,6 +94,8 @@ class CaseContext:
     notes: list[str] = field(default_factory=list)
     reproducer: str | None = None
     """Set by cases whose failure a curl command cannot show (streams, callbacks)."""
+    callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The timeline of callback attempts at each of the case's mailboxes, by path."""
 
     def secret(self, value: str, *exchanges: Exchange) -> None:
         """A secret the target just handed out: redacted from now on, and from these exchanges'

@@ -18,6 +18,7 @@ from ..errors import CheckFailed
 from ..wire import audio
 from ..wire.http import Exchange, Params, record
 from ..wire.receiver import Answer, Mailbox
+from . import expectation, schedule
 from .context import LISTEN_PATH, CaseContext
 from .listen_params import explore
 
@@ -39,6 +40,8 @@ class Endpoint:
     prefix: str
     """Requirement ID prefix of its callback requirements (CALLBACK or SPEAK-CALLBACK)."""
     capabilities: tuple[str, ...]
+    delivers: str
+    """The body its deliveries carry, in words, for reproducers."""
 
     async def submit(self, ctx: CaseContext, params: Params) -> Exchange:
         """Send the endpoint's standard request (6 s of audio, or a sentence) with params."""
@@ -51,8 +54,21 @@ class Endpoint:
         )
 
 
-LISTEN = Endpoint("listen", LISTEN_PATH, "CALLBACK", ("callbacks",))
-SPEAK = Endpoint("speak", SPEAK_PATH, "SPEAK-CALLBACK", ("callbacks", "speak"))
+LISTEN = Endpoint(
+    "listen",
+    LISTEN_PATH,
+    "CALLBACK",
+    ("callbacks",),
+    "the whole transcription as application/json, valid against schemas/listen-response.json, "
+    "its metadata.request_id the one of the immediate answer",
+)
+SPEAK = Endpoint(
+    "speak",
+    SPEAK_PATH,
+    "SPEAK-CALLBACK",
+    ("callbacks", "speak"),
+    "the synthesized audio, with an audio/* Content-Type",
+)
 
 
 def applies(ctx: CaseContext, endpoint: Endpoint, *, delivery: bool = True) -> None:
@@ -114,12 +130,16 @@ def show_spacings(box: Mailbox) -> str:
     )
 
 
-def keep_evidence(ctx: CaseContext, box: Mailbox) -> None:
-    """Put the attempts that arrived (and how they were answered) into the case's evidence."""
+def keep_evidence(ctx: CaseContext, box: Mailbox, *, retried: bool = True) -> None:
+    """Put the attempts that arrived (and how they were answered) into the case's evidence, with
+    their timeline: spacing judged against the declared delay where attempts are retries."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(ctx.receiver.base_url))
     for delivery in box.deliveries[box.recorded :]:
         record(delivery.exchange(origin, ctx.redactor))
     box.recorded = len(box.deliveries)
+    delay = ctx.config.retry_delay if retried else None
+    bounds = None if delay is None else ctx.config.timing.spacing_bounds(delay)
+    ctx.callbacks[box.path] = schedule.timeline(box, delay, bounds)
 
 
 async def attempts(ctx: CaseContext, box: Mailbox, most: int) -> int:
@@ -163,7 +183,10 @@ async def submit(
     unless_refused_as_private(ctx, exchange)
     submitted = reproduce.for_case([exchange.evidence()])
     if submitted:
-        ctx.reproducer = f"{submitted}\n# then watch what arrives at the callback URL"
+        user = userinfo[0] if userinfo else None
+        lines = expectation.delivery(ctx, endpoint.delivers, box.path, params, script, user)
+        this = f"{submitted}\n{expectation.comment(lines)}"
+        ctx.reproducer = f"{ctx.reproducer}\n\n{this}" if ctx.reproducer else this
     return box, exchange
 
 

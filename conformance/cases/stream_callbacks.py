@@ -6,11 +6,11 @@ import json
 import time
 from typing import Any
 
-from ..wire.http import record
 from ..wire.receiver import CLOSE, Mailbox
 from ..wire.stream import Stream
 from .context import CaseContext
-from .delivery import unless_refused_as_private
+from .delivery import keep_evidence, unless_refused_as_private
+from .expectation import HEADING, comment
 from .registry import case
 from .streaming import CLOSED, connect, refusal_problem, require_open, timeline
 
@@ -91,8 +91,14 @@ def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str) 
 async def _delivered(ctx: CaseContext, box: Mailbox, url: str, how: str, method: str) -> None:
     """A whole stream to `url`: its Results and Metadata arrived at the mailbox by `method`."""
     stream = await _stream_to(ctx, url)
+    _reproduce(
+        ctx,
+        stream,
+        f"each streaming response (Results, then the closing Metadata), a JSON message with a "
+        f"type, delivered {how} at {box.path} of the callback URL's host",
+    )
     await _until_metadata(ctx, box)
-    _record(ctx, box)
+    keep_evidence(ctx, box, retried=False)
     _check_deliveries(ctx, box, stream, how)
     methods = sorted({d.method for d in box.deliveries})
     ctx.check(methods == [method], f"the deliveries came as {methods}, not {method}")
@@ -130,7 +136,7 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
         await stream.send_audio(plan.source, ctx.config.pace)
         if len(box.deliveries) < KILL_AFTER:
             await box.wait_for(KILL_AFTER, deadline)
-        _record(ctx, box)
+        keep_evidence(ctx, box, retried=False)
         if len(box.deliveries) < KILL_AFTER:
             ctx.skip(
                 f"only {len(box.deliveries)} messages reached the callback WebSocket, so the "
@@ -147,6 +153,14 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
         )
     finally:
         await stream.aclose()
+        _reproduce(
+            ctx,
+            stream,
+            f"each streaming response as a text frame over a WebSocket the target opens to "
+            f"{box.path} of the callback URL's host; the suite's receiver drops that WebSocket "
+            f"after message {KILL_AFTER}, and the target should then close this stream within "
+            f"{deadline:g} s",
+        )
 
 
 @case("STREAM-CALLBACK-PORT")
@@ -159,8 +173,7 @@ async def callback_port_rule(ctx: CaseContext) -> None:
     ctx.check(problem is None, f"callback on port 9000: {problem}")
 
 
-def _record(ctx: CaseContext, box: Mailbox) -> None:
-    """The callback deliveries as evidence of the running case."""
-    for delivery in box.deliveries[box.recorded :]:
-        record(delivery.exchange(ctx.receiver.base_url, ctx.redactor))
-    box.recorded = len(box.deliveries)
+def _reproduce(ctx: CaseContext, stream: Stream, expected: str) -> None:
+    """The stream's replay script, with the deliveries it should bring as comments."""
+    lines = [HEADING, f"  {expected}"]
+    ctx.reproducer = f"{stream.reproducer()}\n{comment(lines)}"

@@ -36,7 +36,11 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
                 "verdict": case.verdict.value,
                 "reason": case.reason,
                 "duration": case.duration,
-                "evidence": {"exchanges": case.exchanges, "notes": case.notes},
+                "evidence": {
+                    "exchanges": case.exchanges,
+                    "notes": case.notes,
+                    **({"callbacks": case.callbacks} if case.callbacks else {}),
+                },
                 "reproducer": case.reproducer,
             }
             for case in result.cases

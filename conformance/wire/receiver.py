@@ -98,6 +98,8 @@ class Mailbox:
         self.deliveries: list[Delivery] = []
         self.recorded = 0
         """How many of the deliveries are already in the case's evidence."""
+        self.opened = time.monotonic()
+        """When the case opened the mailbox, just before sending the request that names it."""
         self._arrived = asyncio.Condition()
 
     def next_answer(self) -> Answer:
@@ -288,6 +290,7 @@ class Receiver:
                     "WEBSOCKET", websocket.url.path, query, headers, text.encode(),
                     time.monotonic(), 101 if answer != CLOSE else CLOSE,
                 )  # fmt: skip
+                delivery.ended_at = delivery.arrived
                 delivery.ended.set()
                 await box.add(delivery)
                 if answer == CLOSE:
