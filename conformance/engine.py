@@ -75,7 +75,10 @@ def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> li
     missing = [r.id for r in catalogue.requirements if r.id not in covered]
     if missing:
         raise CatalogueError(f"requirements without a case: {', '.join(missing)}")
-    return [c for c in cases if config.selects(by_requirement[c.requirement_id].area)]
+    chosen = [c for c in cases if config.selects(by_requirement[c.requirement_id].area)]
+    # Longest deadlines first: callback cases then reach the target ahead of the opening burst,
+    # so the retry schedule the run waits out starts as early as it can.
+    return sorted(chosen, key=lambda c: -config.case_deadline(c.requirement_id))
 
 
 async def preflight(config: RunConfig, redactor: Redactor) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 EMBEDDED_RETRY_DELAY = 0.25
@@ -79,9 +80,14 @@ class Timing:
         """Deadline for a target to process a callback request and make its first attempt."""
         return self.delivery_base * self.scale
 
-    def next_attempt(self, delay: float) -> float:
-        """Deadline for the next attempt once the previous one was answered."""
-        return delay * (1 + self.retry_tolerance) + self.next_attempt_base * self.scale
+    def next_attempt(self, delay: float, seen: Sequence[float] = ()) -> float:
+        """Deadline for the next attempt once the previous one was answered: the latest accepted
+        spacing, or, once two spacings were seen, the target's own rhythm (its slowest spacing
+        plus their spread) when that is sooner; plus slack either way."""
+        latest = delay * (1 + self.retry_tolerance)
+        if len(seen) >= 2:
+            latest = min(latest, max(seen) + (max(seen) - min(seen)))
+        return latest + self.next_attempt_base * self.scale
 
     def sender_timeout(self) -> float:
         """Deadline for a target to give up on an attempt the receiver never answers."""

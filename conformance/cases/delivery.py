@@ -159,7 +159,7 @@ async def attempts(ctx: CaseContext, box: Mailbox, most: int) -> int:
                     f"{timing.sender_timeout():g} s"
                 )
                 break
-            window = timing.next_attempt(ctx.config.retry_delay)
+            window = timing.next_attempt(ctx.config.retry_delay, box.spacings())
             if not await box.wait_for(len(box.deliveries) + 1, window):
                 break
         return len(box.deliveries)
