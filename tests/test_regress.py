@@ -126,7 +126,7 @@ def test_waived_failure_does_not_gate_and_stale_waiver_fails_the_run() -> None:
 
 def test_baseline_gates_only_what_passed_before(tmp_path: Path) -> None:
     with reference("--fault", "wrong-sha256", api_key="base-key") as url:
-        common = ["--target", url, "--api-key", "base-key"]
+        common = ["--target", url, "--api-key", "base-key", "--only", "LISTEN"]
         first = _run_cli("run", *common, "--report-dir", str(tmp_path / "a"))
         assert first.returncode == 1
         again = _run_cli(
