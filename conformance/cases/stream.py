@@ -119,9 +119,10 @@ async def channels_reported(ctx: CaseContext) -> None:
     ctx.needs("streaming")
     for plan, stream in await played_all(ctx, STEREO):
         indexes = [m.body.get("channel_index") for m in results(stream)]
+        ctx.check(bool(indexes), f"{plan.describe()}: no Results came ({timeline(stream)})")
         shown = ordinal_list(sorted(set(map(str, indexes))))
         ctx.check(
-            all(isinstance(i, list) and i[1:] == [2] for i in indexes) and bool(indexes),
+            all(isinstance(i, list) and i[1:] == [2] for i in indexes),
             f"{plan.describe()}: channel_index values {shown}; every one should be [i, 2]",
         )
         seen = {channel_of(m) for m in results(stream)}
@@ -318,7 +319,7 @@ async def extra_echoed_in_stream(ctx: CaseContext) -> None:
     expected = {"suite": "stream", "run": "conformance"}
     found = [(m.body.get("metadata", {}).get("extra"), "Results") for m in results(stream)]
     found += [(m.body.get("extra"), "Metadata") for m in stream.of_type("Metadata")]
-    ctx.check(bool(found), f"{EXTRA.describe()}: no message came ({timeline(stream)})")
+    ctx.check(bool(found), f"{EXTRA.describe()}: no Results or Metadata came ({timeline(stream)})")
     for extra, kind in found:
         ctx.check(
             extra == expected,

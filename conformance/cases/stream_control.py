@@ -7,6 +7,7 @@ from .context import CaseContext
 from .registry import case
 from .streaming import (
     CLOSED,
+    DROPPED,
     EMPTIED,
     INCOMPLETE,
     SILENT,
@@ -23,10 +24,14 @@ from .walk import number
 def _shutdown_problem(ctx: CaseContext, stream: Stream, request: str) -> str | None:
     """Why this stream did not end by its shutdown request, or None when it did."""
     deadline = ctx.config.timing.stream_end
-    if stream.closed_at is None:
+    if stream.closed_at is None or stream.closed_by_suite:
         return f"the stream was still open {deadline:g} s after {request} ({timeline(stream)})"
     assert stream.shutdown_at is not None
     took = stream.closed_at - stream.shutdown_at
+    if took < 0:
+        return f"the stream ended before {request} could be sent ({timeline(stream)})"
+    if stream.close_code == DROPPED:
+        return f"{took:.2f} s after {request} the target dropped the stream ({timeline(stream)})"
     if took > deadline:
         return f"the stream closed {took:.2f} s after {request}; the deadline is {deadline:g} s"
     if any(m.body.get("sha256") == INCOMPLETE for m in stream.of_type("Metadata")):

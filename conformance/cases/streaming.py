@@ -13,6 +13,8 @@ from ..wire.http import record
 from ..wire.stream import Auth, Message, Stream, open_stream
 from .context import LISTEN_PATH, CaseContext
 
+DROPPED = 1006
+"""The close code a client sees when the connection ends without a close frame."""
 INCOMPLETE = "incomplete"
 """The Metadata sha256 of a stream that ended without a shutdown request (idle timeout)."""
 
@@ -173,10 +175,13 @@ def require_open(ctx: CaseContext, stream: Stream) -> None:
 
 
 def shut_down(stream: Stream, deadline: float) -> bool:
-    """Whether the stream closed within `deadline` of its shutdown request, not as idle."""
-    if stream.closed_at is None or stream.shutdown_at is None:
+    """Whether the target closed the stream (with a close frame) within `deadline` of its
+    shutdown request, not as idle."""
+    if stream.closed_at is None or stream.shutdown_at is None or stream.closed_by_suite:
         return False
-    if stream.closed_at - stream.shutdown_at > deadline:
+    if stream.close_code == DROPPED:
+        return False
+    if not 0 <= stream.closed_at - stream.shutdown_at <= deadline:
         return False
     return not any(m.body.get("sha256") == INCOMPLETE for m in stream.of_type("Metadata"))
 
@@ -210,15 +215,24 @@ def timeline(stream: Stream, most: int = 6) -> str:
     """The last few messages, for failure messages: type, is_final, start and duration."""
     shown = []
     for m in stream.messages[-most:]:
+        if not m.json_ok:
+            shown.append(f"{m.at:.2f} s a {'binary' if m.binary else 'text'} frame, not JSON")
+            continue
         body = m.body if isinstance(m.body, dict) else {}
-        bits = [str(m.type)]
+        bits = [str(m.type)] + (["in a binary frame"] if m.binary else [])
         for key in ("is_final", "start", "duration", "sha256"):
             if key in body:
                 bits.append(f"{key}={body[key]}")
         shown.append(f"{m.at:.2f} s {' '.join(bits)}")
-    closed = (
-        f"; closed at {stream.closed_at:.2f} s with {stream.close_code}"
-        if stream.closed_at is not None
-        else "; still open"
-    )
-    return "; ".join(shown) + closed
+    return "; ".join([*shown, ending(stream)])
+
+
+def ending(stream: Stream) -> str:
+    """How the stream ended (or did not), for failure messages."""
+    if stream.closed_at is None:
+        return "still open"
+    if stream.closed_by_suite:
+        return f"never closed by the target (the suite closed it at {stream.closed_at:.2f} s)"
+    if stream.close_code == DROPPED:
+        return f"the connection dropped at {stream.closed_at:.2f} s without a close frame (1006)"
+    return f"closed at {stream.closed_at:.2f} s with {stream.close_code}"

@@ -91,6 +91,9 @@ class Stream:
         self._reader: asyncio.Task[None] | None = None
         self.messages: list[Message] = []
         self.closed_at: float | None = None
+        self.closed_by_suite = False
+        """Whether the suite closed the stream because the target had not (closed_at and
+        close_code then describe the suite's own close)."""
         self.shutdown_at: float | None = None
         """When the suite asked the server to finish (empty frame or CloseStream)."""
         self.close_code: int | None = None
@@ -224,6 +227,7 @@ class Stream:
     async def aclose(self) -> None:
         """Close from our side if the server has not (used when a case is done with a stream)."""
         if self._connection is not None and self.closed_at is None:
+            self.closed_by_suite = True
             try:
                 await asyncio.wait_for(self._connection.close(), 2.0)
             except TimeoutError:

@@ -1,0 +1,140 @@
+"""A hostile streaming target for tests: a WebSocket proxy in front of a real reference server
+that relays every stream both ways and breaks one thing on the way back to the client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Request, Response
+from websockets.typing import Data, Subprotocol
+
+MODES = ("never-closes", "binary", "invalid-json", "abort")
+"""never-closes: relays everything but the server's close, and never closes of its own accord;
+binary: each text message arrives as a binary frame; invalid-json: each text message arrives
+quoted like a Python dict, not JSON; abort: drops the TCP connection without a close frame
+(1006) once the client has sent ABORT_AFTER audio frames."""
+ABORT_AFTER = 20
+"""2 s of audio (the suite sends 100 ms frames): mid-stream for the full clips, while the short
+streams of the control cases (KeepAlive, Finalize, idle) end before it."""
+DEADLINE = 10.0
+"""Seconds the proxy gives the reference to open a stream, and itself to start and stop."""
+
+
+class StreamProxy:
+    """Opens the same stream upstream for every client, then relays it the way the mode says."""
+
+    def __init__(self, mode: str, upstream: str) -> None:
+        assert mode in MODES, mode
+        self.mode = mode
+        self.upstream = upstream
+        self.opened: dict[ServerConnection, ClientConnection] = {}
+
+    async def process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Open the stream upstream first: a refusal there is this upgrade's refusal too."""
+        offered = request.headers.get("Sec-WebSocket-Protocol", "")
+        protocols = [Subprotocol(p.strip()) for p in offered.split(",") if p.strip()]
+        authorization = request.headers.get("Authorization")
+        try:
+            upstream = await connect(
+                self.upstream + request.path,
+                additional_headers={"Authorization": authorization} if authorization else {},
+                subprotocols=protocols or None,
+                open_timeout=DEADLINE,
+                ping_interval=None,
+                compression=None,
+                max_size=None,
+            )
+        except InvalidStatus as exc:
+            refused = exc.response
+            headers = Headers([("Content-Type", refused.headers.get("Content-Type", "text/plain"))])
+            return Response(refused.status_code, refused.reason_phrase, headers, refused.body)
+        self.opened[connection] = upstream
+        return None
+
+    def select_subprotocol(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        """The subprotocol the reference chose."""
+        return self.opened[connection].subprotocol
+
+    async def handle(self, connection: ServerConnection) -> None:
+        """Relay both ways until either side closes."""
+        upstream = self.opened.pop(connection)
+        await asyncio.gather(self._up(connection, upstream), self._down(connection, upstream))
+
+    async def _up(self, connection: ServerConnection, upstream: ClientConnection) -> None:
+        """Client to reference, untouched; the client's close closes the upstream stream."""
+        frames = 0
+        with suppress(ConnectionClosed):
+            async for message in connection:
+                await upstream.send(message)
+                frames += isinstance(message, bytes) and len(message) > 0
+                if self.mode == "abort" and frames == ABORT_AFTER:
+                    connection.transport.abort()
+                    break
+        await upstream.close()
+
+    async def _down(self, connection: ServerConnection, upstream: ClientConnection) -> None:
+        """Reference to client, broken as the mode says."""
+        with suppress(ConnectionClosed):
+            async for message in upstream:
+                await self._relay(connection, message)
+        if self.mode == "never-closes":
+            await connection.wait_closed()
+            return
+        code = upstream.close_code if upstream.close_code not in (None, 1005, 1006) else 1000
+        await connection.close(code or 1000, upstream.close_reason or "")
+
+    async def _relay(self, connection: ServerConnection, message: Data) -> None:
+        """Send one message on, as the mode breaks it."""
+        if isinstance(message, str) and self.mode == "binary":
+            message = message.encode()
+        elif isinstance(message, str) and self.mode == "invalid-json":
+            message = repr(json.loads(message))
+        await connection.send(message)
+
+
+@contextmanager
+def hostile_stream(mode: str, upstream: str) -> Iterator[str]:
+    """Serve the proxy for `mode` in front of the WebSocket base `upstream` on a free loopback
+    port, in a background thread; yield its ws:// base URL."""
+    proxy = StreamProxy(mode, upstream)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def start() -> Server:
+        return await serve(
+            proxy.handle,
+            "127.0.0.1",
+            0,
+            process_request=proxy.process_request,
+            select_subprotocol=proxy.select_subprotocol,
+            ping_interval=None,
+            compression=None,
+            max_size=None,
+        )
+
+    async def stop(server: Server) -> None:
+        server.close()
+        await asyncio.wait_for(server.wait_closed(), DEADLINE)
+
+    server = asyncio.run_coroutine_threadsafe(start(), loop).result(DEADLINE)
+    try:
+        port = next(iter(server.sockets)).getsockname()[1]
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        with suppress(TimeoutError):
+            asyncio.run_coroutine_threadsafe(stop(server), loop).result(DEADLINE * 2)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(DEADLINE)

@@ -1,0 +1,64 @@
+"""Hostile callback targets: a proxy in front of a real reference server breaks one thing about
+deliveries; exactly the CALLBACK requirements that depend on it fail, saying what happened, and
+every LISTEN requirement still passes, in bounded time, with exit code 1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hostile_callbacks import hostile_callbacks
+from hostile_runs import KEY, run_hostile
+from test_cli import reference
+
+from conformance import catalogue
+
+SCALES = {"silent": "0.2", "wrong-path": "0.2", "flood": "2", "wrong-request-id": "2"}
+"""--time-scale per mode. At 0.2 a first delivery is due within 12 s, so the modes that never
+deliver to the case's path end soon. The modes that deliver get 4 s of slack on each next
+attempt (0.4 s at 0.2: on a loaded machine a late retry would read as the end of the schedule,
+and too few attempts as no flood); it costs them nothing, since their attempts do come."""
+
+EXPECTED = {
+    "silent": {"CALLBACK-DELIVERY": "no callback arrived in 12 s"},
+    "wrong-path": {"CALLBACK-DELIVERY": "no callback arrived in 12 s"},
+    "flood": {
+        "CALLBACK-RETRY-LIMIT": "every attempt was answered 500 and 12 attempts came; at most 11",
+        "CALLBACK-RETRY-STOPS": "200 was followed by another attempt",
+    },
+    "wrong-request-id": {"CALLBACK-REQUEST-ID": "the delivery's metadata.request_id is"},
+}
+"""Mode -> the requirements it breaks, each with words its reason must hold."""
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    """One reference server behind every proxy of this module."""
+    with reference(api_key=KEY) as url:
+        yield url
+
+
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_hostile_callbacks_break_only_what_they_break(
+    mode: str, upstream: str, tmp_path: Path
+) -> None:
+    with hostile_callbacks(mode, upstream) as url:
+        judged = run_hostile(
+            tmp_path, "--target", url, "--only", "CALLBACK", "--only", "LISTEN",
+            "--time-scale", SCALES[mode],
+        )  # fmt: skip
+    expected = EXPECTED[mode]
+    assert judged.broken() == set(expected), {i: judged.reason(i) for i in judged.broken()}
+    for requirement_id, words in expected.items():
+        assert judged.verdict(requirement_id) == "fail"
+        assert words in judged.reason(requirement_id)
+    listen = {r.id for r in catalogue.load().requirements if r.area == "LISTEN"}
+    assert listen <= judged.with_verdict("pass")
+    if mode == "wrong-request-id":
+        given, delivered = UUID.findall(judged.reason("CALLBACK-REQUEST-ID"))
+        assert given != delivered
+    skips = [judged.reason(i) for i in judged.with_verdict("skip")]
+    assert all("see CALLBACK-DELIVERY" in r or "--api-key-id" in r for r in skips), skips

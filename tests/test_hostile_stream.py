@@ -1,0 +1,105 @@
+"""Hostile streaming targets: a WebSocket proxy in front of a real reference server breaks one
+thing about its streams; the STREAM requirements that depend on it fail, saying what happened,
+the others pass, in bounded time, with exit code 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hostile_runs import KEY, Judged, run_hostile
+from hostile_stream import hostile_stream
+from test_cli import reference
+
+SCALE = "0.3"
+"""Deadlines at 3/10: a stream must close within 3 s of its shutdown request, an awaited
+message come within 3 s; the idle checks follow the declared 4 s idle timeout."""
+
+EXACT = {
+    "never-closes": {
+        "STREAM-SHUTDOWN-CLOSESTREAM": "still open 3 s after CloseStream (0.",
+        "STREAM-SHUTDOWN-EMPTY-FRAME": "still open 3 s after the empty binary frame",
+        "STREAM-IDLE-TIMEOUT": "still open 6.6 s after its last frame",
+        "STREAM-CALLBACK-WS-KILL": "still open 3 s after the suite dropped the callback",
+    },
+    "binary": {"STREAM-MESSAGES-JSON": "a binary frame"},
+    "invalid-json": {
+        "STREAM-MESSAGES-JSON": "not a JSON object with a type",
+        "STREAM-ENCODINGS": "no Results message came (0.",
+        "STREAM-CHANNELS": "no Results came",
+        "STREAM-EXTRA": "no Results or Metadata came",
+        "STREAM-EMPTY": "no Metadata message came",
+        "STREAM-FINALIZE": "no Results with from_finalize true within 3 s",
+        "STREAM-IDLE-TIMEOUT": "should end with a Metadata whose sha256 is 'incomplete'",
+        "STREAM-INTERIM-ON": "no interim Results",
+        "STREAM-SHUTDOWN-SEQUENCE": "0 Metadata messages",
+    },
+}
+"""Mode -> exactly the requirements it breaks, each with words its reason must hold."""
+UNSHUT = ("STREAM-METADATA", "STREAM-SHUTDOWN-SEQUENCE", "STREAM-SHUTDOWN-CODE")
+"""Requirements judged on streams the target shut down: skipped when none was."""
+ABORTED = {
+    "STREAM-SHUTDOWN-CLOSESTREAM": "without a close frame (1006)",
+    "STREAM-SHUTDOWN-EMPTY-FRAME": "without a close frame (1006)",
+}
+"""What a connection dropped 2 s into each full stream breaks for certain (how many Results
+came first, and so which content checks fail too, depends on timing)."""
+SHORT_STREAMS = {
+    "STREAM-AUTH-HEADER",
+    "STREAM-AUTH-SUBPROTOCOL",
+    "STREAM-AUTH-REFUSED",
+    "STREAM-SAMPLE-RATE-REQUIRED",
+    "STREAM-AMR-RATES",
+    "STREAM-EMPTY",
+    "STREAM-KEEPALIVE",
+    "STREAM-FINALIZE",
+    "STREAM-IDLE-TIMEOUT",
+}
+"""Requirements judged on the upgrade alone or on streams of less than 2 s of audio, which the
+abort never reaches."""
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    """One reference server behind every proxy of this module."""
+    with reference(api_key=KEY) as url:
+        yield url
+
+
+def _run(mode: str, upstream: str, report_dir: Path) -> Judged:
+    """The STREAM area against the proxy for `mode` (REST goes to the reference itself)."""
+    with hostile_stream(mode, "ws" + upstream.removeprefix("http")) as ws:
+        return run_hostile(
+            report_dir, "--target", upstream, "--ws-target", ws, "--only", "STREAM",
+            "--time-scale", SCALE,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", sorted(EXACT))
+def test_hostile_streams_break_only_what_they_break(
+    mode: str, upstream: str, tmp_path: Path
+) -> None:
+    judged = _run(mode, upstream, tmp_path)
+    expected = EXACT[mode]
+    assert judged.broken() == set(expected), {i: judged.reason(i) for i in judged.broken()}
+    for requirement_id, words in expected.items():
+        assert judged.verdict(requirement_id) == "fail"
+        assert words in judged.reason(requirement_id)
+    if mode == "never-closes":
+        reason = judged.reason("STREAM-SHUTDOWN-CLOSESTREAM")
+        assert "never closed by the target (the suite closed it at" in reason
+        assert judged.with_verdict("skip") == set(UNSHUT)
+
+
+def test_dropped_connection_fails_the_shutdown_and_spares_short_streams(
+    upstream: str, tmp_path: Path
+) -> None:
+    judged = _run("abort", upstream, tmp_path)
+    assert set(ABORTED) <= judged.broken()
+    for requirement_id, words in ABORTED.items():
+        assert judged.verdict(requirement_id) == "fail"
+        assert words in judged.reason(requirement_id)
+    assert judged.with_verdict("timeout") | judged.with_verdict("error") == set()
+    assert set(UNSHUT) <= judged.with_verdict("skip")
+    assert SHORT_STREAMS <= judged.with_verdict("pass")
