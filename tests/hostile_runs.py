@@ -62,4 +62,9 @@ def run_hostile(report_dir: Path, *args: str) -> Judged:
     judged = Judged(done, elapsed, {r["id"]: r for r in report["requirements"]})
     for requirement_id in judged.broken() | judged.with_verdict("skip"):
         judged.reason(requirement_id)
+    for requirement_id in judged.broken():
+        for case in judged.requirements[requirement_id]["cases"]:
+            script = case.get("reproducer") or ""
+            if script.startswith("# pip install"):  # a stream's Python replay: it must run
+                compile(script, f"{requirement_id} reproducer", "exec")
     return judged

@@ -81,6 +81,7 @@ async def connect(
         auth=auth,
         redactor=ctx.redactor,
         deadline=config.timing.connect,
+        close_deadline=config.timing.shutdown,
     )
     ctx.reproducer = stream.reproducer()
     return stream

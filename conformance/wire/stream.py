@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,8 @@ class Stream:
         self._began = time.monotonic()
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
+        self.close_deadline = 0.0
+        """Seconds the suite's own close handshake may take (aclose) before it is abandoned."""
         self.messages: list[Message] = []
         self.closed_at: float | None = None
         self.closed_by_suite = False
@@ -229,7 +232,7 @@ class Stream:
         if self._connection is not None and self.closed_at is None:
             self.closed_by_suite = True
             try:
-                await asyncio.wait_for(self._connection.close(), 2.0)
+                await asyncio.wait_for(self._connection.close(), self.close_deadline)
             except TimeoutError:
                 pass
         if self._reader is not None:
@@ -237,7 +240,8 @@ class Stream:
 
     def reproducer(self) -> str:
         """A Python script that replays this stream against the target."""
-        return REPRODUCER.format(url=self.url, auth=self._auth_line, steps="\n".join(self.steps))
+        steps = textwrap.indent("\n".join(self.steps), "    ")  # inside `async with` in main()
+        return REPRODUCER.format(url=self.url, auth=self._auth_line, steps=steps)
 
 
 REPRODUCER = """# pip install conformance websockets; DEEPGRAM_API_KEY=... python this.py
@@ -284,6 +288,7 @@ async def open_stream(
     auth: Auth,
     redactor: Redactor,
     deadline: float,
+    close_deadline: float,
 ) -> Stream:
     """Open a stream and record the upgrade; a refused upgrade is a stream that never opened."""
     url = ws_target + path + ("?" + urlencode(list(params)) if params else "")
@@ -311,6 +316,7 @@ async def open_stream(
     )
     record(exchange)
     stream = Stream(exchange, redactor, redactor.text(url), auth_line)
+    stream.close_deadline = close_deadline
     try:
         connection = await connect(
             url,
