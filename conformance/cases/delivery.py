@@ -225,7 +225,15 @@ async def first_delivery(ctx: CaseContext, endpoint: Endpoint, label: str) -> Ma
             f"nothing will be delivered; body {exchange.response_body[:160]!r}"
         )
     deadline = ctx.config.timing.first_delivery()
-    ctx.check(await attempts(ctx, box, 1) == 1, f"no callback arrived in {deadline:g} s")
+    if await attempts(ctx, box, 1) == 0:
+        strays = ctx.receiver.strays_for(box)
+        elsewhere = (
+            f"; meanwhile {len(strays)} request(s) came to paths the suite never gave out, e.g. "
+            f"{strays[0].method} {strays[0].path} (expected {box.path})"
+            if strays
+            else ""
+        )
+        ctx.fail(f"no callback arrived in {deadline:g} s{elsewhere}")
     return box
 
 

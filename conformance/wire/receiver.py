@@ -195,6 +195,8 @@ class Receiver:
         self._mailboxes: dict[str, Mailbox] = {}
         self._quiet = _QuietDrop()
         self.fetches: list[Fetch] = []
+        self.strays: list[Fetch] = []
+        """Requests to paths no case gave out (a target delivering to the wrong URL)."""
         self.local_url = ""
 
     @property
@@ -247,7 +249,7 @@ class Receiver:
         box = self._mailboxes.get(request.path_params["key"])
         body = await request.body()
         if box is None:
-            await Response("no such callback path", 404)(scope, receive, send)
+            await self._stray(scope, receive, send)
             return
         answer = box.next_answer()
         delivery = Delivery(
@@ -271,6 +273,20 @@ class Receiver:
         finally:
             delivery.ended_at = time.monotonic()
             delivery.ended.set()
+
+    async def _stray(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ANY other path: keep it (to explain a delivery that never came), answer 404."""
+        request = Request(scope, receive)
+        self.strays.append(
+            Fetch(request.method, request.url.path, request.headers.get("user-agent", ""))
+        )
+        await Response("no such callback path", 404)(scope, receive, send)
+
+    def strays_for(self, box: Mailbox) -> list[Fetch]:
+        """Stray requests that look meant for this mailbox (its key in their path), else all."""
+        key = box.path.rsplit("/", 1)[-1]
+        near = [stray for stray in self.strays if key in stray.path]
+        return near or list(self.strays)
 
     async def _ws_callback(self, websocket: WebSocket) -> None:
         """WebSocket /callback/KEY (streaming callbacks): each text frame is one delivery; a
@@ -328,6 +344,7 @@ class Receiver:
                 Route("/audio/{name}.wav", self._serve_audio, methods=["GET"]),
                 Route("/callback/{key}", _Asgi(self._callback), methods=methods),
                 WebSocketRoute("/callback/{key}", self._ws_callback),
+                Route("/{path:path}", _Asgi(self._stray), methods=methods),
             ],
             lifespan=self._lifespan,
         )
