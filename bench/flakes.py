@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     seen: dict[str, list[str]] = defaultdict(list)
+    reasons: dict[str, set[str]] = defaultdict(set)
     began = time.perf_counter()
     for index in range(args.runs):
         with tempfile.TemporaryDirectory() as reports:
@@ -35,10 +36,14 @@ def main() -> int:
             report = json.loads((Path(reports) / "report.json").read_text())
         for entry in report["requirements"]:
             seen[entry["id"]].append(entry["verdict"])
+            if entry["verdict"] != "pass":
+                reasons[entry["id"]].add(f"{entry['verdict']}: {entry['reason'][:300]}")
         print(f"run {index + 1}/{args.runs}: {report['outcome']}", flush=True)
     unstable = {i: v for i, v in seen.items() if len(set(v)) > 1}
     for requirement_id, verdicts in sorted(unstable.items()):
         print(f"UNSTABLE {requirement_id}: {', '.join(verdicts)}")
+        for reason in sorted(reasons[requirement_id]):
+            print(f"    {reason}")
     print(
         f"{len(unstable)} of {len(seen)} requirements varied over {args.runs} runs "
         f"({time.perf_counter() - began:.0f} s)"
