@@ -5,10 +5,8 @@ One coroutine per connection and work proportional to each frame: no thread per 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,7 @@ from .context import Context
 from .errors import ApiError, error_response
 from .stream_audio import Decoder
 from .stream_callbacks import Sink, open_sink
+from .stream_idle import IdleDeadline
 from .stream_lanes import Lane
 from .stream_options import StreamOptions, parse_stream_options, rest_settings
 
@@ -93,7 +92,8 @@ class Session:
         else:
             mixed = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1)
             found += self.lanes[0].feed(mixed)
-        await self.results(found)
+        if found:
+            await self.results(found)
 
     async def flush(self, finalize: bool) -> None:
         """Send every lane's pending audio as final Results (Finalize, or before Metadata)."""
@@ -155,27 +155,32 @@ class Session:
 
     async def run(self) -> None:
         """Receive frames until shutdown, idle timeout, disconnect or a dropped callback."""
-        idle = self.settings.stream_idle_timeout
-        last = time.monotonic()
+        idle = IdleDeadline(self.settings.stream_idle_timeout)
+        try:
+            ending = await self._serve(idle)
+        finally:
+            idle.close()
+        await self.sink.close()
+        if ending is not None:
+            await self.client.close(ending.code, ending.reason)
+
+    async def _serve(self, idle: IdleDeadline) -> _Ending | None:
+        """Handle frames until the stream ends; how it ends (None: the client disconnected)."""
         ending: _Ending | None = None
         while ending is None:
-            try:
-                async with asyncio.timeout(max(0.0, last + idle - time.monotonic())):
-                    message = await self.client.receive()
-            except TimeoutError:
+            message = await idle.receive(self.client.receive)
+            if message is None:
                 if self.settings.has("stream-no-idle-timeout"):
-                    last = time.monotonic()
+                    idle.touch()
                     continue
                 await self.emit(self.metadata(complete=False))
-                ending = _Ending(1011, IDLE_REASON)
-                break
+                return _Ending(1011, IDLE_REASON)
             if message["type"] == "websocket.disconnect":
-                await self.sink.close()
-                return
+                return None
             data, text = message.get("bytes"), message.get("text")
             keepalive = text is not None and '"KeepAlive"' in text
             if not (keepalive and self.settings.has("stream-keepalive-ignored")):
-                last = time.monotonic()
+                idle.touch()
             if data is not None:
                 if data or self.settings.has("stream-empty-frame-ignored"):
                     await self.audio(data)
@@ -183,8 +188,7 @@ class Session:
                     ending = await self.shutdown()
             elif text is not None:
                 ending = await self.control(text)
-        await self.sink.close()
-        await self.client.close(ending.code, ending.reason)
+        return ending
 
 
 async def stream_endpoint(websocket: WebSocket, ctx: Context) -> None:

@@ -36,18 +36,20 @@ class Decoder:
     def __init__(self, encoding: str, channels: int) -> None:
         self.encoding = encoding
         self.channels = channels
-        self._width = 2 if encoding == "linear16" else 1
+        self._block = (2 if encoding == "linear16" else 1) * channels
+        """Bytes per sample frame (every channel's sample)."""
         self._carry = b""
 
     def feed(self, data: bytes) -> Samples:
         """The whole sample frames in carry + data (the rest waits for the next call)."""
-        data = self._carry + data
-        block = self._width * self.channels
-        usable = len(data) // block * block
+        if self._carry:
+            data = self._carry + data
+        usable = len(data) - len(data) % self._block
         self._carry = data[usable:]
-        payload = data[:usable]
+        payload = memoryview(data)[:usable]  # no copy: the samples are converted just below
         if self.encoding == "linear16":
-            flat = np.frombuffer(payload, dtype="<i2").astype(np.float32) / 32768.0
+            flat = np.frombuffer(payload, dtype="<i2").astype(np.float32)
+            flat /= 32768.0
         else:
             flat = _MULAW[np.frombuffer(payload, dtype=np.uint8)]
         return flat.reshape(-1, self.channels)
@@ -60,6 +62,8 @@ class OnlineVad:
         self.rate = rate
         self._size = max(1, round(rate * FRAME_SECONDS))
         self._gap = round(MIN_GAP * rate)
+        self._ending = -(-self._gap // self._size)
+        """Silent frames after its last voiced one that end a region (MIN_GAP, rounded up)."""
         self._min_region = MIN_REGION * rate
         self._carry = np.zeros(0, dtype=np.float32)
         self._frames = 0
@@ -91,25 +95,38 @@ class OnlineVad:
         if whole == 0:
             return []
         frames = data[: whole * self._size].reshape(whole, self._size)
-        voiced = np.sqrt(np.square(frames, dtype=np.float32).mean(axis=1)) > THRESHOLD
+        power = np.square(frames, dtype=np.float32).sum(axis=1) / np.float32(self._size)
+        voiced = (np.sqrt(power) > THRESHOLD).tolist()
         ended: list[Region] = []
-        for index in range(whole):
-            frame = frames[index].tobytes()
-            number = self._frames + index
-            if voiced[index]:
-                if self._first is None:
-                    self._first, self._crc = number, zlib.crc32(self._count.to_bytes(4, "little"))
-                for gap in self._pending:
-                    self._crc = zlib.crc32(gap, self._crc)
-                self._pending.clear()
-                self._crc = zlib.crc32(frame, self._crc)
-                self._last = number + 1
+        a = 0
+        for b in range(1, whole + 1):
+            if b < whole and voiced[b] == voiced[a]:
+                continue
+            if voiced[a]:
+                self._voiced(self._frames + a, frames[a:b].tobytes(), b - a)
             elif self._first is not None:
-                self._pending.append(frame)
-                if (number + 1 - self._last) * self._size >= self._gap:
-                    ended += self._close()
+                ended += self._silence(self._frames + a, frames[a:b])
+            a = b
         self._frames += whole
         return ended
+
+    def _voiced(self, number: int, run: bytes, count: int) -> None:
+        """A run of voiced frames: open a region or extend it over the silence since its last."""
+        if self._first is None:
+            self._first, self._crc = number, zlib.crc32(self._count.to_bytes(4, "little"))
+        for gap in self._pending:
+            self._crc = zlib.crc32(gap, self._crc)
+        self._pending.clear()
+        self._crc = zlib.crc32(run, self._crc)
+        self._last = number + count
+
+    def _silence(self, number: int, run: Samples) -> list[Region]:
+        """A run of silent frames after an open region: it ends once MIN_GAP has passed."""
+        closing = max(number, self._last - 1 + self._ending)
+        if closing < number + len(run):
+            return self._close()
+        self._pending.append(run.tobytes())
+        return []
 
     def flush(self) -> list[Region]:
         """End the open region where the analysed audio ends (Finalize, shutdown, a forced cut)."""

@@ -32,13 +32,10 @@ class Lane:
         self.last_interim = 0.0
         self.regions: list[Any] = []
         self.samples = 0
-
-    @property
-    def _interims(self) -> bool:
+        self._interims = not settings.has("stream-no-interims") and (
+            options.interim_results or settings.has("stream-interims-always")
+        )
         """Whether interim results are sent (as the fault switches bend the option)."""
-        if self.settings.has("stream-no-interims"):
-            return False
-        return self.options.interim_results or self.settings.has("stream-interims-always")
 
     def feed(self, signal: Samples) -> list[dict[str, Any]]:
         """Analyse new samples; the Results messages that are due."""
