@@ -1,7 +1,8 @@
 """Callbacks: the callback URL checked at request time, then delivered asynchronously with retries.
 
-One asyncio task per pending delivery, its retries spaced by asyncio timers: no thread per
-delivery, and a slow or hanging receiver never holds up a request.
+A pending delivery is a small record and, between attempts, one asyncio timer; at most
+CONCURRENT_ATTEMPTS tasks send the attempts that are due, taking them from a queue. No thread or
+task per delivery, and a slow or hanging receiver never holds up a request.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+import ssl
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +26,9 @@ from .settings import Settings
 Kind = Literal["listen", "speak"]
 ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+CONCURRENT_ATTEMPTS = 100
+"""Attempts in flight at once (httpx's default pool size); the others wait their turn in a queue,
+never in an HTTP pool, whose bookkeeping grows with the requests waiting times its connections."""
 
 
 @dataclass(frozen=True)
@@ -128,26 +134,38 @@ def _is_success(status: int, settings: Settings) -> bool:
     return 200 <= status <= 299
 
 
+@dataclass(slots=True)
+class _Delivery:
+    """One pending delivery: the request to repeat, and the attempts it has left."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    attempts: int = 0
+    """Attempts made so far."""
+
+
 class Courier:
     """Sends deliveries in the background and retries them on the configured schedule."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._pending: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
-        """One client for every delivery: its TLS context is costly to build."""
+        self._due: deque[_Delivery] = deque()
+        self._senders: set[asyncio.Task[None]] = set()
+        self._sending = 0
+        """Senders still taking from the queue (a finished task leaves the set a step later)."""
+        self._clients: list[httpx.AsyncClient] = []
+        """Idle clients of one connection each, a sender's for as long as it runs."""
+        self._tls: ssl.SSLContext | None = None
+        """One TLS context for every client: it is costly to build."""
 
     def send(self, callback: Callback, body: bytes, content_type: str, key_id: str) -> None:
         """Queue a delivery; the caller answers its own request at once."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self._settings.callback_timeout, trust_env=False, follow_redirects=False
-            )
-        task = asyncio.get_running_loop().create_task(
-            self._deliver(callback, body, content_type, key_id)
-        )
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        settings = self._settings
+        headers = {"Content-Type": content_type, **callback.headers(key_id, settings)}
+        target = callback.target(settings)
+        self._enqueue(_Delivery(callback.method, target, headers, body))
 
     def _schedule(self) -> tuple[int, float]:
         """(attempts, seconds between them), as the fault switches bend them."""
@@ -160,27 +178,59 @@ class Courier:
         delay = 0.0 if settings.has("callback-retry-too-fast") else settings.retry_delay
         return retries + 1, delay
 
-    async def _deliver(
-        self, callback: Callback, body: bytes, content_type: str, key_id: str
-    ) -> None:
-        """Attempt until a 2xx answer or the attempts run out, waiting the delay between."""
+    def _enqueue(self, delivery: _Delivery) -> None:
+        """Make a delivery due now, starting a sender unless CONCURRENT_ATTEMPTS are busy."""
+        self._due.append(delivery)
+        if self._sending < CONCURRENT_ATTEMPTS:
+            self._sending += 1
+            task = asyncio.get_running_loop().create_task(self._send_due())
+            self._senders.add(task)
+            task.add_done_callback(self._senders.discard)
+
+    async def _send_due(self) -> None:
+        """Attempt due deliveries until none is left, on a client of this sender's own."""
+        client = self._clients.pop() if self._clients else self._client()
+        try:
+            while self._due:
+                try:
+                    await self._attempt(client, self._due.popleft())
+                except Exception as error:  # a bug ends its own delivery, never the others due
+                    asyncio.get_running_loop().call_exception_handler(
+                        {"message": "callback delivery failed", "exception": error}
+                    )
+        finally:
+            self._clients.append(client)
+            self._sending -= 1
+
+    def _client(self) -> httpx.AsyncClient:
+        """A client of one connection: a shared pool's bookkeeping costs more than the attempt."""
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context(trust_env=False)
+        return httpx.AsyncClient(
+            verify=self._tls,
+            timeout=self._settings.callback_timeout,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            trust_env=False,
+            follow_redirects=False,
+        )
+
+    async def _attempt(self, client: httpx.AsyncClient, delivery: _Delivery) -> None:
+        """One attempt; unless it ends the delivery, a timer makes it due again after the delay."""
         settings = self._settings
-        attempts, delay = self._schedule()
-        headers = {"Content-Type": content_type, **callback.headers(key_id, settings)}
-        assert self._client is not None
-        for attempt in range(attempts):
-            if attempt:
-                await asyncio.sleep(delay)
-            content = body
-            if attempt and settings.has("callback-retry-body-differs"):
-                content = body + b"\n"
-            try:
-                response = await self._client.request(
-                    callback.method, callback.target(settings), content=content, headers=headers
-                )
-            except httpx.HTTPError:
-                if settings.has("callback-no-retry-on-error"):
-                    return
-                continue
+        content = delivery.body
+        if delivery.attempts and settings.has("callback-retry-body-differs"):
+            content = delivery.body + b"\n"
+        delivery.attempts += 1
+        try:
+            response = await client.request(
+                delivery.method, delivery.url, content=content, headers=delivery.headers
+            )
+        except httpx.HTTPError:
+            if settings.has("callback-no-retry-on-error"):
+                return
+        else:
             if _is_success(response.status_code, settings):
                 return
+        attempts, delay = self._schedule()
+        if delivery.attempts < attempts:
+            asyncio.get_running_loop().call_later(delay, self._enqueue, delivery)
