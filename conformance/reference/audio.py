@@ -98,17 +98,23 @@ def _format(fmt: memoryview) -> _Format:
     return _Format(tag, channels, rate, block_align, bits)
 
 
-def _to_float(payload: bytes, fmt: _Format) -> Samples:
-    """Convert interleaved little-endian samples to float32 in [-1, 1]."""
+def _to_float(payload: memoryview, fmt: _Format) -> Samples:
+    """Interleaved little-endian samples as float32 in [-1, 1]: one new array, scaled in place."""
     if fmt.tag == _FLOAT and fmt.bits in (32, 64):
         raw = np.frombuffer(payload, dtype="<f4" if fmt.bits == 32 else "<f8")
         return np.nan_to_num(raw.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
     if fmt.tag != _PCM:
         raise AudioError(f"unsupported WAV encoding {fmt.tag}")
     if fmt.bits == 8:
-        return (np.frombuffer(payload, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    if fmt.bits == 16:
-        return np.frombuffer(payload, dtype="<i2").astype(np.float32) / 32768.0
+        samples: Samples = np.frombuffer(payload, dtype=np.uint8).astype(np.float32)
+        samples -= np.float32(128.0)
+        samples /= np.float32(128.0)
+        return samples
+    if fmt.bits == 16:  # times 2**-15 is exact, like dividing by 32768: one pass, one array
+        scaled: Samples = np.multiply(
+            np.frombuffer(payload, dtype="<i2"), np.float32(2.0**-15), dtype=np.float32
+        )
+        return scaled
     if fmt.bits == 24:
         triples = np.frombuffer(payload, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         value = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
@@ -125,5 +131,5 @@ def decode_wav(data: bytes) -> Audio:
     fmt = _format(chunks[b"fmt "])
     payload = chunks[b"data"]
     frames = len(payload) // fmt.block_align
-    flat = _to_float(bytes(payload[: frames * fmt.block_align]), fmt)
+    flat = _to_float(payload[: frames * fmt.block_align], fmt)  # a view: the body is not copied
     return Audio(flat.reshape(frames, fmt.channels), fmt.rate)

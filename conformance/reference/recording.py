@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import Context
@@ -21,8 +21,8 @@ MAX_LOGGED_BODY = 4 * 1024 * 1024
 def _request_id(body: bytes) -> tuple[str | None, float]:
     """The request id and audio duration of a transcription (or callback receipt) body."""
     try:
-        document: Any = json.loads(body)
-    except ValueError:
+        document: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None, 0.0
     if not isinstance(document, dict):
         return None, 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,13 +30,14 @@ class LoggedRequest:
 class RequestLog:
     """Requests by id, in the order they were served."""
 
-    _entries: dict[str, LoggedRequest] = field(default_factory=dict)
+    _entries: OrderedDict[str, LoggedRequest] = field(default_factory=OrderedDict)
+    """An OrderedDict: forgetting the oldest is O(1) (a dict's first key is found by a scan)."""
 
     def add(self, entry: LoggedRequest) -> None:
         """Record a served request, forgetting the oldest beyond MAX_LOGGED."""
         self._entries[entry.request_id] = entry
         if len(self._entries) > MAX_LOGGED:
-            del self._entries[next(iter(self._entries))]
+            self._entries.popitem(last=False)
 
     def get(self, request_id: str) -> LoggedRequest | None:
         """One request by id."""

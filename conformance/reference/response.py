@@ -33,12 +33,16 @@ class Analysis:
     """Voiced regions per transcribed channel (one entry when the channels were mixed)."""
 
 
-def audio_sha256(audio: bytes, settings: Settings) -> str:
-    """Hex SHA-256 of the submitted audio (of other bytes under wrong-sha256)."""
-    digest = hashlib.sha256(audio)
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of data: metadata.sha256, and the key the analysis cache knows audio by."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def audio_sha256(audio: bytes, digest: str, settings: Settings) -> str:
+    """metadata.sha256: digest, the audio's own (a hash of other bytes under wrong-sha256)."""
     if settings.has("wrong-sha256"):
-        digest.update(b"\0")
-    return digest.hexdigest()
+        return sha256_hex(audio + b"\0")
+    return digest
 
 
 def request_id(settings: Settings) -> str:

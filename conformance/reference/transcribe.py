@@ -79,20 +79,17 @@ def _unit(value: int) -> float:
 
 def recognise(regions: Sequence[Region], alternative: int = 0) -> list[Word]:
     """One word per voiced region; alternatives keep the timings but pick other, less sure words."""
-    words = []
-    for region in regions:
-        pick = (region.digest + _ALTERNATIVE_STRIDE * alternative) % len(VOCABULARY)
-        confidence = 0.7 + 0.3 * _unit(region.digest >> 8) - 0.05 * alternative
-        words.append(
-            Word(
-                word=VOCABULARY[pick],
-                start=region.start,
-                end=region.end,
-                confidence=round(max(0.5, confidence), 4),
-                digest=region.digest,
-            )
+    shift, penalty = _ALTERNATIVE_STRIDE * alternative, 0.05 * alternative
+    return [
+        Word(
+            VOCABULARY[(region.digest + shift) % len(VOCABULARY)],
+            region.start,
+            region.end,
+            round(max(0.5, 0.7 + 0.3 * _unit(region.digest >> 8) - penalty), 4),
+            region.digest,
         )
-    return words
+        for region in regions
+    ]
 
 
 def transcript(words: Sequence[Word]) -> str:

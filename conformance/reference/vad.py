@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+from zlib_ng import zlib_ng  # zlib's CRC-32, with the CPU's carry-less multiply: 4x faster
 
 from .audio import Samples
 
@@ -38,10 +39,28 @@ def _frame_rms(signal: Samples, size: int) -> Samples:
     return result
 
 
+def _voiced(signal: Samples, size: int) -> npt.NDArray[np.bool_]:
+    """Whether each frame's _frame_rms exceeds THRESHOLD, at half its cost, always as it decides."""
+    # A one-pass estimate settles every frame clearly clear of the threshold; _frame_rms the rest.
+    full = len(signal) // size
+    frames = np.asarray(signal[: full * size], dtype=np.float32).reshape(full, size)
+    estimate = np.sqrt(np.einsum("ij,ij->i", frames, frames) / size)
+    margin = THRESHOLD * 2 * (size + 4) * 2.0**-24  # more than two float32 sums can differ by
+    voiced: npt.NDArray[np.bool_] = estimate > THRESHOLD
+    unsure = np.flatnonzero(np.abs(estimate - THRESHOLD) <= margin)
+    if len(unsure):
+        voiced[unsure] = _frame_rms(frames[unsure].ravel(), size) > THRESHOLD
+    if len(signal) > full * size:
+        voiced = np.concatenate((voiced, _frame_rms(signal[full * size :], size) > THRESHOLD))
+    return voiced
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open [first, last) index ranges where mask is true."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    padded = np.zeros(len(mask) + 2, dtype=np.int8)
+    padded[1:-1] = mask
+    edges = np.flatnonzero(padded[1:] != padded[:-1]).tolist()
+    return list(zip(edges[::2], edges[1::2], strict=True))
 
 
 def _merge(runs: list[tuple[int, int]], min_gap: int) -> list[tuple[int, int]]:
@@ -60,15 +79,15 @@ def voiced_regions(signal: Samples, rate: int) -> tuple[Region, ...]:
     if len(signal) == 0:
         return ()
     size = max(1, round(rate * FRAME_SECONDS))
-    frames = _runs(_frame_rms(signal, size) > THRESHOLD)
+    frames = _runs(_voiced(signal, size))
     samples = [(a * size, min(b * size, len(signal))) for a, b in frames]
     duration = round(len(signal) / rate, 6)
     regions: list[Region] = []
     for first, last in _merge(samples, round(MIN_GAP * rate)):
         if last - first < MIN_REGION * rate:
             continue
-        seed = zlib.crc32(len(regions).to_bytes(4, "little"))
-        digest = zlib.crc32(signal[first:last].tobytes(), seed)
+        seed = zlib_ng.crc32(len(regions).to_bytes(4, "little"))
+        digest = zlib_ng.crc32(np.ascontiguousarray(signal[first:last]).data, seed)  # no copy
         end = min(round(last / rate, 3), duration)
         regions.append(Region(round(first / rate, 3), end, digest))
     return tuple(regions)
