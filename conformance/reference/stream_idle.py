@@ -1,9 +1,9 @@
 """A stream's idle deadline as one timer moved lazily, not a timer set and cancelled per frame.
 
 Hundreds of streams each receive ten frames a second; arming and cancelling a timer around every
-receive was a sixth of the server's time. Here a frame only records the time: the single timer,
-when it fires, re-arms at the newest deadline and interrupts a receive only once the deadline
-has really passed, exactly as a timeout around each receive would.
+receive cost 6-15 us of the ~140 us the server spends on a frame. Here a frame only records the
+time: the timer, when it fires, re-arms at the newest deadline and interrupts a receive only
+once the deadline has really passed, exactly as a timeout around each receive would.
 """
 
 from __future__ import annotations
