@@ -19,7 +19,6 @@ import resource
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from websockets.client import ClientProtocol
@@ -81,13 +80,17 @@ class Stream:
     close_code: int | None = None
     error: str | None = None
 
-    def message(self, message: dict[str, Any], arrival: float) -> None:
-        """Record a final's window and arrival, or the Metadata."""
-        if message.get("type") == "Results" and message.get("is_final"):
-            start = float(message["start"])
-            self.finals.append((start, start + float(message["duration"]), arrival))
-        elif message.get("type") == "Metadata":
-            self.metadata = True
+    def message(self, text: bytes, arrival: float) -> None:
+        """Record a final's window and arrival, or the Metadata; a malformed one fails it."""
+        try:
+            message = json.loads(text)
+            if message["type"] == "Results" and message["is_final"]:
+                start = float(message["start"])
+                self.finals.append((start, start + float(message["duration"]), arrival))
+            elif message["type"] == "Metadata":
+                self.metadata = True
+        except (ValueError, TypeError, KeyError) as error:
+            self.error = self.error or f"a malformed message ({error!r}): {text[:80]!r}"
 
     def latencies(self, seconds: int) -> tuple[list[float], str | None]:
         """Latency of each second (see the module docstring) and why the stream failed, if so."""
@@ -147,7 +150,7 @@ class Client(asyncio.Protocol):
                 else:
                     self.opened.set_exception(self.protocol.handshake_exc)
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                self.stream.message(json.loads(event.data), arrival)
+                self.stream.message(event.data, arrival)
         self._flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
