@@ -98,38 +98,41 @@ def _format(fmt: memoryview) -> _Format:
     return _Format(tag, channels, rate, block_align, bits)
 
 
-def _to_float(payload: memoryview, fmt: _Format) -> Samples:
-    """Interleaved little-endian samples as float32 in [-1, 1]: one new array, scaled in place."""
+def _to_float(payload: memoryview, fmt: _Format, out: Samples) -> Samples:
+    """Interleaved little-endian samples as float32 in [-1, 1], written into out (one pass)."""
     if fmt.tag == _FLOAT and fmt.bits in (32, 64):
         raw = np.frombuffer(payload, dtype="<f4" if fmt.bits == 32 else "<f8")
-        return np.nan_to_num(raw.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+        np.copyto(out, raw, casting="same_kind")
+        return np.nan_to_num(out, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     if fmt.tag != _PCM:
         raise AudioError(f"unsupported WAV encoding {fmt.tag}")
+    # Scaling by a power of two is exact: these are the samples divided by full scale, bit for bit.
     if fmt.bits == 8:
-        samples: Samples = np.frombuffer(payload, dtype=np.uint8).astype(np.float32)
-        samples -= np.float32(128.0)
-        samples /= np.float32(128.0)
-        return samples
-    if fmt.bits == 16:  # times 2**-15 is exact, like dividing by 32768: one pass, one array
-        scaled: Samples = np.multiply(
-            np.frombuffer(payload, dtype="<i2"), np.float32(2.0**-15), dtype=np.float32
-        )
-        return scaled
+        np.subtract(np.frombuffer(payload, dtype=np.uint8), np.float32(128), out, dtype=np.float32)
+        out *= np.float32(2.0**-7)
+        return out
+    if fmt.bits == 16:
+        np.multiply(np.frombuffer(payload, dtype="<i2"), np.float32(2.0**-15), out)
+        return out
     if fmt.bits == 24:
         triples = np.frombuffer(payload, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         value = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
         value = np.where(value >= 1 << 23, value - (1 << 24), value)
-        return value.astype(np.float32) / float(1 << 23)
-    if fmt.bits == 32:
-        return (np.frombuffer(payload, dtype="<i4").astype(np.float64) / 2.0**31).astype(np.float32)
+        np.multiply(value, np.float32(2.0**-23), out, dtype=np.float32)
+        return out
+    if fmt.bits == 32:  # int32 to float32 rounds once, as via float64 did
+        np.multiply(np.frombuffer(payload, dtype="<i4"), np.float32(2.0**-31), out)
+        return out
     raise AudioError(f"unsupported PCM sample size {fmt.bits}")
 
 
-def decode_wav(data: bytes) -> Audio:
-    """Decode a PCM or float WAV file of any channel count and rate, or raise AudioError."""
+def decode_wav(data: bytes, out: Samples | None = None) -> Audio:
+    """Decode a PCM or float WAV file of any channel count and rate (into out, if big enough)."""
     chunks = _chunks(data)
     fmt = _format(chunks[b"fmt "])
     payload = chunks[b"data"]
     frames = len(payload) // fmt.block_align
-    flat = _to_float(payload[: frames * fmt.block_align], fmt)  # a view: the body is not copied
+    count = frames * fmt.channels
+    into = out[:count] if out is not None and len(out) >= count else np.empty(count, np.float32)
+    flat = _to_float(payload[: frames * fmt.block_align], fmt, into)  # a view: no copy of the body
     return Audio(flat.reshape(frames, fmt.channels), fmt.rate)

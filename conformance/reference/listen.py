@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+import numpy as np
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from . import response
-from .audio import AudioError, decode_wav
+from .audio import AudioError, Samples, decode_wav
 from .body import media_type, read_body
 from .context import Context
 from .errors import ApiError, bad_request
@@ -29,6 +31,9 @@ EMPTY_ANALYSIS = Analysis(duration=0.0, channels=1, regions=((),))
 """What accept-empty-body pretends an empty body contains."""
 INLINE_BYTES = 1024 * 1024
 """Audio up to this size (30 s of 16 kHz mono: a few ms of work) is analysed on the event loop."""
+
+_scratch = threading.local()
+"""Each thread's decoding buffer, reused: fresh memory per request is memory the kernel zeroes."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -59,10 +64,20 @@ def check_audio_type(content_type: str | None, settings: Settings) -> None:
         raise bad_request(f"Unsupported Content-Type {content_type!r}: send audio/wav.")
 
 
+def _buffer(samples: int) -> Samples | None:
+    """This thread's decoding buffer, grown to samples, for audio small enough to analyse inline."""
+    if samples > INLINE_BYTES // 2:
+        return None
+    buffer: Samples | None = getattr(_scratch, "buffer", None)
+    if buffer is None or len(buffer) < samples:
+        buffer = _scratch.buffer = np.empty(samples, dtype=np.float32)
+    return buffer
+
+
 def analyse(audio: bytes, multichannel: bool) -> Analysis:
     """Decode audio and find its voiced regions, per channel or mixed (CPU-bound: see _cpu)."""
     try:
-        decoded = decode_wav(audio)
+        decoded = decode_wav(audio, _buffer(len(audio) // 2))  # only the regions outlive this call
     except AudioError:
         raise bad_request(UNDECODABLE) from None
     if multichannel:
