@@ -70,8 +70,14 @@ MATRIX_EXAMPLES = 5
 every fault is caught without a large budget, and ~120 runs stay affordable."""
 
 
-async def matrix(only: list[str], parallel: int, examples: int = MATRIX_EXAMPLES) -> list[Row]:
-    """Every row of the matrix, `parallel` runs at a time."""
+async def matrix(
+    only: list[str],
+    parallel: int,
+    examples: int = MATRIX_EXAMPLES,
+    conformant: bool | None = None,
+) -> list[Row]:
+    """The rows of `only` (all when empty), `parallel` runs at a time; with `conformant` (by
+    default when `only` is empty) the conformant server's row first."""
     table = catalogue.load().faults()
     unknown = sorted(set(only) - set(table))
     if unknown:
@@ -79,7 +85,7 @@ async def matrix(only: list[str], parallel: int, examples: int = MATRIX_EXAMPLES
     chosen = only or sorted(table)
     slots = asyncio.Semaphore(parallel)
     jobs = [one_row(f, table[f], slots, examples) for f in chosen]
-    if not only:
+    if conformant if conformant is not None else not only:
         jobs.insert(0, one_row(None, frozenset(), slots, examples))
     return list(await asyncio.gather(*jobs))
 
