@@ -271,7 +271,7 @@ CHECKS |= FUZZ_CHECKS
 for _fault, _broken in FUZZ_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 for _fault in FAULTS:
-    if _fault.startswith("stream-"):  # WebSocket only: proven in test_fault_matrix.py
+    if _fault.startswith("stream-"):  # WebSocket only: proven in the fault matrix
         BREAKS.setdefault(_fault, set())
 
 
