@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
-import ssl
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import httpx
 from .errors import bad_request
 from .fetch import is_public_address
 from .settings import Settings
+from .tls import client_context
 
 Kind = Literal["listen", "speak"]
 ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
@@ -157,8 +157,6 @@ class Courier:
         """Senders still taking from the queue (a finished task leaves the set a step later)."""
         self._clients: list[httpx.AsyncClient] = []
         """Idle clients of one connection each, a sender's for as long as it runs."""
-        self._tls: ssl.SSLContext | None = None
-        """One TLS context for every client: it is costly to build."""
 
     def send(self, callback: Callback, body: bytes, content_type: str, key_id: str) -> None:
         """Queue a delivery; the caller answers its own request at once."""
@@ -204,10 +202,8 @@ class Courier:
 
     def _client(self) -> httpx.AsyncClient:
         """A client of one connection: a shared pool's bookkeeping costs more than the attempt."""
-        if self._tls is None:
-            self._tls = httpx.create_ssl_context(trust_env=False)
         return httpx.AsyncClient(
-            verify=self._tls,
+            verify=client_context(),
             timeout=self._settings.callback_timeout,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             trust_env=False,
