@@ -289,8 +289,9 @@ class Receiver:
         return near or list(self.strays)
 
     async def _ws_callback(self, websocket: WebSocket) -> None:
-        """WebSocket /callback/KEY (streaming callbacks): each text frame is one delivery; a
-        CLOSE in the mailbox's script drops the connection once that frame has arrived."""
+        """WebSocket /callback/KEY (streaming callbacks): each frame is one delivery, a binary
+        one recorded with the method "WEBSOCKET BINARY" so a case can say so; a CLOSE in the
+        mailbox's script drops the connection once that frame has arrived."""
         box = self._mailboxes.get(websocket.path_params["key"])
         if box is None:
             await websocket.close(1008, "no such callback path")
@@ -298,12 +299,14 @@ class Receiver:
         await websocket.accept()
         headers = dict(websocket.headers)
         query = websocket.url.query
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                text = await websocket.receive_text()
+        with contextlib.suppress(WebSocketDisconnect):  # our close may find the sender gone
+            while (message := await websocket.receive())["type"] != "websocket.disconnect":
+                text = message.get("text")
+                body = text.encode() if text is not None else bytes(message.get("bytes") or b"")
+                method = "WEBSOCKET" if text is not None else "WEBSOCKET BINARY"
                 answer = box.next_answer()
                 delivery = Delivery(
-                    "WEBSOCKET", websocket.url.path, query, headers, text.encode(),
+                    method, websocket.url.path, query, headers, body,
                     time.monotonic(), 101 if answer != CLOSE else CLOSE,
                 )  # fmt: skip
                 delivery.ended_at = delivery.arrived
