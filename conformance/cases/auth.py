@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ..config import AuthScheme
 from ..wire import audio
-from ..wire.http import Exchange
+from ..wire.http import Exchange, record
 from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .context import WRONG_KEY as WRONG_KEY  # re-exported: keys.py imports it from here
 from .registry import case
 
 GRANT_PATH = "/v1/auth/grant"
-WRONG_KEY = "conformance-wrong-key-0000000000000000"
 
 
 async def _listen_with(ctx: CaseContext, authorization: str | None) -> Exchange:
@@ -51,19 +51,63 @@ async def bearer_grant_accepted(ctx: CaseContext) -> None:
     expect_transcription(await _listen_with(ctx, f"Bearer {token}"))
 
 
+PROBES: dict[str, list[tuple[str, str | None]]] = {
+    "missing": [("no Authorization header", None)],
+    "wrong": [
+        (f"an unknown key sent as {scheme}", f"{scheme} {WRONG_KEY}")
+        for scheme in ("Token", "Bearer")
+    ],
+}
+"""What the refusal cases send: (what it is, the Authorization header), by kind."""
+
+
+async def _refusals(ctx: CaseContext, kind: str) -> list[tuple[str, Exchange]]:
+    """(what was sent, the answer) for one kind of bad credential, sent once per run."""
+
+    async def send() -> list[tuple[str, Exchange]]:
+        return [(label, await _listen_with(ctx, header)) for label, header in PROBES[kind]]
+
+    probes = await ctx.fixtures.shared(("auth-refusals", kind), send)
+    for _, exchange in probes:
+        record(exchange)
+    return probes
+
+
+def _expect_refused(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+    """Each request was refused (a 4xx), so no transcription was given."""
+    for label, exchange in probes:
+        ctx.check(
+            exchange.status is not None and 400 <= exchange.status < 500,
+            f"{exchange.describe()}: {label} should be refused with a 4xx; "
+            f"body {exchange.response_body[:100]!r}",
+        )
+
+
+def _expect_401(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+    """Each request was refused with exactly 401 Unauthorized."""
+    for label, exchange in probes:
+        ctx.check(exchange.status == 401, f"{exchange.describe()}: {label} should get 401")
+
+
 @case("AUTH-MISSING")
 async def missing_credentials_refused(ctx: CaseContext) -> None:
+    """A request without an Authorization header is refused with a 4xx."""
+    _expect_refused(ctx, await _refusals(ctx, "missing"))
+
+
+@case("AUTH-MISSING-401")
+async def missing_credentials_get_401(ctx: CaseContext) -> None:
     """A request without an Authorization header gets 401."""
-    exchange = await _listen_with(ctx, None)
-    ctx.check(exchange.status == 401, f"{exchange.describe()}: expected 401 without credentials")
+    _expect_401(ctx, await _refusals(ctx, "missing"))
 
 
 @case("AUTH-WRONG-KEY")
 async def wrong_key_refused(ctx: CaseContext) -> None:
-    """An unknown key gets 401, whichever scheme carries it."""
-    for scheme in ("Token", "Bearer"):
-        exchange = await _listen_with(ctx, f"{scheme} {WRONG_KEY}")
-        ctx.check(
-            exchange.status == 401,
-            f"{exchange.describe()}: an unknown key sent as {scheme} should get 401",
-        )
+    """An unknown key, whichever scheme carries it, is refused with a 4xx."""
+    _expect_refused(ctx, await _refusals(ctx, "wrong"))
+
+
+@case("AUTH-WRONG-KEY-401")
+async def wrong_key_gets_401(ctx: CaseContext) -> None:
+    """An unknown key, whichever scheme carries it, gets 401."""
+    _expect_401(ctx, await _refusals(ctx, "wrong"))

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
+from .. import shapes
 from ..catalogue import Catalogue
 from ..config import RunConfig
 from ..errors import CheckFailed, Skipped
@@ -18,6 +19,8 @@ from ..wire.http import Exchange, Params, TargetClient, record
 from ..wire.receiver import Receiver
 
 LISTEN_PATH = "/v1/listen"
+WRONG_KEY = "conformance-wrong-key-0000000000000000"
+"""A key no target issued: AUTH and LISTEN-ERROR-BODY provoke its refusal."""
 T = TypeVar("T")
 
 
@@ -159,3 +162,19 @@ def expect_transcription(exchange: Exchange) -> dict[str, Any]:
             "(a JSON object with 'metadata' and 'results' objects)"
         )
     return body
+
+
+def error_body_problem(exchange: Exchange) -> str | None:
+    """Why a refusal's body is not a documented JSON error (schemas/error.json), or None."""
+    if exchange.content_type != "application/json":
+        return (
+            f"{exchange.describe()}: content type is not application/json; "
+            f"body {exchange.response_body[:100]!r}"
+        )
+    try:
+        problems = shapes.problems("error", exchange.json())
+    except CheckFailed as failed:
+        return str(failed)
+    if problems:
+        return f"{exchange.describe()}: {problems[0]}; body {exchange.response_body[:100]!r}"
+    return None

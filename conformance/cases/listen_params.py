@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from .. import generate
+from .. import generate, shapes
 from ..errors import CaseOutcome, CheckFailed
 from ..wire import audio
 from ..wire.http import Exchange
-from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .context import LISTEN_PATH, CaseContext, error_body_problem
 from .registry import case
 from .walk import ordinal_list
 
@@ -73,36 +73,47 @@ async def explore(
 
 @case("LISTEN-PARAM-VALID")
 async def documented_values_accepted(ctx: CaseContext) -> None:
-    """Each documented value alone, then generated combinations, gets a transcription."""
+    """Documented values alone, then generated combinations, get schema-valid transcriptions."""
     parameters = list(ctx.catalogue.generated_parameters("listen"))
     singles = list(generate.documented_cases(parameters))
     answers = await asyncio.gather(*(_send(ctx, [pair]) for pair in singles))
     refused = [
-        f"{name}={value} ({exchange.describe()})"
+        f"{name}={value} ({problem})"
         for (name, value), exchange in zip(singles, answers, strict=True)
-        if exchange.status != 200
+        if (problem := _transcription_problem(exchange)) is not None
     ]
     ctx.check(
         not refused,
-        f"{len(refused)} of {len(singles)} documented values were refused: {ordinal_list(refused)}",
+        f"{len(refused)} of {len(singles)} documented values did not get a schema-valid "
+        f"transcription: {ordinal_list(refused)}",
     )
     ctx.note(f"{len(singles)} documented values accepted one at a time")
 
     async def accepted(query: generate.Query) -> None:
-        exchange = await _send(ctx, query)
-        if exchange.status != 200:
-            raise CheckFailed(
-                f"the valid combination {_show(query)} was refused: {exchange.describe()}"
-            )
-        expect_transcription(exchange)
+        problem = _transcription_problem(await _send(ctx, query))
+        if problem is not None:
+            raise CheckFailed(f"the valid combination {_show(query)}: {problem}")
 
     await explore(ctx, generate.valid_queries(parameters), accepted)
     ctx.note(f"up to {ctx.config.examples} generated valid combinations accepted")
 
 
+def _transcription_problem(exchange: Exchange) -> str | None:
+    """Why an answer is not a 200 transcription valid against schemas/listen-response.json."""
+    if exchange.status != 200:
+        return f"refused: {exchange.describe()}"
+    try:
+        problems = shapes.problems("listen", exchange.json())
+    except CheckFailed as failed:
+        return str(failed)
+    if problems:
+        return f"{exchange.describe()}, breaking schemas/listen-response.json: {problems[0]}"
+    return None
+
+
 @case("LISTEN-PARAM-INVALID")
 async def out_of_domain_values_refused(ctx: CaseContext) -> None:
-    """A single value outside its documented domain gets 400."""
+    """A single value outside its documented domain gets 400 with a JSON error body."""
     parameters = list(ctx.catalogue.generated_parameters("listen"))
 
     async def refused(example: tuple[str, generate.Query]) -> None:
@@ -113,9 +124,15 @@ async def out_of_domain_values_refused(ctx: CaseContext) -> None:
                 f"{culprit} is outside the documented domain but "
                 f"{_show(query)} got {exchange.describe()}; expected 400"
             )
+        problem = error_body_problem(exchange)
+        if problem is not None:
+            raise CheckFailed(
+                f"{culprit} is outside the documented domain and {_show(query)} got 400, "
+                f"but not the documented error body: {problem}"
+            )
 
     await explore(ctx, generate.invalid_queries(parameters), refused)
-    ctx.note(f"up to {ctx.config.examples} generated invalid values refused")
+    ctx.note(f"up to {ctx.config.examples} generated invalid values refused with error bodies")
 
 
 def _show(query: generate.Query) -> str:

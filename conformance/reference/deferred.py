@@ -39,7 +39,7 @@ def _bent(body: bytes, settings: Settings) -> bytes:
 async def listen_deferred(request: Request, ctx: Context, courier: Courier) -> Response:
     """Without callback: the plain listen endpoint. With it: accept now, deliver later."""
     settings = ctx.settings
-    caller = ctx.authenticate(request.headers.get("authorization"))
+    caller = listen.authenticate(request, ctx)
     callback = await parse_callback(request.query_params.multi_items(), "listen", settings)
     response = await listen.listen(request, ctx)
     if callback is None or settings.has("callback-sync"):

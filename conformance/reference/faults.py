@@ -117,6 +117,9 @@ Fault = Literal[
     "non-http-url-500",
     "grant-expires-in-text",
     "grant-ignores-body",
+    "auth-403",
+    "param-breaks-schema",
+    "wav-16khz-only",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -231,6 +234,9 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "non-http-url-500": "a JSON body whose url is not http(s) (urn:, ftp:) gives 500, not 400",
     "grant-expires-in-text": "the grant's expires_in is a string of seconds, not a number",
     "grant-ignores-body": "POST /v1/auth/grant ignores a malformed body and issues a default token",
+    "auth-403": "missing or wrong credentials on /v1/listen get 403 instead of 401",
+    "param-breaks-schema": "with numerals=true, alternatives lose their transcript field",
+    "wav-16khz-only": "raw WAV audio at a sample rate other than 16 kHz is refused with 400",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import response
 from .audio import AudioError, Samples, decode_wav
+from .auth import Caller
 from .body import media_type, read_body
 from .context import Context
 from .errors import ApiError, bad_request
@@ -31,6 +32,8 @@ EMPTY_ANALYSIS = Analysis(duration=0.0, channels=1, regions=((),))
 """What accept-empty-body pretends an empty body contains."""
 INLINE_BYTES = 1024 * 1024
 """Audio up to this size (30 s of 16 kHz mono: a few ms of work) is analysed on the event loop."""
+ONLY_RATE = 16_000
+"""The one sample rate wav-16khz-only still decodes."""
 
 _scratch = threading.local()
 """Each thread's decoding buffer, reused: fresh memory per request is memory the kernel zeroes."""
@@ -74,12 +77,14 @@ def _buffer(samples: int) -> Samples | None:
     return buffer
 
 
-def analyse(audio: bytes, multichannel: bool) -> Analysis:
+def analyse(audio: bytes, multichannel: bool, any_rate: bool) -> Analysis:
     """Decode audio and find its voiced regions, per channel or mixed (CPU-bound: see _cpu)."""
     try:
         decoded = decode_wav(audio, _buffer(len(audio) // 2))  # only the regions outlive this call
     except AudioError:
         raise bad_request(UNDECODABLE) from None
+    if not any_rate and decoded.rate != ONLY_RATE:
+        raise bad_request(f"Unsupported sample rate {decoded.rate} Hz: send {ONLY_RATE} Hz audio.")
     if multichannel:
         signals = [decoded.channel(i) for i in range(decoded.channels)]
     else:
@@ -115,15 +120,36 @@ async def _analysis(audio: bytes, digest: str, multichannel: bool, ctx: Context)
     key = (digest, multichannel)
     cached = ctx.analyses.get(key)
     if cached is None:
-        cached = await _cpu(len(audio), analyse, audio, multichannel)
+        any_rate = not ctx.settings.has("wav-16khz-only")
+        cached = await _cpu(len(audio), analyse, audio, multichannel, any_rate)
         ctx.analyses.put(key, cached)
     return cached
+
+
+def authenticate(request: Request, ctx: Context) -> Caller:
+    """The caller of a listen request; credentials that prove nothing get 401 (403: auth-403)."""
+    try:
+        return ctx.authenticate(request.headers.get("authorization"))
+    except ApiError as error:
+        if error.status == 401 and ctx.settings.has("auth-403"):
+            raise ApiError(403, error.message, "FORBIDDEN") from None
+        raise
+
+
+def _break_schema(request: Request, results: dict[str, Any], settings: Settings) -> None:
+    """param-breaks-schema: numerals=true drops every alternative's transcript."""
+    numerals = request.query_params.getlist("numerals")
+    if not settings.has("param-breaks-schema") or not numerals or numerals[-1].lower() != "true":
+        return
+    for channel in results["channels"]:
+        for alternative in channel["alternatives"]:
+            alternative.pop("transcript", None)
 
 
 async def listen(request: Request, ctx: Context) -> Response:
     """Authenticate, validate parameters, get the audio, and answer with its transcription."""
     settings = ctx.settings
-    ctx.authenticate(request.headers.get("authorization"))
+    authenticate(request, ctx)
     options = parse_listen_options(request.query_params.multi_items(), settings)
     audio = await _audio(request, ctx)
     digest = await _cpu(len(audio), response.sha256_hex, audio)  # once: cache key and metadata
@@ -140,6 +166,7 @@ async def listen(request: Request, ctx: Context) -> Response:
         ),
         "results": response.results(analysis, options, settings),
     }
+    _break_schema(request, body["results"], settings)
     # orjson writes what JSONResponse would (compact, UTF-8), several times faster
     return Response(
         orjson.dumps(body), media_type="application/json", headers={"dg-request-id": rid}

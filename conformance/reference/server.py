@@ -46,7 +46,7 @@ def _non_empty(value: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The documented command-line interface."""
     parser = argparse.ArgumentParser(
-        prog="python -m conformance.reference",
+        prog="conformance serve",
         description="Reference implementation of the speech API contract, with fault switches.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
@@ -59,8 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY,
         help=f"API key clients must present (default ${API_KEY_ENV} or {DEFAULT_API_KEY!r})",
     )
-    parser.add_argument("--api-key-id", type=_non_empty, default=DEFAULT_API_KEY_ID)
-    parser.add_argument("--project-id", type=_non_empty, default=DEFAULT_PROJECT_ID)
+    parser.add_argument(
+        "--api-key-id",
+        type=_non_empty,
+        default=DEFAULT_API_KEY_ID,
+        help="identifier of that key, sent as dg-token on callbacks (default %(default)s)",
+    )
+    parser.add_argument(
+        "--project-id",
+        type=_non_empty,
+        default=DEFAULT_PROJECT_ID,
+        help="the one project the key belongs to (default %(default)s)",
+    )
     parser.add_argument(
         "--retry-delay",
         type=_non_negative(float),
