@@ -448,18 +448,20 @@ def run_command(args: argparse.Namespace, console: Console) -> Outcome:
 
 
 def requirements_command(console: Console) -> None:
-    """`conformance requirements`: the catalogue as a table."""
+    """`conformance requirements`: the catalogue as a table, or tab-separated when piped."""
+    columns = ("ID", "level", "area", "source", "summary")
+    rows = [
+        (r.id, r.level.value, r.area, r.source, r.summary) for r in catalogue.load().requirements
+    ]
+    if not console.is_terminal:  # one whole requirement a line, for grep and cut
+        console.file.write("".join("\t".join(row) + "\n" for row in (columns, *rows)))
+        return
     table = Table(title="Requirement catalogue")
-    for column in ("ID", "level", "area", "source", "summary"):
+    table.add_column("ID", no_wrap=True, min_width=max(len(row[0]) for row in rows))
+    for column in columns[1:]:
         table.add_column(column, overflow="fold")
-    for requirement in catalogue.load().requirements:
-        table.add_row(
-            requirement.id,
-            requirement.level.value,
-            requirement.area,
-            requirement.source,
-            requirement.summary,
-        )
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
