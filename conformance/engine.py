@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -165,7 +166,13 @@ class Engine:
                 )
             )
         finally:
-            await cleanups.run(timing.request)
+            left = [self.redactor.text(what) for what in await cleanups.run(timing.request)]
+            for what in left:
+                print(
+                    f"conformance: warning: the run could not delete {what} from the target; "
+                    "delete it by hand",
+                    file=sys.stderr,
+                )
             await client.aclose()
             await receiver.stop()
         judged = []
@@ -173,7 +180,7 @@ class Engine:
             mine = [r for r in results if r.requirement_id == requirement.id]
             if mine:
                 judged.append(judge(requirement, mine, config))
-        finished = RunFinished(judged, outcome(judged), started, datetime.now(UTC))
+        finished = RunFinished(judged, outcome(judged), started, datetime.now(UTC), tuple(left))
         self.emit(finished)
         return finished
 

@@ -45,6 +45,8 @@ class RunFinished:
     outcome: Outcome
     started: datetime
     finished: datetime
+    left_on_target: tuple[str, ...] = ()
+    """What the run created on the target and could not delete (identifiers, never secrets)."""
 
 
 Event = RunStarted | CaseStarted | CaseFinished | RunFinished

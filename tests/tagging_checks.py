@@ -113,6 +113,15 @@ def _key_delete(p: Any) -> bool:
     return deleted.status_code == 200 and gone.status_code == 404 and refused.status_code == 401
 
 
+def _key_delete_unauthorized(p: Any) -> bool:
+    key = _create(p)
+    url = f"{PROJECT}/keys/{key['api_key_id']}"
+    wrong = p.client.delete(url, headers={"Authorization": f"{_scheme(p)} not-a-key"})
+    anonymous = p.client.delete(url)
+    works = _listen(p, f"{_scheme(p)} {key['key']}")
+    return wrong.status_code == anonymous.status_code == 401 and works.status_code == 200
+
+
 TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
     "extra-echo": lambda p: _extra(p, "extra=myKey:someValue") == {"myKey": "someValue"},
     "extra-multiple": lambda p: (
@@ -146,6 +155,7 @@ TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
     "key-delete-unknown": lambda p: (
         _manage(p, "DELETE", f"/keys/{uuid.uuid4()}").status_code == 404
     ),
+    "key-delete-unauthorized": _key_delete_unauthorized,
 }
 """Requirement -> whether the server meets it."""
 
@@ -178,14 +188,17 @@ TAGGING_BREAKS: dict[str, set[str]] = {
         "key-tags",
         "key-secret-hidden",
         "key-delete",
+        "key-delete-unauthorized",
     },
-    "new-key-not-active": {"key-works", "key-tags"},
+    "new-key-not-active": {"key-works", "key-tags", "key-delete-unauthorized"},
     "list-omits-new-keys": {"key-listed"},
     "key-secret-shown-again": {"key-secret-hidden"},
     "get-key-404": {"key-get"},
     "deleted-key-still-works": {"key-delete"},
     "delete-unknown-key-200": {"key-delete-unknown"},
     "key-id-misattributed": {"key-tags"},
-    "any-key-accepted": {"key-delete"},
+    "any-key-accepted": {"key-delete", "key-delete-unauthorized"},
+    "no-auth": {"key-delete-unauthorized"},
+    "key-delete-needs-no-auth": {"key-delete-unauthorized"},
 }
 """Fault -> the checks above it must break (merged into the matrix's expectations)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
@@ -63,23 +62,41 @@ class Fixtures:
 
 class Cleanups:
     """Undo actions for what cases create on the target (API keys), run once when the run
-    ends, whether its cases passed, failed or timed out."""
+    ends, whether its cases passed, failed or timed out; what could not be undone is told."""
 
     def __init__(self) -> None:
-        self._actions: list[Callable[[], Awaitable[object]]] = []
+        self._actions: list[tuple[str, Callable[[], Awaitable[object]]]] = []
 
-    def add(self, action: Callable[[], Awaitable[object]]) -> None:
-        """Register an undo action the moment there is something to undo."""
-        self._actions.append(action)
+    def add(self, what: str, action: Callable[[], Awaitable[object]]) -> None:
+        """Register an undo action the moment there is something to undo (`what` names it,
+        never with a secret: it is printed when the action fails)."""
+        self._actions.append((what, action))
 
-    async def run(self, deadline: float) -> None:
-        """Run every action concurrently within the deadline; one failing stops no other."""
+    async def run(self, deadline: float) -> list[str]:
+        """Run every action concurrently within the deadline; one failing stops no other.
+        Returns, for each action that raised or did not finish in time, what it was and why."""
         actions, self._actions = self._actions, []
         if not actions:
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(deadline):
-                await asyncio.gather(*(action() for action in actions), return_exceptions=True)
+            return []
+        tasks = [asyncio.ensure_future(action()) for _, action in actions]
+        done, pending = await asyncio.wait(tasks, timeout=deadline)
+        for task in pending:
+            task.cancel()
+        return [
+            f"{what} ({_why_not_undone(task, done, deadline)})"
+            for (what, _), task in zip(actions, tasks, strict=True)
+            if task not in done or task.cancelled() or task.exception() is not None
+        ]
+
+
+def _why_not_undone(task: asyncio.Future[object], done: set[Any], deadline: float) -> str:
+    """Why an undo action did not succeed, in a few words."""
+    if task not in done:
+        return f"not done within {deadline:g} s"
+    if task.cancelled():
+        return "cancelled"
+    error = task.exception()
+    return str(error) or type(error).__name__
 
 
 @dataclass

@@ -11,6 +11,7 @@ from .context import CaseContext
 from .delivery import keep_evidence
 from .management import (
     create_key,
+    delete_as,
     delete_key,
     deleted_status,
     key_authorization,
@@ -138,6 +139,41 @@ async def unknown_key_delete_404(ctx: CaseContext) -> None:
     ctx.check(
         exchange.status == 404,
         f"{exchange.describe()}: key {key_id} does not exist; expected 404",
+    )
+
+
+@case("KEYS-DELETE-UNAUTHORIZED")
+async def unauthorized_delete_refused(ctx: CaseContext) -> None:
+    """Deleting a key with a wrong credential, or with none, gets 401 and the key keeps working."""
+    ctx.needs("keys")
+    attempts = (
+        (f"Token {WRONG_KEY}", "a wrong key", "AUTH-WRONG-KEY"),
+        (None, "no credentials", "AUTH-MISSING"),
+    )
+    for authorization, what, see in attempts:
+        control = await listen_as(ctx, authorization)
+        if control.status != 401:
+            ctx.skip(
+                f"a transcription with {what} is not refused ({control.describe()}; "
+                f"see {see}), so a delete accepted with it would only repeat that failure"
+            )
+    key_id, secret = await usable_key(ctx)
+    key_auth = key_authorization(ctx, key_id, secret)
+    before = await listen_as(ctx, key_auth)
+    if before.status != 200:
+        ctx.skip(f"the new key never worked ({before.describe()}; see KEYS-AUTHENTICATES)")
+    for authorization, what, _ in attempts:
+        refused = await delete_as(ctx, key_id, authorization)
+        ctx.check(
+            refused.status == 401,
+            f"{refused.describe()}: deleting key {key_id} with {what} should be refused "
+            "with 401 (document 004)",
+        )
+    after = await listen_as(ctx, key_auth)
+    ctx.check(
+        after.status == 200,
+        f"both deletes of key {key_id} without valid credentials were refused, yet a "
+        f"transcription made with the key now gets {after.describe()}; expected 200",
     )
 
 

@@ -95,12 +95,14 @@ async def create_key(ctx: CaseContext, tags: list[str] | None = None) -> NewKey:
     if isinstance(secret, str) and secret:
         ctx.secret(secret, exchange)
     if isinstance(key_id, str) and key_id:
-        client = ctx.client
+        client, authorization = ctx.client, ctx.config.credentials.authorization()
 
         async def undo() -> None:
-            await _send_delete(ctx, client, key_id)
+            deleted = await _send_delete(ctx, client, key_id, authorization)
+            if deleted.status != 404 and not 200 <= (deleted.status or 0) <= 299:
+                raise CheckFailed(deleted.describe())
 
-        ctx.cleanups.add(undo)
+        ctx.cleanups.add(f"API key {key_id}", undo)
     return NewKey(
         exchange,
         key_id if isinstance(key_id, str) and key_id else None,
@@ -120,19 +122,29 @@ async def usable_key(ctx: CaseContext, tags: list[str] | None = None) -> tuple[s
     return made.key_id, made.secret
 
 
-async def _send_delete(ctx: CaseContext, client: TargetClient, key_id: str) -> Exchange:
-    """DELETE a key in the run's dialect, with the given client."""
+async def _send_delete(
+    ctx: CaseContext, client: TargetClient, key_id: str, authorization: str | None
+) -> Exchange:
+    """DELETE a key in the run's dialect, with the given client and Authorization (or none)."""
     if legacy(ctx):
         body: dict[str, str] = {"key": key_id}
         if ctx.config.project_id:
             body["project"] = ctx.config.project_id
-        return await client.request("DELETE", LEGACY_KEYS_PATH, json_body=body)
-    return await client.request("DELETE", project_path(ctx, f"/keys/{quote(key_id, safe='')}"))
+        return await client.request(
+            "DELETE", LEGACY_KEYS_PATH, json_body=body, authorization=authorization
+        )
+    path = project_path(ctx, f"/keys/{quote(key_id, safe='')}")
+    return await client.request("DELETE", path, authorization=authorization)
 
 
 async def delete_key(ctx: CaseContext, key_id: str) -> Exchange:
-    """DELETE a key in the run's dialect."""
-    return await _send_delete(ctx, ctx.client, key_id)
+    """DELETE a key in the run's dialect, with the run's credentials."""
+    return await _send_delete(ctx, ctx.client, key_id, ctx.config.credentials.authorization())
+
+
+async def delete_as(ctx: CaseContext, key_id: str, authorization: str | None) -> Exchange:
+    """DELETE a key with other credentials (or none), which the target must refuse."""
+    return await _send_delete(ctx, ctx.client, key_id, authorization)
 
 
 def deleted_status(ctx: CaseContext) -> set[int]:

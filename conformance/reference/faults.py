@@ -120,6 +120,7 @@ Fault = Literal[
     "auth-403",
     "param-breaks-schema",
     "wav-16khz-only",
+    "key-delete-needs-no-auth",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -237,6 +238,7 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "auth-403": "missing or wrong credentials on /v1/listen get 403 instead of 401",
     "param-breaks-schema": "with numerals=true, alternatives lose their transcript field",
     "wav-16khz-only": "raw WAV audio at a sample rate other than 16 kHz is refused with 400",
+    "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

@@ -130,9 +130,15 @@ def _delete(key_id: str, ctx: Context) -> bool:
     return ctx.keys.delete(key_id) or ctx.settings.has("delete-unknown-key-200")
 
 
+def _deleter(request: Request, ctx: Context) -> None:
+    """Authenticate a delete, unless key-delete-needs-no-auth lets anyone delete any key."""
+    if not ctx.settings.has("key-delete-needs-no-auth"):
+        manager(request, ctx)
+
+
 async def delete_key(request: Request, ctx: Context) -> Response:
     """DELETE /v1/projects/{project_id}/keys/{key_id}."""
-    manager(request, ctx)
+    _deleter(request, ctx)
     if not _delete(request.path_params["key_id"], ctx):
         raise _not_found()
     return JSONResponse({"message": "API key deleted"})
@@ -170,7 +176,7 @@ async def legacy_create(request: Request, ctx: Context) -> Response:
 
 async def legacy_delete(request: Request, ctx: Context) -> Response:
     """DELETE /v2/keys with {key}: 204, or 404 for an unknown key."""
-    manager(request, ctx)
+    _deleter(request, ctx)
     key_id = (await _json_object(request)).get("key")
     if not isinstance(key_id, str) or not _delete(key_id, ctx):
         raise _not_found()

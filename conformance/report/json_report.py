@@ -84,4 +84,5 @@ class JsonReportWriter(WriteAtFinish):
             "outcome": finish.outcome.value,
             "summary": summarise(finish.requirements),
             "requirements": [requirement_entry(r) for r in finish.requirements],
+            "left_on_target": list(finish.left_on_target),
         }
