@@ -86,6 +86,7 @@ def test_subprotocol_credentials_are_echoed(ws_base: str) -> None:
         ("encoding=linear16", AUTH, 400),
         ("encoding=amr-nb&sample_rate=16000", AUTH, 400),
         (f"{RAW}&callback=http://example.com:9000/x", AUTH, 400),
+        (f"{RAW}&callback=ws://example.com:0/x", AUTH, 400),
     ],
 )
 def test_refusals_are_http_errors(
@@ -95,6 +96,34 @@ def test_refusals_are_http_errors(
         asyncio.run(_session(f"{ws_base}?{query}", [], additional_headers=headers))
     assert refused.value.response.status_code == status
     assert "err_code" in json.loads(refused.value.response.body or b"{}")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "rate", "channels", "size", "seconds"),
+    [
+        ("alaw", 8_000, 1, 4_000, 0.5),
+        ("linear32", 16_000, 2, 64_000, 0.5),
+        ("g729", 8_000, 1, 1_500, 1.5),
+        ("opus", 48_000, 1, 4_000, 0.0),
+    ],
+)
+def test_metadata_duration_of_undecoded_audio_follows_the_byte_count(
+    ws_base: str, encoding: str, rate: int, channels: int, size: int, seconds: float
+) -> None:
+    query = f"encoding={encoding}&sample_rate={rate}&channels={channels}"
+    messages, code = asyncio.run(
+        _session(f"{ws_base}?{query}", [bytes(size), b""], additional_headers=AUTH)
+    )
+    assert code == 1000 and messages[-1]["type"] == "Metadata"
+    assert messages[-1]["duration"] == pytest.approx(seconds)
+
+
+def test_auth_403_fault_refuses_bad_credentials_with_403() -> None:
+    with running(create_app(Settings(faults=frozenset({"stream-auth-403"})))) as url:
+        base = url.replace("http://", "ws://") + "/v1/listen?" + RAW
+        with pytest.raises(InvalidStatus) as refused:
+            asyncio.run(_session(base, [], additional_headers={"Authorization": "Token wrong"}))
+    assert refused.value.response.status_code == 403
 
 
 def test_idle_stream_ends_incomplete_with_1011(ws_base: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 from .. import shapes
+from ..errors import CheckFailed
+from ..wire.http import record
+from ..wire.stream import Message, Stream
 from .context import CaseContext
 from .registry import case
 from .streaming import (
@@ -18,9 +23,11 @@ from .streaming import (
     STEREO,
     channel_of,
     connect,
+    error_closed,
     opened,
     played,
     played_all,
+    probe,
     refusal_problem,
     require_open,
     results,
@@ -28,7 +35,10 @@ from .streaming import (
     shut_down_plays,
     timeline,
 )
-from .walk import number, ordinal_list
+from .walk import get, items, number, ordinal_list
+
+UNKNOWN_KEY = "Token conformance-unknown-key-0000"
+"""An Authorization value no target knows."""
 
 # ---------------------------------------------------------------------------------- handshake
 
@@ -60,14 +70,41 @@ async def subprotocol_credentials_accepted(ctx: CaseContext) -> None:
     )
 
 
+BAD_CREDENTIALS = {"none": "without credentials", UNKNOWN_KEY: "with an unknown key"}
+"""The upgrades that must be refused, each with how it is described."""
+
+
+async def _bad_credentials(ctx: CaseContext) -> list[tuple[str, Stream]]:
+    """The run's one probing of each bad-credential upgrade (shared by both AUTH cases)."""
+    found = []
+    for auth, what in BAD_CREDENTIALS.items():
+        make = functools.partial(probe, ctx, CLOSED.source.params, auth)
+        stream = await ctx.fixtures.shared(("stream-auth", auth), make)
+        record(stream.exchange)
+        found.append((what, stream))
+    return found
+
+
 @case("STREAM-AUTH-REFUSED")
 async def bad_credentials_refused(ctx: CaseContext) -> None:
-    """Upgrades without credentials, or with an unknown key, are refused with 401."""
+    """Upgrades without credentials, or with an unknown key, are refused (no 101, or an error
+    close before any Results)."""
     ctx.needs("streaming")
-    for auth in ("none", "Token conformance-unknown-key-0000"):
-        stream = await connect(ctx, CLOSED.source.params, auth=auth)
-        await stream.aclose()
-        what = "without credentials" if auth == "none" else "with an unknown key"
+    for what, stream in await _bad_credentials(ctx):
+        ctx.reproducer = stream.reproducer()
+        ctx.check(
+            not stream.opened or error_closed(stream),
+            f"{stream.exchange.describe()}: the upgrade {what} was accepted and the stream "
+            f"served ({timeline(stream)}); it should be refused",
+        )
+
+
+@case("STREAM-AUTH-401")
+async def bad_credentials_get_401(ctx: CaseContext) -> None:
+    """Upgrades without credentials, or with an unknown key, are refused with HTTP 401."""
+    ctx.needs("streaming")
+    for what, stream in await _bad_credentials(ctx):
+        ctx.reproducer = stream.reproducer()
         ctx.check(
             stream.status == 401,
             f"{stream.exchange.describe()}: the upgrade {what} should be refused with 401",
@@ -86,14 +123,20 @@ async def encoding_without_sample_rate_refused(ctx: CaseContext) -> None:
 async def amr_rates_enforced(ctx: CaseContext) -> None:
     """amr-nb only at 8000 Hz and amr-wb only at 16000 Hz (skipped where AMR is not offered)."""
     ctx.needs("streaming")
-    probe = await connect(ctx, (("encoding", "amr-nb"), ("sample_rate", "8000")))
-    await probe.aclose()
-    if probe.status in (401, 403):
-        require_open(ctx, probe)
-    if not probe.opened:
+    control = await probe(ctx, (("encoding", "amr-nb"), ("sample_rate", "8000")))
+    if control.status in (401, 403):
+        require_open(ctx, control)
+    if not control.opened:
         ctx.skip(
-            f"{probe.exchange.describe()}: the target refuses amr-nb even at 8000 Hz, so it "
+            f"{control.exchange.describe()}: the target refuses amr-nb even at 8000 Hz, so it "
             "does not offer AMR (an optional codec the suite cannot produce)"
+        )
+    if error_closed(control):
+        ctx.skip(
+            f"{control.describe()}: amr-nb at 8000 Hz, its allowed rate, was closed with "
+            f"{control.close_code} on the suite's stand-in audio (not AMR) before any Results: "
+            "the target cannot decode the stand-in audio, so a close cannot be attributed to "
+            f"the rate ({timeline(control)})"
         )
     for encoding, rate in (("amr-nb", "16000"), ("amr-wb", "8000")):
         problem = await refusal_problem(ctx, (("encoding", encoding), ("sample_rate", rate)))
@@ -191,8 +234,12 @@ async def words_inside_their_window(ctx: CaseContext) -> None:
         for n, message in enumerate(results(stream)):
             start = number(message.body.get("start"), "Results.start")
             end = start + number(message.body.get("duration"), "Results.duration")
-            for alternative in message.body.get("channel", {}).get("alternatives") or []:
-                for word in alternative.get("words") or []:
+            where = f"{plan.describe()}: Results {n}"
+            for alternative in items(_at(message, "channel.alternatives", where), where):
+                words = alternative.get("words") if isinstance(alternative, dict) else None
+                for word in words if isinstance(words, list) else []:
+                    if not isinstance(word, dict):
+                        continue  # STREAM-RESULTS-SCHEMA reports it
                     found += 1
                     a = number(word.get("start"), "word start")
                     b = number(word.get("end"), "word end")
@@ -210,8 +257,12 @@ async def one_request_id_per_stream(ctx: CaseContext) -> None:
     """Every message of a stream carries the same request_id."""
     ctx.needs("streaming")
     for plan, stream in await played_all(ctx, CONTENT):
-        ids = [m.body.get("metadata", {}).get("request_id") for m in results(stream)]
-        ids += [m.body.get("request_id") for m in stream.of_type("Metadata")]
+        what = plan.describe()
+        ids = [
+            _at(m, "metadata.request_id", f"{what}: Results {n}")
+            for n, m in enumerate(results(stream))
+        ]
+        ids += [_at(m, "request_id", f"{what}: the Metadata") for m in stream.of_type("Metadata")]
         distinct = sorted(set(map(str, ids)))
         ctx.check(
             len(distinct) <= 1,
@@ -317,11 +368,21 @@ async def extra_echoed_in_stream(ctx: CaseContext) -> None:
     ctx.needs("streaming")
     stream = await opened(ctx, EXTRA)
     expected = {"suite": "stream", "run": "conformance"}
-    found = [(m.body.get("metadata", {}).get("extra"), "Results") for m in results(stream)]
-    found += [(m.body.get("extra"), "Metadata") for m in stream.of_type("Metadata")]
-    ctx.check(bool(found), f"{EXTRA.describe()}: no Results or Metadata came ({timeline(stream)})")
+    what = EXTRA.describe()
+    found = [
+        (_at(m, "metadata.extra", f"{what}: Results {n}"), f"Results {n}")
+        for n, m in enumerate(results(stream))
+    ]
+    metas = stream.of_type("Metadata")
+    found += [(_at(m, "extra", f"{what}: the Metadata"), "the Metadata") for m in metas]
+    ctx.check(bool(found), f"{what}: no Results or Metadata came ({timeline(stream)})")
     for extra, kind in found:
-        ctx.check(
-            extra == expected,
-            f"{EXTRA.describe()}: a {kind} message has extra {extra!r}; expected {expected}",
-        )
+        ctx.check(extra == expected, f"{what}: {kind} has extra {extra!r}; expected {expected}")
+
+
+def _at(message: Message, path: str, where: str) -> Any:
+    """The value at a dotted path of a message (see walk.get), failing with `where` in front."""
+    try:
+        return get(message.body, path)
+    except CheckFailed as missing:
+        raise CheckFailed(f"{where}: {missing}") from None

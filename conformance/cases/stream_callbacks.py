@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..wire.receiver import CLOSE, Mailbox
 from ..wire.stream import Stream
 from .context import CaseContext
-from .delivery import keep_evidence, unless_refused_as_private
+from .delivery import ALLOWED_PORTS, NEIGHBOURS, keep_evidence, unless_refused_as_private
 from .expectation import HEADING, comment
 from .registry import case
-from .streaming import CLOSED, connect, refusal_problem, require_open, timeline
+from .streaming import (
+    CLOSED,
+    connect,
+    error_closed,
+    probe,
+    refusal_problem,
+    require_open,
+    timeline,
+)
+from .walk import ordinal_list
 
 KILL_AFTER = 2
 """The receiver drops the callback WebSocket once this many messages have arrived on it."""
+BINARY_FRAME = "WEBSOCKET BINARY"
+"""The method under which the receiver records a binary frame on a callback WebSocket."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+REFUSED = (
+    ("http", 9000),
+    ("ws", 9000),
+    ("wss", 9443),
+    *((scheme, port) for port in NEIGHBOURS for scheme in ("http", "ws")),
+)
+"""Callback schemes and ports the rule refuses: far off, and either side of each allowed port."""
 
 
 def _receiver(ctx: CaseContext) -> None:
@@ -50,10 +71,13 @@ def _types(box: Mailbox) -> list[Any]:
     return [b.get("type") if isinstance(b, dict) else None for b in _bodies(box)]
 
 
-async def _stream_to(ctx: CaseContext, callback: str) -> Stream:
+async def _stream_to(
+    ctx: CaseContext, callback: str, extra: Sequence[tuple[str, str]] = ()
+) -> Stream:
     """A whole stream (audio, CloseStream, close) whose responses go to `callback`."""
     plan = CLOSED
-    stream = await connect(ctx, (*plan.source.params, *plan.params, ("callback", callback)))
+    params = (*plan.source.params, *plan.params, ("callback", callback), *extra)
+    stream = await connect(ctx, params)
     unless_refused_as_private(ctx, stream.exchange)
     require_open(ctx, stream)
     await stream.send_audio(plan.source, ctx.config.pace)
@@ -76,6 +100,12 @@ def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str) 
     """Results arrived at the callback, each a typed JSON message (STREAM-SHUTDOWN-SEQUENCE
     judges the Metadata)."""
     types = _types(box)
+    binary = [n for n, d in enumerate(box.deliveries) if d.method == BINARY_FRAME]
+    ctx.check(
+        not binary,
+        f"delivery {binary[0] if binary else ''} came as a binary frame ({len(binary)} of "
+        f"{len(types)} did); the documents say WebSocket text messages",
+    )
     ctx.check(
         bool(types),
         f"nothing arrived at the callback {how} ({len(box.deliveries)} deliveries); "
@@ -88,9 +118,16 @@ def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str) 
     ctx.check("Results" in types, f"no Results arrived {how}: types {types}")
 
 
-async def _delivered(ctx: CaseContext, box: Mailbox, url: str, how: str, method: str) -> None:
+async def _delivered(
+    ctx: CaseContext,
+    box: Mailbox,
+    url: str,
+    how: str,
+    method: str,
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
     """A whole stream to `url`: its Results and Metadata arrived at the mailbox by `method`."""
-    stream = await _stream_to(ctx, url)
+    stream = await _stream_to(ctx, url, extra)
     _reproduce(
         ctx,
         stream,
@@ -110,6 +147,14 @@ async def http_callback_gets_each_response(ctx: CaseContext) -> None:
     _receiver(ctx)
     box = ctx.receiver.mailbox("stream-http")
     await _delivered(ctx, box, box.url, "by POST", "POST")
+
+
+@case("STREAM-CALLBACK-METHOD")
+async def http_callback_by_put(ctx: CaseContext) -> None:
+    """callback=http://...&callback_method=put : each streaming response is sent by PUT."""
+    _receiver(ctx)
+    box = ctx.receiver.mailbox("stream-put")
+    await _delivered(ctx, box, box.url, "by PUT", "PUT", (("callback_method", "put"),))
 
 
 @case("STREAM-CALLBACK-WS")
@@ -142,15 +187,28 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
                 f"only {len(box.deliveries)} messages reached the callback WebSocket, so the "
                 "suite could not drop it mid stream (STREAM-CALLBACK-WS judges delivery)"
             )
-        dropped = box.deliveries[KILL_AFTER - 1].arrived
-        while stream.closed_at is None and time.monotonic() - dropped < deadline:
+        dropped = stream.now() - (time.monotonic() - box.deliveries[KILL_AFTER - 1].arrived)
+        while stream.closed_at is None and (left := dropped + deadline - stream.now()) > 0:
             await stream.send_json({"type": "KeepAlive"})  # keep it from ending as idle
-            await stream.wait_closed(min(idle / 3, deadline))
+            await stream.wait_closed(min(idle / 3, left))
         ctx.check(
             stream.closed_at is not None,
             f"the client's stream was still open {deadline:g} s after the suite dropped the "
             f"callback WebSocket ({timeline(stream)})",
         )
+        assert stream.closed_at is not None
+        took = stream.closed_at - dropped
+        if took < 0:
+            ctx.skip(
+                f"the client's stream ended {-took:.2f} s before the suite dropped the callback "
+                f"WebSocket, so not because of it ({timeline(stream)})"
+            )
+        ctx.check(
+            took <= deadline,
+            f"the client's stream closed {took:.2f} s after the suite dropped the callback "
+            f"WebSocket; the deadline is {deadline:g} s ({timeline(stream)})",
+        )
+        ctx.note(f"the client's stream closed {took:.2f} s after the callback WebSocket dropped")
     finally:
         await stream.aclose()
         _reproduce(
@@ -165,12 +223,48 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
 
 @case("STREAM-CALLBACK-PORT")
 async def callback_port_rule(ctx: CaseContext) -> None:
-    """A streaming callback on a port other than 80, 443, 8080 or 8443 is refused."""
+    """Streaming callbacks on ports other than 80, 443, 8080 or 8443 are refused, while the
+    same http and ws URLs on the receiver's allowed port are accepted."""
     _receiver(ctx)
-    url = f"http://{ctx.receiver.host}:9000/callback/not-allowed"
-    params = (*CLOSED.source.params, ("callback", url))
-    problem = await refusal_problem(ctx, params)
-    ctx.check(problem is None, f"callback on port 9000: {problem}")
+    box = ctx.receiver.mailbox("stream-port")
+    scheme = urlsplit(box.url).scheme
+    port = urlsplit(box.url).port or DEFAULT_PORTS[scheme]
+    if port not in ALLOWED_PORTS:
+        ctx.skip(
+            f"the suite's receiver is on port {port} ({ctx.receiver.base_url}), which the rule "
+            "does not allow, so no URL of it can show that an allowed port is accepted"
+        )
+    for control_scheme in (scheme, "ws" + scheme.removeprefix("http")):
+        url = _on_port(box.url, control_scheme, port)
+        control = await probe(ctx, (*CLOSED.source.params, ("callback", url)))
+        unless_refused_as_private(ctx, control.exchange)
+        if not control.opened or error_closed(control):
+            ctx.skip(
+                f"{control.exchange.describe()}: the target refused the callback {url} on the "
+                f"allowed port {port} as well ({timeline(control)}), so refusals on other ports "
+                "cannot be attributed to the port rule"
+            )
+    problems = []
+    for refused_scheme, refused_port in REFUSED:
+        # A ws(s) URL there reaches nothing, so a target that took it can only error-close:
+        # such a close counts as the refusal, which only an upgrade 4xx proves for certain.
+        url = _on_port(box.url, refused_scheme, refused_port)
+        problem = await refusal_problem(ctx, (*CLOSED.source.params, ("callback", url)))
+        if problem is not None:
+            problems.append(f"{url}: {problem}")
+    ctx.check(
+        not problems,
+        f"{len(problems)} of {len(REFUSED)} callback URLs on ports the rule does not allow were "
+        f"accepted: {ordinal_list(problems)}",
+    )
+
+
+def _on_port(url: str, scheme: str, port: int) -> str:
+    """The URL with another scheme and port: same host and path."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit((scheme, f"{host}:{port}", parts.path, parts.query, ""))
 
 
 def _reproduce(ctx: CaseContext, stream: Stream, expected: str) -> None:

@@ -144,13 +144,14 @@ async def keepalive_keeps_stream_open(ctx: CaseContext) -> None:
 async def finalize_flushes(ctx: CaseContext) -> None:
     """Finalize brings a final Results with from_finalize true, and the stream stays open."""
     ctx.needs("streaming")
+    timing = ctx.config.timing
     async with live(ctx, seconds=1.5) as stream:
         await stream.send_json({"type": "Finalize"})
 
         def flushed() -> bool:
             return any(m.body.get("from_finalize") is True for m in results(stream))
 
-        deadline = ctx.config.timing.stream_message
+        deadline = timing.stream_message
         ctx.check(
             await stream.wait_for(flushed, deadline),
             f"no Results with from_finalize true within {deadline:g} s of Finalize "
@@ -161,10 +162,28 @@ async def finalize_flushes(ctx: CaseContext) -> None:
             flush.body.get("is_final") is True,
             f"the from_finalize Results has is_final {flush.body.get('is_final')!r}",
         )
+        await stream.send_json({"type": "KeepAlive"})
+        stream.note_idle(timing.stream_latency)
+        await stream.wait_closed(timing.stream_latency)
+        _still_open(ctx, stream, f"within {timing.stream_latency:g} s of a KeepAlive after it")
+        heard = len(results(stream))
+        await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=0.5)
+        await stream.send_json({"type": "Finalize"})
+        more = await stream.wait_for(lambda: len(results(stream)) > heard, deadline)
+        _still_open(ctx, stream, "after 0.5 s more audio and a second Finalize")
         ctx.check(
-            stream.closed_at is None and not stream.of_type("Metadata"),
-            f"the stream ended after Finalize ({timeline(stream)}); it should stay open",
+            more,
+            f"after the flush, 0.5 s more audio and a second Finalize brought no further Results "
+            f"within {deadline:g} s ({timeline(stream)}); the stream should keep transcribing",
         )
+
+
+def _still_open(ctx: CaseContext, stream: Stream, when: str) -> None:
+    """Fail unless the target has neither closed the stream nor ended it with a Metadata."""
+    ctx.check(
+        stream.closed_at is None and not stream.of_type("Metadata"),
+        f"the stream ended after Finalize ({when}: {timeline(stream)}); it should stay open",
+    )
 
 
 @case("STREAM-IDLE-TIMEOUT")

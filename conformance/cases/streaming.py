@@ -58,8 +58,9 @@ FORMATS = (
 """linear16 and mulaw at 8 and 16 kHz (mono)."""
 STEREO = tuple(
     Plan(clip="stereo", encoding=encoding, rate=rate, params=(("multichannel", "true"),))
-    for encoding, rate in (("linear16", 16_000), ("linear16", 8_000))
+    for encoding, rate in (("linear16", 16_000), ("linear16", 8_000), ("mulaw", 8_000))
 )
+"""Stereo with multichannel=true: linear16 at 16 and 8 kHz, mulaw at 8 kHz."""
 EXTRA = Plan(params=(("extra", "suite:stream"), ("extra", "run:conformance")))
 SILENT = Plan(audio=False)
 CONTENT = (*FORMATS, EMPTIED, *STEREO, EXTRA)
@@ -142,22 +143,38 @@ async def played_all(ctx: CaseContext, plans: Sequence[Plan]) -> list[tuple[Plan
     return opened
 
 
+async def probe(
+    ctx: CaseContext, params: Sequence[tuple[str, str]], auth: Auth = "header"
+) -> Stream:
+    """Open a stream; if it opens, send 1 s of the stand-in audio (mono linear16 at 16 kHz,
+    whatever the parameters say) and CloseStream, and collect until it closes."""
+    stream = await connect(ctx, params, auth=auth)
+    if not stream.opened:
+        return stream
+    await stream.send_audio(Plan().source, ctx.config.pace, seconds=1.0)
+    await stream.send_json({"type": "CloseStream"})
+    await stream.wait_closed(ctx.config.timing.stream_end)
+    await stream.aclose()
+    return stream
+
+
+def error_closed(stream: Stream) -> bool:
+    """Whether an opened stream ended with an error close (not 1000) before any Results."""
+    return stream.close_code not in (None, 1000) and not results(stream)
+
+
 async def refusal_problem(ctx: CaseContext, params: tuple[tuple[str, str], ...]) -> str | None:
     """None when the target refuses this stream (upgrade 4xx, or an error close before any
     Results); otherwise what it did instead."""
-    stream = await connect(ctx, params)
+    stream = await probe(ctx, params)
     if not stream.opened:
         if stream.status is not None and 400 <= stream.status < 500:
             return None
         return f"{stream.exchange.describe()}: expected a 4xx refusal"
-    plan = Plan()
-    await stream.send_audio(plan.source, ctx.config.pace, seconds=1.0)
-    await stream.send_json({"type": "CloseStream"})
-    await stream.wait_closed(ctx.config.timing.stream_end)
-    await stream.aclose()
-    if stream.close_code not in (None, 1000) and not results(stream):
+    if error_closed(stream):
         return None
-    return f"{stream.describe()} was accepted and transcribed ({timeline(stream)})"
+    how = "accepted and transcribed" if results(stream) else "accepted"
+    return f"{stream.describe()} was {how} ({timeline(stream)})"
 
 
 def require_open(ctx: CaseContext, stream: Stream) -> None:

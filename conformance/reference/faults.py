@@ -121,6 +121,8 @@ Fault = Literal[
     "param-breaks-schema",
     "wav-16khz-only",
     "key-delete-needs-no-auth",
+    "stream-callback-method-ignored",
+    "stream-auth-403",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -239,6 +241,8 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "param-breaks-schema": "with numerals=true, alternatives lose their transcript field",
     "wav-16khz-only": "raw WAV audio at a sample rate other than 16 kHz is refused with 400",
     "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
+    "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
+    "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

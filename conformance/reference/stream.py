@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import response
 from .context import Context
 from .errors import ApiError, error_response
-from .stream_audio import Decoder
+from .stream_audio import CODED_WIDTHS, Decoder
 from .stream_callbacks import Sink, open_sink
 from .stream_idle import IdleDeadline
 from .stream_lanes import Lane
@@ -103,10 +103,15 @@ class Session:
         await self.results(found)
 
     def duration(self) -> float:
-        """Seconds of audio received."""
-        if self.decoder is None:
+        """Seconds of audio received: from the samples decoded, else from the byte count of a
+        fixed-rate encoding; 0 for a variable-rate one (flac, opus, speex, AMR, containers)."""
+        options = self.options
+        if self.decoder is not None:
+            return round(self.samples / options.sample_rate, 6)
+        width = CODED_WIDTHS.get(options.encoding)
+        if width is None:
             return 0.0
-        return round(self.samples / self.options.sample_rate, 6)
+        return round(self.received / (width * options.channels * options.sample_rate), 6)
 
     def metadata(self, complete: bool) -> dict[str, Any]:
         """The Metadata message that ends the stream."""

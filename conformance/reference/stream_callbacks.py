@@ -133,7 +133,9 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
     url = httpx.URL(options.callback)
     if url.scheme in ("http", "https"):
         drop = settings.has("stream-http-callback-ignored")
-        return HttpSink(str(url), options.callback_method, options.key_id, drop)
+        ignored = settings.has("stream-callback-method-ignored")
+        method = "POST" if ignored else options.callback_method
+        return HttpSink(str(url), method, options.key_id, drop)
     kill = not settings.has("stream-ws-callback-drop-ignored")
     if settings.has("stream-ws-callback-ignored"):
         return WsSink(None, client, kill)

@@ -110,7 +110,18 @@ def _extra(query: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
 
 
 def _credentials(websocket: WebSocket, ctx: Context) -> tuple[str | None, str | None]:
-    """The key id of the caller and the subprotocol to answer with; 401 when nobody is proven."""
+    """The key id of the caller and the subprotocol to answer with; 401 (403 under
+    stream-auth-403) when nobody is proven."""
+    try:
+        return _proven(websocket, ctx)
+    except ApiError as error:
+        if error.status == 401 and ctx.settings.has("stream-auth-403"):
+            raise ApiError(403, error.message, "FORBIDDEN") from None
+        raise
+
+
+def _proven(websocket: WebSocket, ctx: Context) -> tuple[str | None, str | None]:
+    """The key id and subprotocol from the header or the subprotocol pair, or 401."""
     settings = ctx.settings
     header = websocket.headers.get("authorization")
     protocols = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
@@ -152,7 +163,7 @@ async def check_callback(url: str, settings: Settings) -> httpx.URL:
     private callbacks are allowed; or 400."""
     try:
         parsed = httpx.URL(url)
-        port = parsed.port or DEFAULT_PORTS.get(parsed.scheme, 0)
+        port = DEFAULT_PORTS.get(parsed.scheme, 0) if parsed.port is None else parsed.port
     except (httpx.InvalidURL, ValueError):
         raise bad_request("The callback URL is not a valid URL.") from None
     if parsed.scheme not in DEFAULT_PORTS or not parsed.host:
