@@ -68,6 +68,9 @@ class Timing:
     """Longest pause between two looks (the pause doubles from poll_first)."""
     sender_timeout_base: float = 60.0
     """Deadline for a target to give up on a callback attempt the receiver never answers."""
+    refusal_hold_base: float = 1.0
+    """Seconds a callback address keeps refusing connections after a twin request's first
+    attempt came, so that the target's first attempt there meets the refusal."""
 
     def spacing_bounds(self, delay: float) -> tuple[float, float]:
         """The (earliest, latest) accepted spacing of successive callback attempts."""
@@ -92,6 +95,11 @@ class Timing:
     def sender_timeout(self) -> float:
         """Deadline for a target to give up on an attempt the receiver never answers."""
         return self.sender_timeout_base * self.scale
+
+    def refusal_hold(self, delay: float, retries: int) -> float:
+        """How long a callback address refuses connections after the twin's first attempt:
+        at most half the retry schedule, so the target still has retries left when it opens."""
+        return min(self.refusal_hold_base * self.scale, delay * retries / 2)
 
     def callback_case(self, delay: float, retries: int) -> float:
         """Deadline for a callback case: processing, every attempt at its latest, one more

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import ipaddress
+import socket
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from conformance.redact import Redactor
-from conformance.wire.receiver import CLOSE, HANG, Receiver
+from conformance.wire.receiver import CLOSE, HANG, PREFERRED_PORT, Receiver
 
 
 def with_receiver(body: Callable[[Receiver], Awaitable[None]]) -> None:
@@ -97,3 +101,81 @@ def test_unknown_callback_path_is_404() -> None:
         assert answer.status_code == 404
 
     with_receiver(body)
+
+
+def test_close_drops_the_connection_before_any_byte() -> None:
+    async def body(receiver: Receiver) -> None:
+        box = receiver.mailbox("drop", [CLOSE])
+        parts = urlsplit(receiver.local_url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        request = f"POST {box.path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{{}}"
+        writer.write(request.encode())
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        assert [d.answer for d in box.deliveries] == [CLOSE]
+        assert box.deliveries[0].body == b"{}"
+
+    with_receiver(body)
+
+
+def test_a_door_refuses_connections_until_it_opens() -> None:
+    async def body(receiver: Receiver) -> None:
+        behind = receiver.behind_door("refused")
+        assert behind is not None
+        box, door = behind
+        assert urlsplit(box.url).hostname != urlsplit(receiver.local_url).hostname
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(httpx.ConnectError):
+                await client.post(box.url, content=b"{}")
+            door.open()
+            assert (await client.post(box.url, content=b"{}")).status_code == 200
+        assert len(box.deliveries) == 1
+
+    with_receiver(body)
+
+
+def test_public_url_path_prefix_is_routed() -> None:
+    async def run() -> None:
+        receiver = Receiver(
+            "127.0.0.1", "https://tunnel.example/x/", 10, 5, reachable_from_target=True
+        )
+        await receiver.start()
+        try:
+            box = receiver.mailbox("prefixed")
+            assert box.url.startswith("https://tunnel.example/x/callback/prefixed-")
+            async with httpx.AsyncClient() as client:
+                delivered = await client.post(receiver.local_url + box.path, content=b"{}")
+                clip = await client.get(receiver.local_url + "/x/audio/mono.wav")
+                bare = await client.get(receiver.local_url + "/audio/mono.wav")
+            assert delivered.status_code == 200
+            assert len(box.deliveries) == 1
+            assert (clip.status_code, bare.status_code) == (200, 200)
+            assert receiver.audio_url("mono") == "https://tunnel.example/x/audio/mono.wav"
+            assert not receiver.strays
+        finally:
+            await receiver.stop()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize(("host", "address"), [("localhost", "127.0.0.1"), ("127.0.0.250",) * 2])
+def test_a_taken_loopback_host_falls_back_to_another_loopback_address(
+    host: str, address: str
+) -> None:
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with contextlib.suppress(OSError):  # already taken by someone else: the same situation
+        blocker.bind((address, PREFERRED_PORT))
+    try:
+
+        async def run() -> str:
+            receiver = Receiver(host, None, 10, 5, reachable_from_target=True)
+            await receiver.start()
+            await receiver.stop()
+            return receiver.local_url
+
+        bound = urlsplit(asyncio.run(run())).hostname or ""
+        assert bound != address
+        assert ipaddress.ip_address(bound).is_loopback
+    finally:
+        blocker.close()

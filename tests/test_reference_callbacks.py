@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from conformance.reference import create_app
 from conformance.reference.callbacks import Callback, Courier, parse_callback
 from conformance.reference.errors import ApiError
-from conformance.reference.settings import Settings
+from conformance.reference.serving import running
+from conformance.reference.settings import DEFAULT_API_KEY, Settings
+from conformance.wire import audio
 from conformance.wire.receiver import Receiver
 
 OPEN = Settings(allow_private_callbacks=True, retry_delay=0.01, retry_count=3)
@@ -41,7 +50,7 @@ def test_allowed_ports(url: str) -> None:
     [
         "http://127.0.0.1:81/", "http://127.0.0.1:8081/", "https://127.0.0.1:8444/",
         "ws://127.0.0.1:8080/", "wss://127.0.0.1/", "ftp://127.0.0.1/", "file:///etc/passwd",
-        "not a url", "http://[::1/",
+        "not a url", "http://[::1/", "http://127.0.0.1:0/x",
     ],
 )  # fmt: skip
 def test_refused_urls(url: str) -> None:
@@ -104,3 +113,79 @@ def test_delivery_gives_up_after_the_retries() -> None:
             await receiver.stop()
 
     assert asyncio.run(body()) == OPEN.retry_count + 1
+
+
+def with_receiver(body: Callable[[Receiver], Awaitable[None]]) -> None:
+    """Run an async test body against a started receiver, stopping it afterwards."""
+
+    async def run() -> None:
+        receiver = Receiver("127.0.0.1", None, 10, 5, reachable_from_target=True)
+        await receiver.start()
+        try:
+            await body(receiver)
+        finally:
+            await receiver.stop()
+
+    asyncio.run(run())
+
+
+def test_a_host_that_turns_private_after_the_check_gets_no_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: public when the request is checked, the receiver's loopback address when
+    the courier attempts; no attempt may reach it (nothing ever connects to the public one)."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    async def body(receiver: Receiver) -> None:
+        local = urlsplit(receiver.local_url).hostname
+        loop = asyncio.get_running_loop()
+        resolved_twice = asyncio.Event()
+
+        def fake(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            if host not in ("rebind.test", b"rebind.test"):  # bytes: anyio's IDNA-encoded name
+                return real(host, port, *args, **kwargs)
+            lookups.append("public" if not lookups else "loopback")
+            if len(lookups) == 2:
+                loop.call_soon_threadsafe(resolved_twice.set)
+            address = "93.184.215.14" if len(lookups) == 1 else local
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", fake)
+        box = receiver.mailbox("rebind")
+        settings = Settings(retry_delay=0.01, retry_count=1)
+        query = [("callback", f"http://rebind.test:8080{box.path}")]
+        callback = await parse_callback(query, "listen", settings)
+        assert callback is not None
+        Courier(settings).send(callback, b"{}", "application/json", "kid")
+        await asyncio.wait_for(resolved_twice.wait(), 5)  # the check, then the first attempt
+        assert not await box.wait_for(1, 0.3)
+
+    with_receiver(body)
+    assert lookups[:2] == ["public", "loopback"]
+
+
+def test_a_callback_request_is_answered_before_its_audio_is_decoded() -> None:
+    """Undecodable audio is accepted (it is checked only for being there), and the decoding
+    error reaches the callback with the request_id of the answer; good audio is transcribed."""
+    settings = Settings(allow_private_callbacks=True, retry_delay=0.01, retry_count=1)
+    headers = {"Authorization": f"Token {DEFAULT_API_KEY}", "Content-Type": "audio/wav"}
+
+    async def body(receiver: Receiver) -> None:
+        bad, good = receiver.mailbox("bad"), receiver.mailbox("good")
+        with running(create_app(settings)) as url:
+            async with httpx.AsyncClient(base_url=url, headers=headers) as client:
+                answers = [
+                    await client.post("/v1/listen", params={"callback": box.url}, content=data)
+                    for box, data in ((bad, b"not audio at all"), (good, audio.mono().wav))
+                ]
+                empty = await client.post("/v1/listen", params={"callback": bad.url})
+            assert await bad.wait_for(1, 5) and await good.wait_for(1, 5)
+        assert empty.status_code == 400
+        ids = [answer.json()["request_id"] for answer in answers]
+        error, transcription = (json.loads(box.deliveries[0].body) for box in (bad, good))
+        assert (error["err_code"], error["request_id"]) == ("Bad Request", ids[0])
+        assert transcription["metadata"]["request_id"] == ids[1]
+        assert "results" in transcription
+
+    with_receiver(body)

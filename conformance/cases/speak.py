@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import delivery
+from . import delivery, retries
 from .context import CaseContext
 from .delivery import SPEAK, SPEAK_PATH, SPEAK_TEXT
 from .registry import case
@@ -88,4 +88,34 @@ async def only_http_and_https(ctx: CaseContext) -> None:
 @case("SPEAK-CALLBACK-RETRY")
 async def failed_attempts_retried(ctx: CaseContext) -> None:
     """500 then 503 are retried until 200, with the same audio."""
-    await delivery.check_retried(ctx, SPEAK)
+    await retries.check_retried(ctx, SPEAK)
+
+
+@case("SPEAK-CALLBACK-RETRY-LIMIT")
+async def at_most_ten_retries(ctx: CaseContext) -> None:
+    """A speak delivery always answered 500 stops after retry_count retries."""
+    await retries.check_limit(ctx, SPEAK)
+
+
+@case("SPEAK-CALLBACK-RETRY-DELAY")
+async def attempts_spaced_by_delay(ctx: CaseContext) -> None:
+    """Successive speak attempts are the declared retry delay apart, within the tolerance."""
+    await retries.check_delay(ctx, SPEAK)
+
+
+@case("SPEAK-CALLBACK-RETRY-STOPS")
+async def any_2xx_ends_retries(ctx: CaseContext) -> None:
+    """After 500, any 2xx answer ends the speak retries at once."""
+    await retries.check_stops(ctx, SPEAK)
+
+
+@case("SPEAK-CALLBACK-RETRY-UNANSWERED")
+async def unanswered_attempts_retried(ctx: CaseContext) -> None:
+    """A speak attempt held unanswered, one dropped, and one refused are each retried."""
+    await retries.check_unanswered(ctx, SPEAK)
+
+
+@case("SPEAK-CALLBACK-BASIC-AUTH-HIDDEN")
+async def credentials_not_in_request_line(ctx: CaseContext) -> None:
+    """The credentials never appear in the speak delivery's path or query."""
+    await delivery.check_basic_auth_hidden(ctx, SPEAK)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .fetch import is_public_address
 from .settings import Settings
 from .tls import client_context
@@ -90,14 +90,17 @@ def _method(values: Sequence[str], kind: Kind, settings: Settings) -> str:
     return method
 
 
-async def _check_public(host: str, port: int) -> None:
-    """Refuse a callback host that resolves to loopback or private addresses (no SSRF)."""
+async def _public_address(host: str, port: int) -> str:
+    """The address a callback host resolves to, refused unless every address it has is public
+    (no SSRF): checked at request time and again by each attempt, which connects to it."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         raise bad_request(f"Could not resolve the host of the callback URL {host!r}.") from None
-    if not all(is_public_address(str(info[4][0])) for info in infos):
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or not all(is_public_address(address) for address in addresses):
         raise bad_request("The callback URL points to a private or loopback address.")
+    return addresses[0]
 
 
 async def parse_callback(
@@ -109,7 +112,7 @@ async def parse_callback(
         return None
     try:
         url = httpx.URL(urls[-1])
-        port = url.port or DEFAULT_PORTS.get(url.scheme, 0)
+        port = url.port if url.port is not None else DEFAULT_PORTS.get(url.scheme, 0)
     except (httpx.InvalidURL, ValueError):
         raise bad_request("The callback URL is not a valid URL.") from None
     if url.scheme not in _schemes(kind, settings) or not url.host:
@@ -121,7 +124,7 @@ async def parse_callback(
         )
     method = _method([v for n, v in query if n == "callback_method"], kind, settings)
     if not settings.allow_private_callbacks:
-        await _check_public(url.host, port)
+        await _public_address(url.host, port)
     credentials = (url.username, url.password) if url.username or url.password else None
     bare = url.copy_with(username=None, password=None)
     return Callback(str(bare), method, credentials)
@@ -210,18 +213,32 @@ class Courier:
             follow_redirects=False,
         )
 
+    async def _pinned(self, target: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+        """The URL to connect to: unless private callbacks are allowed, the host's address as
+        checked now (a name that turned private since the request is refused: no DNS
+        rebinding), with the name kept for the Host header and TLS (SNI, certificate)."""
+        url = httpx.URL(target)
+        if self._settings.allow_private_callbacks:
+            return url, {}, {}
+        port = url.port if url.port is not None else DEFAULT_PORTS[url.scheme]
+        address = await _public_address(url.host, port)
+        host = {"Host": url.netloc.decode("ascii")}
+        return url.copy_with(host=address), host, {"sni_hostname": url.host}
+
     async def _attempt(self, client: httpx.AsyncClient, delivery: _Delivery) -> None:
         """One attempt; unless it ends the delivery, a timer makes it due again after the delay."""
         settings = self._settings
         content = delivery.body
         if delivery.attempts and settings.has("callback-retry-body-differs"):
-            content = delivery.body + b"\n"
+            content = delivery.body[: len(delivery.body) // 2]  # not the same document, nor audio
         delivery.attempts += 1
         try:
+            url, host, extensions = await self._pinned(delivery.url)
             response = await client.request(
-                delivery.method, delivery.url, content=content, headers=delivery.headers
-            )
-        except httpx.HTTPError:
+                delivery.method, url, content=content, headers={**delivery.headers, **host},
+                extensions=extensions,
+            )  # fmt: skip
+        except (httpx.HTTPError, ApiError):
             if settings.has("callback-no-retry-on-error"):
                 return
         else:

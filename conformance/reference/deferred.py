@@ -1,5 +1,10 @@
-"""POST /v1/listen?callback=URL: checked and transcribed now, answered with a request_id at once,
-and the transcription delivered to the URL in the background.
+"""POST /v1/listen?callback=URL: checked now, answered with a request_id at once, and transcribed
+and delivered to the URL in the background once the answer is sent.
+
+Before answering: the caller, the callback URL, the parameters, and the body (present and of a
+usable type; a {"url"} body's shape). The audio at a {"url"} is fetched after the answer: the
+documents say the request_id comes "before processing your audio asynchronously", so a fetch or
+decoding failure reaches the callback as an error object with that request_id, not as a 400.
 
 Its route comes before the plain listen route, and hands requests without `callback` to it.
 """
@@ -8,32 +13,77 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Message
 
-from . import listen
-from .callbacks import Courier, parse_callback
+from . import listen, response
+from .body import media_type, read_body
+from .callbacks import Callback, Courier, parse_callback
 from .context import Context
+from .errors import ApiError, bad_request, error_body
+from .fetch import MAX_AUDIO_BYTES
+from .params import parse_listen_options
 from .settings import Settings
 
 
-def accepted(request_id: str) -> JSONResponse:
-    """The immediate answer to a callback request: its request_id and nothing else."""
-    return JSONResponse({"request_id": request_id}, headers={"dg-request-id": request_id})
+def accepted(request_id: str, then: Callable[[], Awaitable[None]] | None = None) -> JSONResponse:
+    """The immediate answer to a callback request: its request_id and nothing else; `then`
+    runs once the answer is sent."""
+    return JSONResponse(
+        {"request_id": request_id},
+        headers={"dg-request-id": request_id},
+        background=None if then is None else BackgroundTask(then),
+    )
 
 
-def _bent(body: bytes, settings: Settings) -> bytes:
-    """The delivery body as the fault switches bend it (another request_id, no extra)."""
-    if not settings.has("callback-wrong-request-id") and not settings.has("callback-drops-extra"):
-        return body
-    document = json.loads(body)
+def _bent(document: dict[str, Any], settings: Settings) -> None:
+    """The delivery as the fault switches bend it (another request_id, no extra)."""
     if settings.has("callback-wrong-request-id"):
         document["metadata"]["request_id"] = str(uuid.uuid4())
     if settings.has("callback-drops-extra"):
         document["metadata"].pop("extra", None)
-    return json.dumps(document).encode()
+
+
+async def _body(request: Request, ctx: Context) -> bytes:
+    """The request body, refused now if it cannot hold audio to transcribe."""
+    settings = ctx.settings
+    if media_type(request.headers.get("content-type")) == "application/json":
+        body = await read_body(request, listen.MAX_JSON_BYTES)
+        listen.url_from_json(body, settings)
+        return body
+    listen.check_audio_type(request.headers.get("content-type"), settings)
+    body = await read_body(request, MAX_AUDIO_BYTES)
+    if not body and not settings.has("accept-empty-body"):
+        raise bad_request("No audio: the request body is empty.")
+    return body
+
+
+def _replay(request: Request, body: bytes) -> Request:
+    """The same request, its body read again from memory (the original stream is spent)."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
+
+
+async def _transcription(request: Request, ctx: Context, request_id: str) -> bytes:
+    """The transcription as delivered (request_id the accepted one), or the error object."""
+    try:
+        answer = await listen.listen(request, ctx)
+    except ApiError as error:
+        return orjson.dumps({**error_body(error), "request_id": request_id})
+    document = json.loads(bytes(answer.body))
+    document["metadata"]["request_id"] = request_id
+    _bent(document, ctx.settings)
+    return orjson.dumps(document)
 
 
 async def listen_deferred(request: Request, ctx: Context, courier: Courier) -> Response:
@@ -41,13 +91,18 @@ async def listen_deferred(request: Request, ctx: Context, courier: Courier) -> R
     settings = ctx.settings
     caller = listen.authenticate(request, ctx)
     callback = await parse_callback(request.query_params.multi_items(), "listen", settings)
-    response = await listen.listen(request, ctx)
     if callback is None or settings.has("callback-sync"):
-        return response
-    request_id = response.headers["dg-request-id"]
-    body = _bent(bytes(response.body), settings)
-    courier.send(callback, body, "application/json", caller.key_id or settings.api_key_id)
-    return accepted(request_id)
+        return await listen.listen(request, ctx)
+    parse_listen_options(request.query_params.multi_items(), settings)
+    replayed = _replay(request, await _body(request, ctx))
+    request_id = response.request_id(settings)
+    key_id = caller.key_id or settings.api_key_id
+
+    async def deliver(to: Callback = callback) -> None:
+        body = await _transcription(replayed, ctx, request_id)
+        courier.send(to, body, "application/json", key_id)
+
+    return accepted(request_id, deliver)
 
 
 def routes(ctx: Context, courier: Courier) -> list[BaseRoute]:

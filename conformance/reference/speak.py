@@ -1,4 +1,5 @@
-"""POST /v1/speak: text to speech, as deterministic WAV audio, at once or by callback."""
+"""POST /v1/speak: text to speech, as deterministic WAV audio, at once or by callback (accepted
+once the text is checked, synthesised after the answer is sent)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .body import media_type, read_body
-from .callbacks import Courier, parse_callback
+from .callbacks import Callback, Courier, parse_callback
 from .context import Context
 from .deferred import accepted
 from .errors import bad_request
+from .settings import Settings
 
 MAX_TEXT_BYTES = 64 * 1024
 RATE = 16_000
@@ -59,27 +61,38 @@ async def _text(request: Request) -> str:
     return text
 
 
+def _delivery(text: str, request_id: str, settings: Settings) -> tuple[bytes, str]:
+    """The body and media type a speak callback delivers (JSON under speak-callback-not-audio)."""
+    audio = synthesise(text)
+    if settings.has("speak-callback-not-audio"):
+        digest = hashlib.sha256(audio).hexdigest()
+        document = {"request_id": request_id, "sha256": digest}
+        return json.dumps(document).encode(), "application/json"
+    return audio, "audio/wav"
+
+
 async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
-    """Authenticate, check the callback, synthesise; answer with audio or accept and deliver."""
+    """Authenticate, check the callback and the text; answer with audio, or accept at once and
+    synthesise and deliver once the answer is sent."""
     settings = ctx.settings
     caller = ctx.authenticate(request.headers.get("authorization"))
     callback = await parse_callback(request.query_params.multi_items(), "speak", settings)
     text = await _text(request)
-    audio = synthesise(text)
     rid = str(uuid.uuid4())
-    headers = {"dg-request-id": rid, "dg-char-count": str(len(text))}
     if callback is None or settings.has("speak-callback-sync"):
+        audio = synthesise(text)
+        headers = {"dg-request-id": rid, "dg-char-count": str(len(text))}
         if settings.has("speak-not-audio"):
             wrapped = {"request_id": rid, "audio": base64.b64encode(audio).decode()}
             return JSONResponse(wrapped, headers=headers)
         return Response(audio, media_type="audio/wav", headers=headers)
-    if settings.has("speak-callback-not-audio"):
-        digest = hashlib.sha256(audio).hexdigest()
-        body, media = json.dumps({"request_id": rid, "sha256": digest}).encode(), "application/json"
-    else:
-        body, media = audio, "audio/wav"
-    courier.send(callback, body, media, caller.key_id or settings.api_key_id)
-    return accepted(rid)
+    key_id = caller.key_id or settings.api_key_id
+
+    async def deliver(to: Callback = callback) -> None:
+        body, media = _delivery(text, rid, settings)
+        courier.send(to, body, media, key_id)
+
+    return accepted(rid, deliver)
 
 
 def routes(ctx: Context, courier: Courier) -> list[BaseRoute]:

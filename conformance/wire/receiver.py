@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import secrets
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Literal
@@ -19,9 +20,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..errors import HarnessError, UsageError
 from ..redact import Redactor
@@ -34,11 +36,13 @@ PREFERRED_PORT = 8080
 HANG: Literal["hang"] = "hang"
 """Script step: never answer; hold the attempt open until the sender gives up."""
 CLOSE: Literal["close"] = "close"
-"""Script step: start a 500 answer and drop the connection before its body."""
+"""Script step: drop the connection once the request is in, before any byte of an answer."""
 Answer = int | Literal["hang", "close"]
 """What the receiver does with one attempt: answer with a status, hang, or close."""
 
 _UNFINISHED = "ASGI callable returned without completing response."
+DROP = "conformance.drop"
+"""Scope key of a callable that aborts the request's connection (see _DroppingH11)."""
 
 
 @dataclass(frozen=True)
@@ -129,11 +133,23 @@ class Mailbox:
         ]
 
 
-def _bind(host: str) -> socket.socket:
-    """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address."""
+def _loopback(host: str) -> bool:
+    """Whether the host is localhost or an IPv4 loopback address (127.0.0.0/8)."""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.version == 4 and address.is_loopback
+
+
+def _bind(host: str, *, listen: bool = True) -> socket.socket:
+    """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address. Without
+    listen, the socket holds the address yet refuses connections until it listens."""
     candidates = [host]
-    if host == "127.0.0.1":
-        candidates += [f"127.0.0.{n}" for n in range(2, 255)]
+    if _loopback(host):
+        candidates += [f"127.0.0.{n}" for n in range(2, 255) if f"127.0.0.{n}" != host]
     last_error: OSError | None = None
     for address in candidates:
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then, and
@@ -145,12 +161,70 @@ def _bind(host: str) -> socket.socket:
             sock.close()
             last_error = exc
             continue
-        sock.listen(128)
+        if listen:
+            sock.listen(128)
         sock.setblocking(False)
         return sock
     raise UsageError(
         f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}"
     )
+
+
+class _DroppingH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, giving the app a way to drop a connection before any byte
+    of an answer (an ASGI app alone can only start an answer)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        app = self.app
+
+        async def with_drop(scope: Scope, receive: Receive, send: Send) -> None:
+            scope[DROP] = self.transport.abort
+            await app(scope, receive, send)
+
+        self.app = with_drop
+
+
+def _server(app: ASGIApp, lifespan: Literal["on", "off"]) -> uvicorn.Server:
+    """A quiet uvicorn server for the receiver's app, whose connections can be dropped."""
+    config = uvicorn.Config(
+        app, http=_DroppingH11, log_level="error", access_log=False, lifespan=lifespan
+    )
+    return uvicorn.Server(config)
+
+
+class Door:
+    """A second callback address that refuses connections until opened: a target's attempt
+    there meets a refused connection, the next one is answered."""
+
+    def __init__(self, sock: socket.socket, app: ASGIApp, shutdown_deadline: float) -> None:
+        self._sock = sock
+        self._app = app
+        self._shutdown_deadline = shutdown_deadline
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.opened_at: float | None = None
+        """time.monotonic() when the address began to accept connections."""
+
+    def open(self) -> None:
+        """Accept connections from now on (the kernel queues them until the server serves)."""
+        if self._server is not None:
+            return
+        self._sock.listen(128)
+        self.opened_at = time.monotonic()
+        self._server = _server(self._app, "off")
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
+
+    async def close(self) -> None:
+        """Stop serving (with a deadline), or release the address if it never opened."""
+        if self._server is None or self._task is None:
+            self._sock.close()
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(self._task, self._shutdown_deadline)
+        except TimeoutError:
+            self._task.cancel()
 
 
 @dataclass(frozen=True)
@@ -194,6 +268,8 @@ class Receiver:
         self._task: asyncio.Task[None] | None = None
         self._mailboxes: dict[str, Mailbox] = {}
         self._quiet = _QuietDrop()
+        self._app: Starlette | None = None
+        self._doors: list[Door] = []
         self.fetches: list[Fetch] = []
         self.strays: list[Fetch] = []
         """Requests to paths no case gave out (a target delivering to the wrong URL)."""
@@ -219,10 +295,11 @@ class Receiver:
         script: Sequence[Answer] = (),
         *,
         userinfo: tuple[str, str] | None = None,
+        base_url: str | None = None,
     ) -> Mailbox:
         """A fresh callback path of its own, so concurrent cases never see each other's mail."""
         key = f"{label}-{secrets.token_hex(6)}"
-        parts = urlsplit(self.base_url)
+        parts = urlsplit(base_url or self.base_url)
         path = f"{parts.path.rstrip('/')}/callback/{key}"
         netloc = parts.netloc.rpartition("@")[2]
         if userinfo is not None:
@@ -230,6 +307,18 @@ class Receiver:
         box = Mailbox(urlunsplit((parts.scheme, netloc, path, "", "")), path, script)
         self._mailboxes[key] = box
         return box
+
+    def behind_door(self, label: str) -> tuple[Mailbox, Door] | None:
+        """A mailbox on a second loopback address that refuses connections until its door
+        opens; None when targets reach the receiver through --callback-public-url or off
+        loopback (a second address would not be reachable the same way)."""
+        if self._public_url or self._app is None or not _loopback(self._host):
+            return None
+        sock = _bind(self._host, listen=False)
+        host, port = sock.getsockname()[:2]
+        door = Door(sock, self._app, self._shutdown_deadline)
+        self._doors.append(door)
+        return self.mailbox(label, base_url=f"http://{host}:{port}"), door
 
     async def _serve_audio(self, request: Request) -> Response:
         """GET /audio/NAME.wav: one of the generated clips."""
@@ -266,8 +355,9 @@ class Receiver:
             if answer == HANG:
                 await self._hold(receive)
             elif answer == CLOSE:
-                start = {"type": "http.response.start", "status": 500}
-                await send({**start, "headers": [(b"content-length", b"64")]})
+                drop: Callable[[], None] = scope[DROP]
+                drop()
+                await self._hold(receive)
             else:
                 await Response(status_code=answer)(scope, receive, send)
         finally:
@@ -336,24 +426,32 @@ class Receiver:
         self._started.set()
         yield
 
+    def _routes(self, prefix: str) -> list[BaseRoute]:
+        """Audio and callback routes under a path prefix ("" or --callback-public-url's path)."""
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        return [
+            Route(f"{prefix}/audio/{{name}}.wav", self._serve_audio, methods=["GET"]),
+            Route(f"{prefix}/callback/{{key}}", _Asgi(self._callback), methods=methods),
+            WebSocketRoute(f"{prefix}/callback/{{key}}", self._ws_callback),
+        ]
+
     async def start(self) -> None:
         """Bind, start serving, and wait (with a deadline) until the app is up."""
         sock = _bind(self._host)
         host, port = sock.getsockname()[:2]
         self.local_url = f"http://{host}:{port}"
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-        app = Starlette(
+        prefix = urlsplit(self._public_url or "").path.rstrip("/")
+        self._app = Starlette(
             routes=[
-                Route("/audio/{name}.wav", self._serve_audio, methods=["GET"]),
-                Route("/callback/{key}", _Asgi(self._callback), methods=methods),
-                WebSocketRoute("/callback/{key}", self._ws_callback),
+                *self._routes(""),
+                *(self._routes(prefix) if prefix else []),
                 Route("/{path:path}", _Asgi(self._stray), methods=methods),
             ],
             lifespan=self._lifespan,
         )
-        config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on")
         logging.getLogger("uvicorn.error").addFilter(self._quiet)
-        self._server = uvicorn.Server(config)
+        self._server = _server(self._app, "on")
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         try:
             await asyncio.wait_for(self._started.wait(), self._startup_deadline)
@@ -365,6 +463,7 @@ class Receiver:
     async def stop(self) -> None:
         """Release held attempts, ask the server to exit and wait for it, with a deadline."""
         self._closing.set()
+        await asyncio.gather(*(door.close() for door in self._doors))
         logging.getLogger("uvicorn.error").removeFilter(self._quiet)
         if self._server is None or self._task is None:
             return
