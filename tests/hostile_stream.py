@@ -16,14 +16,23 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.http11 import Request, Response
 from websockets.typing import Data, Subprotocol
 
-MODES = ("never-closes", "binary", "invalid-json", "abort")
+MODES = (
+    "never-closes", "binary", "invalid-json", "abort", "finalize-close", "metadata-null",
+    "channel-null",
+)  # fmt: skip
 """never-closes: relays everything but the server's close, and never closes of its own accord;
 binary: each text message arrives as a binary frame; invalid-json: each text message arrives
 quoted like a Python dict, not JSON; abort: drops the TCP connection without a close frame
-(1006) once the client has sent ABORT_AFTER audio frames."""
+(1006) once the client has sent ABORT_AFTER audio frames; finalize-close: closes the stream
+(1000) CLOSE_AFTER_FLUSH after relaying a Results with from_finalize true; metadata-null and
+channel-null: each Results arrives with that field null."""
 ABORT_AFTER = 20
 """2 s of audio (the suite sends 100 ms frames): mid-stream for the full clips, while the short
 streams of the control cases (KeepAlive, Finalize, idle) end before it."""
+CLOSE_AFTER_FLUSH = 0.3
+"""Seconds the finalize-close target lets pass after the flush before it closes the stream."""
+NULLED = {"metadata-null": "metadata", "channel-null": "channel"}
+"""Mode -> the Results field it sets to null."""
 DEADLINE = 10.0
 """Seconds the proxy gives the reference to open a stream, and itself to start and stop."""
 
@@ -89,6 +98,9 @@ class StreamProxy:
         with suppress(ConnectionClosed):
             async for message in upstream:
                 await self._relay(connection, message)
+                if self.mode == "finalize-close" and _flush(message):
+                    await asyncio.sleep(CLOSE_AFTER_FLUSH)  # the target's own delay, not a wait
+                    break
         if self.mode == "never-closes":
             await connection.wait_closed()
             return
@@ -101,7 +113,17 @@ class StreamProxy:
             message = message.encode()
         elif isinstance(message, str) and self.mode == "invalid-json":
             message = repr(json.loads(message))
+        elif isinstance(message, str) and self.mode in NULLED:
+            body = json.loads(message)
+            if body.get("type") == "Results":
+                body[NULLED[self.mode]] = None
+            message = json.dumps(body)
         await connection.send(message)
+
+
+def _flush(message: Data) -> bool:
+    """Whether the reference's message is the Results that answers Finalize."""
+    return isinstance(message, str) and json.loads(message).get("from_finalize") is True
 
 
 @contextmanager

@@ -35,6 +35,16 @@ EXACT = {
         "STREAM-INTERIM-ON": "no interim Results",
         "STREAM-SHUTDOWN-SEQUENCE": "0 Metadata messages",
     },
+    "finalize-close": {"STREAM-FINALIZE": "it should stay open"},
+    "metadata-null": {
+        "STREAM-RESULTS-SCHEMA": "metadata",
+        "STREAM-REQUEST-ID": "Results 0: the response has no metadata.request_id",
+        "STREAM-EXTRA": "Results 0: the response has no metadata.extra",
+    },
+    "channel-null": {
+        "STREAM-RESULTS-SCHEMA": "channel",
+        "STREAM-WORD-TIMES": "Results 0: the response has no channel.alternatives",
+    },
 }
 """Mode -> exactly the requirements it breaks, each with words its reason must hold."""
 UNSHUT = ("STREAM-METADATA", "STREAM-SHUTDOWN-SEQUENCE", "STREAM-SHUTDOWN-CODE")

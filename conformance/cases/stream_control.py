@@ -145,7 +145,7 @@ async def finalize_flushes(ctx: CaseContext) -> None:
     """Finalize brings a final Results with from_finalize true, and the stream stays open."""
     ctx.needs("streaming")
     timing = ctx.config.timing
-    async with live(ctx, seconds=1.5) as stream:
+    async with live(ctx, seconds=1.0) as stream:
         await stream.send_json({"type": "Finalize"})
 
         def flushed() -> bool:
