@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from conformance import catalogue, shapes
-from conformance.cli import main
+from conformance.cases import REGISTRY
+from conformance.cases.context import CaseContext
+from conformance.cli import main, requirements_command
 
 PYTHON = sys.executable
 
@@ -209,14 +215,39 @@ def test_only_selects_areas(tmp_path: Path) -> None:
     assert {r["area"] for r in report["requirements"]} == {"AUTH"}
 
 
-def test_requirements_lists_the_catalogue() -> None:
+def test_requirements_piped_is_one_whole_requirement_a_line() -> None:
     done = _run_cli("requirements")
     assert done.returncode == 0
+    rows = [line.split("\t") for line in done.stdout.splitlines()]
+    assert rows[0] == ["ID", "level", "area", "source", "summary"]
+    assert [row[0] for row in rows[1:]] == [r.id for r in catalogue.load().requirements]
+    assert {len(row) for row in rows} == {5}
+
+
+def test_requirements_in_a_narrow_terminal_keeps_every_id_whole() -> None:
+    out = io.StringIO()
+    requirements_command(Console(file=out, force_terminal=True, color_system=None, width=80))
     for requirement in catalogue.load().requirements:
-        assert (
-            requirement.id in done.stdout.replace("\n", "").replace("│", "").replace(" ", "")
-            or requirement.id[:12] in done.stdout
-        )
+        assert re.search(rf"(?<![\w-]){re.escape(requirement.id)}(?![\w-])", out.getvalue())
+
+
+def test_a_harness_error_exits_3(tmp_path: Path) -> None:
+    index = next(i for i, c in enumerate(REGISTRY) if c.requirement_id == "AUTH-TOKEN")
+    original = REGISTRY[index]
+
+    async def broken(ctx: CaseContext) -> None:
+        raise RuntimeError("the harness itself broke")
+
+    REGISTRY[index] = replace(original, run=broken)  # a bug in the suite, not in the target
+    try:
+        code = main(["run", "--only", "AUTH", "--report-dir", str(tmp_path)])
+    finally:
+        REGISTRY[index] = original
+    assert code == 3
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts.pop("AUTH-TOKEN") == "error"
+    assert set(verdicts.values()) == {"pass"}
 
 
 def test_serve_lists_the_faults_of_the_catalogue() -> None:

@@ -12,12 +12,15 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
+from conformance.cli import main as cli_main
 from conformance.reference import FAULTS
 from conformance.reference.server import main
+from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.wire import audio
 
 DEADLINE = 15.0
@@ -57,11 +60,13 @@ def test_busy_port_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) ->
 
 @contextmanager
 def server(
-    *args: str, env: dict[str, str] | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] = ("conformance.reference",),
 ) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
-    """Start the server as a subprocess; yields it and a queue of its stdout lines."""
+    """Start the server as a subprocess (python -m command); yields it and its stdout lines."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance.reference", "--port", "0", *args],
+        [sys.executable, "-m", *command, "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -115,3 +120,32 @@ def test_banner_shows_how_to_connect() -> None:
         assert response.status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(DEADLINE) == 0
+
+
+def test_serve_help_shows_the_identifier_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["serve", "--help"])
+    assert exit_info.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert shown.startswith("usage: conformance serve ")
+    assert "--api-key-id API_KEY_ID identifier of that key" in shown
+    assert f"(default {DEFAULT_API_KEY_ID})" in shown and f"(default {DEFAULT_PROJECT_ID})" in shown
+
+
+def test_run_against_serve_skips_the_url_body_its_ssrf_guard_refuses(tmp_path: Path) -> None:
+    """Default `conformance serve` refuses loopback audio URLs: a skip naming the way out."""
+    env = {"CONFORMANCE_REFERENCE_API_KEY": "ssrf-key"}
+    with server(env=env, command=("conformance", "serve")) as (_, lines):
+        url = lines.get(timeout=DEADLINE).split(" on ", 1)[1].split()[0]
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--target", url, "--api-key", "ssrf-key",
+             "--only", "LISTEN", "--report-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdicts = {r["id"]: r for r in report["requirements"]}
+    skipped = verdicts.pop("LISTEN-URL-BODY")
+    assert skipped["verdict"] == "skip"
+    assert "private" in skipped["reason"] and "--callback-public-url" in skipped["reason"]
+    assert {r["verdict"] for r in verdicts.values()} == {"pass"}

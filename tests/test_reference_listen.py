@@ -384,6 +384,7 @@ def test_punctuation(client: httpx.Client, query: str) -> None:
         "keywords=medicine:2&keywords=pain:-1.5&keywords=miracle%20medicine",
         "model=nova-3&version=latest&language=en-US&tier=enhanced",
         "callback_method=put&tag=a&extra=k:v",
+        "keyword_boost=legacy",
         "made_up_parameter=anything",
     ],
 )
