@@ -25,9 +25,14 @@ from .walk import ordinal_list
 async def raw_audio_with_its_mime_type(ctx: CaseContext) -> None:
     """Raw WAV bytes sent as audio/wav are transcribed, at 16 kHz and at telephony's 8 kHz."""
     clip = audio.mono()
-    for wav in (clip.wav, _at_8khz(clip)):
+    for rate, wav in ((clip.sample_rate, clip.wav), (clip.sample_rate // 2, _at_8khz(clip))):
         exchange = await ctx.client.request(
             "POST", LISTEN_PATH, content=wav, content_type="audio/wav"
+        )
+        ctx.check(
+            exchange.status == 200,
+            f"raw 16-bit mono WAV at {rate} Hz sent as audio/wav: {exchange.describe()}, "
+            f"expected 200 with a transcription; body {exchange.response_body[:200]!r}",
         )
         expect_transcription(exchange)
 
