@@ -40,7 +40,7 @@ def _deliverable(callback: str) -> bool:
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         return False
     try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        port = parts.port if parts.port is not None else DEFAULT_PORTS[parts.scheme]
     except ValueError:
         return False
     return port in ALLOWED_PORTS

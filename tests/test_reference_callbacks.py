@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from test_receiver import with_receiver
 
 from conformance.reference import create_app
 from conformance.reference.callbacks import Callback, Courier, parse_callback
@@ -113,20 +113,6 @@ def test_delivery_gives_up_after_the_retries() -> None:
             await receiver.stop()
 
     assert asyncio.run(body()) == OPEN.retry_count + 1
-
-
-def with_receiver(body: Callable[[Receiver], Awaitable[None]]) -> None:
-    """Run an async test body against a started receiver, stopping it afterwards."""
-
-    async def run() -> None:
-        receiver = Receiver("127.0.0.1", None, 10, 5, reachable_from_target=True)
-        await receiver.start()
-        try:
-            await body(receiver)
-        finally:
-            await receiver.stop()
-
-    asyncio.run(run())
 
 
 def test_a_host_that_turns_private_after_the_check_gets_no_attempt(

@@ -123,8 +123,8 @@ async def _refused_then_retried(
     delivery.keep_evidence(ctx, box)
     if not arrived:
         return (
-            f"a third request's callback address refused connections until "
-            f"{timing.refusal_hold(delay, ctx.config.retry_count):.3g} s after the other "
+            f"a second request's callback address ({box.url}) refused connections until "
+            f"{timing.refusal_hold(delay, ctx.config.retry_count):.3g} s after the first "
             f"request's first attempt came, then accepted them; no attempt came there in "
             f"{window:.3g} s, so the refused attempt was not retried"
         )

@@ -193,6 +193,15 @@ def _server(app: ASGIApp, lifespan: Literal["on", "off"]) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+async def _stop(server: uvicorn.Server, task: asyncio.Task[None], deadline: float) -> None:
+    """Ask a server to exit and wait for it, cancelling it past the deadline."""
+    server.should_exit = True
+    try:
+        await asyncio.wait_for(task, deadline)
+    except TimeoutError:
+        task.cancel()
+
+
 class Door:
     """A second callback address that refuses connections until opened: a target's attempt
     there meets a refused connection, the next one is answered."""
@@ -220,11 +229,7 @@ class Door:
         if self._server is None or self._task is None:
             self._sock.close()
             return
-        self._server.should_exit = True
-        try:
-            await asyncio.wait_for(self._task, self._shutdown_deadline)
-        except TimeoutError:
-            self._task.cancel()
+        await _stop(self._server, self._task, self._shutdown_deadline)
 
 
 @dataclass(frozen=True)
@@ -465,10 +470,5 @@ class Receiver:
         self._closing.set()
         await asyncio.gather(*(door.close() for door in self._doors))
         logging.getLogger("uvicorn.error").removeFilter(self._quiet)
-        if self._server is None or self._task is None:
-            return
-        self._server.should_exit = True
-        try:
-            await asyncio.wait_for(self._task, self._shutdown_deadline)
-        except TimeoutError:
-            self._task.cancel()
+        if self._server is not None and self._task is not None:
+            await _stop(self._server, self._task, self._shutdown_deadline)

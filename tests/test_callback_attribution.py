@@ -1,0 +1,59 @@
+"""A target that refuses callback URLs on private hosts (as `conformance serve` does without
+--allow-private-callbacks) refuses every port and scheme probe on the suite's loopback receiver:
+those refusals prove nothing, so the port and protocol checks must skip, never pass, even when
+the target would accept any port (the callback-any-port fault)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from test_cli import PYTHON, SERVER_TIMING, _run_cli
+
+KEY = "attribution-key"
+UNATTRIBUTABLE = (
+    "CALLBACK-PORT-REFUSED",
+    "SPEAK-CALLBACK-PORT-REFUSED",
+    "CALLBACK-PROTOCOLS",
+    "SPEAK-CALLBACK-PROTOCOLS",
+)
+
+
+@contextmanager
+def careful_reference(*args: str) -> Iterator[str]:
+    """`conformance serve` refusing private callback hosts, on a free port; yields its URL."""
+    process = subprocess.Popen(
+        [PYTHON, "-m", "conformance", "serve", "--port", "0", "--ready-json", *SERVER_TIMING,
+         *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": KEY},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the server prints one line when listening
+        assert line, process.stderr.read() if process.stderr else "no output"
+        yield json.loads(line)["url"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_refusals_of_private_hosts_are_not_taken_for_the_port_or_scheme_rule(
+    tmp_path: Path,
+) -> None:
+    with careful_reference("--fault", "callback-any-port") as url:
+        done = _run_cli(
+            "run", "--target", url, "--api-key", KEY, "--capabilities", "callbacks,speak",
+            "--only", "CALLBACK", "--only", "SPEAK", "--report-dir", str(tmp_path),
+        )  # fmt: skip
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    verdicts = {r["id"]: r for r in report["requirements"]}
+    for requirement_id in UNATTRIBUTABLE:
+        verdict, reason = verdicts[requirement_id]["verdict"], verdicts[requirement_id]["reason"]
+        assert verdict == "skip", (requirement_id, verdict, reason)
+        assert "private" in reason, reason
