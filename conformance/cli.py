@@ -474,7 +474,10 @@ def validate_command(files: Sequence[Path], kind: str | None) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"{path}: cannot read JSON: {exc}") from None
         verdict = shapes.classify(document, kind)
-        if verdict.problems:
+        if verdict is None:
+            invalid = True
+            print(f"{path}: kind unknown (it has none of the keys a schema requires; see --kind)")
+        elif verdict.problems:
             invalid = True
             print(f"{path}: INVALID as {verdict.kind}: {'; '.join(verdict.problems)}")
         else:

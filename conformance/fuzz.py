@@ -4,6 +4,8 @@ client sends them to the target, and each FUZZ case judges the answers for its r
 One campaign per run, shared by the FUZZ cases. Every operation the target declares is fuzzed
 with `config.examples` examples that fit the document (positive) and as many that break it
 (negative), derandomised so every run sends the same requests and a failure reproduces.
+Raw audio bodies are the suite's own clips; URLs the target would fetch are the suite's
+receiver, a urn: or a host under .invalid, never a real host (network policy).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 import requests
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Flaky, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import CheckFunction
@@ -33,17 +38,31 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+from schemathesis.transport.serialization import Binary
 
 from . import reproduce
 from .catalogue import read_schema_file, schemas_dir
 from .config import RunConfig
 from .errors import CatalogueError
-from .redact import REDACTED
+from .wire import audio
 from .wire.http import Exchange, TargetClient, current_exchanges
 
 DOCUMENT = "openapi.yaml"
 NOT_FUZZED = "x-conformance-fuzz"
 CAPABILITY = "x-conformance-capability"
+AUDIO_URL = "x-conformance-audio-url"
+WAV_FORMAT = "x-conformance-wav"
+AUDIO_TYPES = ("audio/wav", "audio/wave", "audio/x-wav")
+RECEIVER_CLIP = "http://receiver.invalid/audio/mono.wav"
+"""Stands for the receiver's URL of the mono clip in generated bodies; replaced when sent (kept
+as it is, a host that cannot exist, when the target cannot reach the receiver)."""
+AUDIO_URLS = (RECEIVER_CLIP, "urn:conformance:no-audio-here", "https://no-audio.invalid/a.wav")
+"""Every URL a generated body may ask the target to fetch."""
+KEY_ID = "conformance-key-id"
+REQUEST_ID = "conformance-request-id"
+"""Stand in for a key id (--api-key-id) and a request id (from a listen answer of the campaign)
+in generated paths, so the single-item GETs can reach their 200."""
+NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
 METHODS = ("get", "put", "post", "delete", "patch")
 GENERATION_ATTEMPTS = 2
 """Generation is deterministic; a second attempt covers a rare hypothesis Flaky under load, and
@@ -85,6 +104,7 @@ def fuzzed_document(
     """
     doc = copy.deepcopy(document())
     doc.pop("security", None)
+    _confine_audio_urls(doc)
     notes = []
     for path, item in list(doc["paths"].items()):
         shared = item.pop("parameters", [])
@@ -108,11 +128,37 @@ def fuzzed_document(
     return doc, notes
 
 
+def _confine_audio_urls(node: Any) -> None:
+    """Replace every schema marked x-conformance-audio-url by the URLs the campaign may send."""
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        if isinstance(child, dict) and child.get(AUDIO_URL) is True:
+            child.clear()
+            child["enum"] = list(AUDIO_URLS)
+        _confine_audio_urls(child)
+
+
+def _audio_body(_: schemathesis.SerializationContext, value: Any) -> bytes:
+    """A raw audio body as sent: the clip's bytes, or an invalid value's JSON spelling."""
+    if isinstance(value, Binary):
+        return value.data
+    return value if isinstance(value, bytes) else json.dumps(value).encode()
+
+
+@cache
+def _register_audio() -> None:
+    """Teach schemathesis to send WAV bodies and to generate them as the suite's clips."""
+    schemathesis.serializer(*AUDIO_TYPES)(_audio_body)
+    clips = [make().wav for make in audio.CLIPS.values()]
+    schemathesis.openapi.format(WAV_FORMAT, st.sampled_from(clips))
+
+
 def load_schema(
     capabilities: frozenset[str], project_id: str | None
 ) -> tuple[OpenApiSchema, list[str]]:
     """The schemathesis schema of the fuzzed document, its relative $refs resolved in schemas/."""
     doc, notes = fuzzed_document(capabilities, project_id)
+    _register_audio()
     schema = schemathesis.openapi.from_dict(doc, config=CONFIG)
     schema.location = (schemas_dir().joinpath(DOCUMENT)).as_uri()  # type: ignore[attr-defined]
     return schema, notes
@@ -137,9 +183,11 @@ class Probe:
     mode: GenerationMode
     exchange: Exchange
     response: Response
+    content: bytes | None
+    """The body exactly as sent (the exchange's evidence keeps only an excerpt)."""
 
     def failure(self, checks: list[CheckFunction]) -> str | None:
-        """schemathesis' report of the first check this answer breaks, or None."""
+        """schemathesis' report of the checks this answer breaks, or None."""
         try:
             self.case.validate_response(self.response, checks=checks)
         except FailureGroup as group:
@@ -179,6 +227,46 @@ def _body(kwargs: dict[str, Any]) -> bytes | None:
     return data.encode() if isinstance(data, str) else bytes(data)
 
 
+def _strings(node: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _confined_host(text: str) -> bool:
+    """Whether a string, read as a URL, names no network host but loopback or .invalid ones."""
+    try:
+        parts = urlsplit(text.strip())
+        host = parts.hostname
+    except ValueError:
+        return True  # not a URL a target could open
+    if parts.scheme.lower() not in NETWORK_SCHEMES or not host:
+        return True
+    if host == "localhost" or host.endswith((".invalid", ".localhost")) or host == "invalid":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def outside_hosts(case: Generated) -> list[str]:
+    """URLs in a generated request's query or JSON body that name a real host (network policy:
+    such a request is never sent, since the target might fetch or call it)."""
+    kwargs = case.as_transport_kwargs(base_url="http://127.0.0.1")
+    values: list[Any] = [kwargs.get("params") or {}]
+    if "json" in kwargs:
+        values.append(kwargs["json"])
+    return [text for value in values for text in _strings(value) if not _confined_host(text)]
+
+
 def _response(exchange: Exchange, content: bytes | None) -> Response:
     """A schemathesis Response from a recorded exchange (credentials already redacted)."""
     request = requests.Request(
@@ -194,14 +282,21 @@ def _response(exchange: Exchange, content: bytes | None) -> Response:
     )
 
 
-async def send(client: TargetClient, case: Generated) -> tuple[Exchange, bytes | None]:
-    """Send one generated case through the recording client, with the run's credentials."""
+async def send(
+    client: TargetClient, case: Generated, stand_ins: dict[str, str]
+) -> tuple[Exchange, bytes | None]:
+    """Send one generated case through the recording client, with the run's credentials, its
+    stand-ins (receiver URL, known ids) replaced by the run's values."""
     kwargs = case.as_transport_kwargs(base_url=client.base_url)
     content = _body(kwargs)
     content_type = next(
         (v for k, v in kwargs.get("headers", {}).items() if k.lower() == "content-type"), None
     )
     path = kwargs["url"][len(client.base_url) :]
+    for stand_in, value in stand_ins.items():
+        path = path.replace(stand_in, value)
+        if content is not None and content_type == "application/json":
+            content = content.replace(stand_in.encode(), value.encode())
     exchange = await client.request(
         case.method,
         path,
@@ -213,11 +308,18 @@ async def send(client: TargetClient, case: Generated) -> tuple[Exchange, bytes |
 
 
 def reproducer(probe: Probe) -> str:
-    """schemathesis' curl command for a probe, the key as $DEEPGRAM_API_KEY."""
-    authorization = probe.exchange.request_headers.get("Authorization", "")
-    headers = {"Authorization": authorization.replace(REDACTED, reproduce.KEY_PLACEHOLDER)}
-    base = probe.exchange.url.split(probe.case.formatted_path, 1)[0]
-    return probe.case.as_curl_command(headers=headers, base_url=base)
+    """A curl command repeating a probe byte for byte, the key as $DEEPGRAM_API_KEY."""
+    return reproduce.curl(probe.exchange.evidence(), body=probe.content)
+
+
+def _examples(operation: Any, path_parameters: dict[str, str]) -> list[Generated]:
+    """The request bodies the document gives as examples, each sent as it stands."""
+    content = operation.definition.raw.get("requestBody", {}).get("content", {})
+    return [
+        operation.Case(body=example["value"], media_type=media, path_parameters=path_parameters)
+        for media, body in content.items()
+        for example in body.get("examples", {}).values()
+    ]
 
 
 @cache
@@ -228,11 +330,18 @@ def plan(
     out. Derandomised generation gives the same requests for the same inputs, so a process that
     runs the suite many times (the fault matrix) generates them once."""
     schema, notes = load_schema(capabilities, project_id)
-    path_parameters = {"project_id": project_id} if project_id else {}
+    path_parameters = {"key_id": KEY_ID, "request_id": REQUEST_ID}
+    if project_id:
+        path_parameters["project_id"] = project_id
     cases: list[tuple[Generated, GenerationMode]] = []
+    withheld: list[str] = []
 
     def generate(operation: Any, mode: GenerationMode) -> None:
-        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+        names = {p.name for p in operation.path_parameters}
+        fixed = {k: v for k, v in path_parameters.items() if k in names}
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=fixed)
+        if mode is GenerationMode.POSITIVE:
+            cases.extend((example, mode) for example in _examples(operation, fixed))
 
         @settings(
             max_examples=examples,
@@ -244,7 +353,11 @@ def plan(
         )
         @given(strategy)
         def collect(case: Generated) -> None:
-            cases.append((case, mode))
+            outside = outside_hosts(case)
+            if outside:
+                withheld.append(f"{case.operation.label}: {outside[0]}")
+            else:
+                cases.append((case, mode))
 
         collect()
 
@@ -257,11 +370,30 @@ def plan(
                 generate(operation, mode)
             except Unsatisfiable:
                 notes.append(f"{operation.label}: no {mode.value} request can be generated")
+    if withheld:
+        notes.append(
+            f"{len(withheld)} generated requests not sent: a URL in them names a host outside "
+            f"loopback and .invalid (first: {withheld[0]})"
+        )
     return tuple(cases), tuple(notes)
 
 
-async def run_campaign(config: RunConfig, client: TargetClient) -> Campaign:
-    """Generate the campaign's requests (in a worker thread), then send them all."""
+def _request_id(probes: list[Probe]) -> str | None:
+    """The request_id of a transcription the campaign got back, for the single-request GET."""
+    for probe in probes:
+        if probe.case.operation.path == "/v1/listen" and probe.exchange.status == 200:
+            try:
+                found = json.loads(probe.exchange.content)["metadata"]["request_id"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if isinstance(found, str) and found:
+                return found
+    return None
+
+
+async def run_campaign(config: RunConfig, client: TargetClient, audio_url: str | None) -> Campaign:
+    """Generate the campaign's requests (in a worker thread), then send them: first all but the
+    single-request GETs, then those, with a request id the first wave got back."""
     current_exchanges.set(None)  # each FUZZ case records the exchanges its verdict rests on
     for attempt in range(1, GENERATION_ATTEMPTS + 1):
         try:
@@ -272,24 +404,34 @@ async def run_campaign(config: RunConfig, client: TargetClient) -> Campaign:
         except (Flaky, SystemError):  # seen under load, beside other property cases' threads
             if attempt == GENERATION_ATTEMPTS:
                 raise
+    stand_ins = {RECEIVER_CLIP: audio_url} if audio_url else {}
+    if config.credentials.api_key_id:
+        stand_ins[KEY_ID] = config.credentials.api_key_id
 
     async def probe(case: Generated, mode: GenerationMode) -> Probe:
-        exchange, content = await send(client, case)
-        return Probe(case, mode, exchange, _response(exchange, content))
+        exchange, content = await send(client, case, stand_ins)
+        return Probe(case, mode, exchange, _response(exchange, content), content)
 
-    probes = await asyncio.gather(*(probe(case, mode) for case, mode in cases))
-    return Campaign(list(probes), list(notes))
+    later = [(c, m) for c, m in cases if "{request_id}" in c.operation.path]
+    first = [(c, m) for c, m in cases if "{request_id}" not in c.operation.path]
+    probes = list(await asyncio.gather(*(probe(case, mode) for case, mode in first)))
+    request_id = _request_id(probes)
+    if request_id:
+        stand_ins[REQUEST_ID] = request_id
+    probes += await asyncio.gather(*(probe(case, mode) for case, mode in later))
+    return Campaign(probes, list(notes))
 
 
 _CAMPAIGNS: WeakKeyDictionary[TargetClient, asyncio.Task[Campaign]] = WeakKeyDictionary()
 """The run's campaign, keyed by the run's client: started by the first FUZZ case, shared."""
 
 
-async def campaign_for(config: RunConfig, client: TargetClient) -> Campaign:
-    """The run's campaign, started on first use."""
+async def campaign_for(config: RunConfig, client: TargetClient, audio_url: str | None) -> Campaign:
+    """The run's campaign, started on first use; `audio_url` is where the target can fetch the
+    mono clip from the receiver (None: it cannot reach the receiver)."""
     task = _CAMPAIGNS.get(client)
     if task is None:
-        task = asyncio.ensure_future(run_campaign(config, client))
+        task = asyncio.ensure_future(run_campaign(config, client, audio_url))
         _CAMPAIGNS[client] = task
     return await asyncio.shield(task)
 

@@ -19,8 +19,15 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
-def curl(exchange: dict[str, Any]) -> str:
-    """A curl command repeating a recorded exchange (from its evidence form)."""
+def _printf(body: bytes) -> str:
+    """A printf command writing these exact bytes (NUL included, which no shell word can hold)."""
+    printable = {*range(0x20, 0x7F)} - {ord("'"), ord("\\"), ord("%")}
+    return "printf '" + "".join(chr(b) if b in printable else f"\\{b:03o}" for b in body) + "'"
+
+
+def curl(exchange: dict[str, Any], body: bytes | None = None) -> str:
+    """A curl command repeating a recorded exchange (from its evidence form); `body` is the
+    request body in full when the evidence keeps only an excerpt of it."""
     request = exchange["request"]
     url = request["url"]
     for colon, at in ((":", "@"), ("%3A", "%40")):  # a URL, or one inside a query (callback=)
@@ -35,6 +42,13 @@ def curl(exchange: dict[str, Any]) -> str:
         clip = exchange["attachment"]
         prefix = f"conformance audio {clip} > {clip}.wav && "
         words += ["--data-binary", f"@{clip}.wav"]
+    elif body is not None:
+        text = body.decode("utf-8", "replace")
+        if text.isprintable() and text.encode() == body:
+            words += ["--data-raw", "'" + text.replace("'", "'\\''") + "'"]  # nothing expands
+        else:
+            prefix = f"{_printf(body)} | "
+            words += ["--data-binary", "@-"]
     elif request["body"] and not request["body"].startswith("<"):
         words += ["--data-raw", _quote(request["body"].replace(REDACTED, PASSWORD_PLACEHOLDER))]
     return prefix + " ".join(words)
