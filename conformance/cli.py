@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,6 +56,9 @@ EXIT_USAGE = 2
 EXIT_HARNESS = 3
 EXIT_UNREACHABLE = 4
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
+"""128 + the signal's number, as shells report a process a signal ended."""
 
 EXIT_BY_OUTCOME = {
     Outcome.PASSED: EXIT_PASSED,
@@ -535,9 +539,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc, EXIT_HARNESS)
     except ConformanceError as exc:
         return _fail(exc, EXIT_HARNESS)
-    except KeyboardInterrupt:
-        print("conformance: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # loop.Interrupted for SIGTERM, after the run's cleanup
+        stop = signal.Signals(getattr(exc, "signum", signal.SIGINT))
+        print(f"conformance: interrupted by {stop.name}", file=sys.stderr)
+        return EXIT_BY_SIGNAL[stop]
     except Exception as exc:
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise

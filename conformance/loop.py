@@ -4,8 +4,11 @@ ignores its cancellation (asyncio.run would wait for it forever)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+import signal
+import threading
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -13,12 +16,36 @@ T = TypeVar("T")
 log = logging.getLogger("conformance")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that stop a run: Ctrl-C, and what CI systems and `kill` send."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal, after its own cleanup (the `finally` blocks) ran."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def run(main: Coroutine[Any, Any, T], teardown: float) -> T:
-    """Run `main` on a new loop; then cancel what it left running, waiting `teardown` seconds."""
+    """Run `main` on a new loop, a stop signal cancelling it (Interrupted once it has unwound);
+    then cancel what it left running, waiting `teardown` seconds."""
     loop = asyncio.new_event_loop()
     try:
         asyncio.set_event_loop(loop)
-        return loop.run_until_complete(main)
+        task = loop.create_task(main)
+        received: list[int] = []
+        with _cancelled_by_signals(loop, task, received):
+            try:
+                result = loop.run_until_complete(task)
+            except asyncio.CancelledError:
+                if received:
+                    raise Interrupted(received[0]) from None
+                raise
+        if received:
+            raise Interrupted(received[0])
+        return result
     finally:
         try:
             _cancel_leftovers(loop, teardown)
@@ -26,6 +53,34 @@ def run(main: Coroutine[Any, Any, T], teardown: float) -> T:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+@contextlib.contextmanager
+def _cancelled_by_signals(
+    loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], received: list[int]
+) -> Iterator[None]:
+    """While inside, the first stop signal cancels `task`, so its `finally` blocks (deleting
+    the keys a run created) run; later ones are noted only, as that unwinding is bounded.
+    Signals can only be handled on the main thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            task.cancel()
+
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            loop.remove_signal_handler(signum)
+            if handler is not None:  # None: installed outside Python, left as it was
+                signal.signal(signum, handler)
 
 
 def _cancel_leftovers(loop: asyncio.AbstractEventLoop, teardown: float) -> None:

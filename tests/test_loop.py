@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 
 import pytest
@@ -48,3 +50,25 @@ def test_cooperative_leftovers_are_cancelled_quietly(caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.WARNING, logger="conformance"):
         assert loop.run(main(), teardown=5) == 7
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_cancels_the_run_after_which_its_finally_blocks_ran(
+    stop: signal.Signals,
+) -> None:
+    unwound: list[str] = []
+    before = signal.getsignal(stop)
+
+    async def main() -> None:
+        try:
+            os.kill(os.getpid(), stop)
+            async with asyncio.timeout(10):  # the cancellation is the event awaited
+                await asyncio.Event().wait()
+        finally:
+            unwound.append("cleanup ran")
+
+    with pytest.raises(loop.Interrupted) as stopped:
+        loop.run(main(), teardown=1)
+    assert stopped.value.signum == stop
+    assert unwound == ["cleanup ran"]
+    assert signal.getsignal(stop) is before

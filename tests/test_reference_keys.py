@@ -7,6 +7,10 @@ import asyncio
 import base64
 import dataclasses
 import itertools
+import json
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import Collector
-from test_cli import _run_cli
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from test_cli import PYTHON, _run_cli
 
 from conformance import catalogue
 from conformance.cases import REGISTRY
@@ -40,10 +46,16 @@ def _basic(user: str, password: str) -> dict[str, str]:
 
 
 @contextmanager
-def _serving(*faults: str) -> Iterator[str]:
+def _serving(*faults: str, allow_private_callbacks: bool = False) -> Iterator[str]:
     """A fresh in-process reference server with these faults."""
-    with running(create_app(Settings(faults=frozenset(faults)))) as url:
+    settings = Settings(faults=frozenset(faults), allow_private_callbacks=allow_private_callbacks)
+    with running(create_app(settings)) as url:
         yield url
+
+
+def _key_ids(server: str) -> list[str]:
+    listed = httpx.get(f"{server}{PROJECT}/keys", headers=TOKEN, timeout=10).json()["api_keys"]
+    return [k["api_key"]["api_key_id"] for k in listed]
 
 
 @pytest.fixture
@@ -155,3 +167,84 @@ def test_request_log_forgets_the_oldest() -> None:
         log.add(LoggedRequest(str(n), "2026-01-01T00:00:00Z", "/v1/listen", None, ("t",), 200, 1.0))
     assert log.get("0") is None and log.get(str(MAX_LOGGED)) is not None
     assert len(log.tagged(["t"])) == MAX_LOGGED
+
+
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_run_deletes_its_keys_and_says_so_in_one_line(
+    stop: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    # CALLBACK cases wait out a 30 s retry schedule, so the run is still going when the keys
+    # of the KEYS cases exist: the signal arrives mid-run, as from a CI timeout or Ctrl-C.
+    with _serving(allow_private_callbacks=True) as server:
+        command = [PYTHON, "-m", "conformance", "run", "--target", server]
+        command += ["--api-key", SETTINGS.api_key, "--project-id", SETTINGS.project_id]
+        command += ["--only", "KEYS", "--only", "CALLBACK", "--report-dir", str(tmp_path)]
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while len(_key_ids(server)) < 3:  # the development key and two the run created
+                assert time.monotonic() < deadline, "the run created no keys within 60 s"
+                with pytest.raises(subprocess.TimeoutExpired):  # also the pause between looks
+                    process.wait(timeout=0.05)
+            process.send_signal(stop)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()
+        assert _key_ids(server) == [SETTINGS.api_key_id]
+    assert process.returncode == code
+    assert f"conformance: interrupted by {stop.name}" in stderr.splitlines(), stderr
+    assert "Traceback" not in stderr, stderr
+
+
+class _DeleteFails:
+    """The reference server, except that deleting a key answers 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "DELETE":
+            await JSONResponse({"err_msg": "broken"}, status_code=500)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def test_a_key_the_run_cannot_delete_is_named_on_stderr_and_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = itertools.count()
+    monkeypatch.setattr(
+        reference_keys.secrets, "token_hex", lambda _: f"{CANARY}{next(counter):04d}"
+    )
+    with running(_DeleteFails(create_app(Settings()))) as server:
+        done = _run_cli(
+            "run",
+            "--target",
+            server,
+            "--api-key",
+            SETTINGS.api_key,
+            "--project-id",
+            SETTINGS.project_id,
+            "--only",
+            "KEYS",
+            "--report-dir",
+            str(tmp_path),
+        )
+        left = set(_key_ids(server)) - {SETTINGS.api_key_id}
+    assert len(left) > 3, "the run created keys"
+    warnings = [line for line in done.stderr.splitlines() if "could not delete" in line]
+    assert sorted(warnings) == sorted(
+        f"conformance: warning: the run could not delete API key {key_id} "
+        f"(DELETE {server}{PROJECT}/keys/{key_id} -> 500 application/json) from the target; "
+        "delete it by hand"
+        for key_id in left
+    ), done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {entry.split()[2] for entry in report["left_on_target"]} == left
+    assert CANARY not in done.stderr + json.dumps(report)

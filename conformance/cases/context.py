@@ -66,6 +66,15 @@ class Cleanups:
 
     def __init__(self) -> None:
         self._actions: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        self._making: set[asyncio.Task[Any]] = set()
+
+    async def making(self, make: Awaitable[T]) -> T:
+        """Create something and register its undo action (within `make`), shielded: a run
+        stopped mid-request still learns what the target created, and undoes it."""
+        task = asyncio.ensure_future(make)
+        self._making.add(task)
+        task.add_done_callback(self._making.discard)
+        return await asyncio.shield(task)
 
     def add(self, what: str, action: Callable[[], Awaitable[object]]) -> None:
         """Register an undo action the moment there is something to undo (`what` names it,
@@ -75,11 +84,18 @@ class Cleanups:
     async def run(self, deadline: float) -> list[str]:
         """Run every action concurrently within the deadline; one failing stops no other.
         Returns, for each action that raised or did not finish in time, what it was and why."""
+        ends = asyncio.get_running_loop().time() + deadline
+        if self._making:  # creations a stopped run no longer awaits: let them register
+            made, _ = await asyncio.wait(self._making, timeout=deadline)
+            for task in made:
+                if not task.cancelled():
+                    task.exception()  # retrieved: the case that asked for it reports it
         actions, self._actions = self._actions, []
         if not actions:
             return []
         tasks = [asyncio.ensure_future(action()) for _, action in actions]
-        done, pending = await asyncio.wait(tasks, timeout=deadline)
+        left = max(0.0, ends - asyncio.get_running_loop().time())
+        done, pending = await asyncio.wait(tasks, timeout=left)
         for task in pending:
             task.cancel()
         return [

@@ -77,7 +77,13 @@ class NewKey:
 
 
 async def create_key(ctx: CaseContext, tags: list[str] | None = None) -> NewKey:
-    """POST a new key; its deletion and its secret's redaction are registered at once."""
+    """POST a new key; its deletion and its secret's redaction are registered at once, even
+    when the run is stopped while the request is in flight."""
+    return await ctx.cleanups.making(_create(ctx, tags))
+
+
+async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
+    """POST a new key, redact its secret, and register its deletion."""
     label = unique("key")
     if legacy(ctx):
         exchange = await ctx.client.request("POST", LEGACY_KEYS_PATH, json_body={"label": label})

@@ -190,7 +190,10 @@ def _server(app: ASGIApp, lifespan: Literal["on", "off"]) -> uvicorn.Server:
     config = uvicorn.Config(
         app, http=_DroppingH11, log_level="error", access_log=False, lifespan=lifespan
     )
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    # SIGINT/SIGTERM are loop.py's: they stop the run, which then deletes what it created
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    return server
 
 
 async def _stop(server: uvicorn.Server, task: asyncio.Task[None], deadline: float) -> None:
