@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import Collector
+from starlette.applications import Starlette
 from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from test_cli import PYTHON, _run_cli
 
@@ -248,3 +250,23 @@ def test_a_key_the_run_cannot_delete_is_named_on_stderr_and_in_the_report(
     report = json.loads((tmp_path / "report.json").read_text())
     assert {entry.split()[2] for entry in report["left_on_target"]} == left
     assert CANARY not in done.stderr + json.dumps(report)
+
+
+def test_usage_in_the_official_shape_skips_the_tag_filter_naming_why() -> None:
+    async def official_usage(_: object) -> JSONResponse:
+        resolution = {"units": "day", "amount": 1}
+        return JSONResponse({"start": "2026-01-01", "end": "2026-01-02", "resolution": resolution})
+
+    app = Starlette(
+        routes=[
+            Route(f"{PROJECT}/usage", official_usage),
+            Mount("/", create_app(Settings(allow_private_callbacks=True))),
+        ]
+    )
+    with running(app) as server:
+        finished = _keys_and_tags_run(server, "v1")
+    verdicts = {r.requirement.id: r for r in finished.requirements}
+    usage = verdicts["TAG-USAGE-FILTER"]
+    assert usage.verdict is Verdict.SKIP, usage.reason
+    assert "UsageV1Response" in usage.reason
+    assert all(r.verdict is Verdict.PASS for i, r in verdicts.items() if i != "TAG-USAGE-FILTER")

@@ -15,6 +15,7 @@ from ..wire.receiver import Mailbox
 from . import delivery, retries
 from .context import CaseContext
 from .delivery import LISTEN
+from .extra import literal_extra
 from .registry import case
 from .walk import get, ordinal_list
 
@@ -165,7 +166,7 @@ async def unanswered_attempts_retried(ctx: CaseContext) -> None:
 async def extra_in_delivery(ctx: CaseContext) -> None:
     """extra=KEY:VALUE comes back in the delivery's metadata.extra."""
     params = [("extra", f"{EXTRA_KEY}:{EXTRA_VALUE}")]
-    box, _ = await delivery.delivered(ctx, LISTEN, "extra", params=params)
+    box, _ = await delivery.delivered(ctx, literal_extra(LISTEN), "extra", params=params)
     got = _metadata(ctx, box).get("extra")
     ctx.check(
         got == {EXTRA_KEY: EXTRA_VALUE},

@@ -1,20 +1,24 @@
 """EXTRA: extra=KEY:VALUE pairs echoed in metadata.extra of the pre-recorded response.
 
-The suite's client URL-encodes each value (a space as '+', other special characters as %XX);
-the document's literal `%20` form is sent too, written into the query string by hand.
+Each pair travels as document 002 writes it: the separator colon literal (`%3A` is not the
+same character to a server that splits before decoding), key and value percent-encoded (a space
+as '+'); the document's literal `%20` form is sent too.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, fields, replace
 from typing import Any
+from urllib.parse import quote_plus
 
 from hypothesis import strategies as st
 
 from ..errors import CheckFailed
 from ..wire import audio
-from ..wire.http import Params
+from ..wire.http import Exchange, Params
 from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .delivery import Endpoint
 from .listen_params import explore
 from .registry import case
 
@@ -22,18 +26,54 @@ LIMIT = 2048
 """Characters per KEY:VALUE pair (document 002)."""
 
 
-def _query(params: Params) -> str:
-    return "&".join(f"{name}={value}" for name, value in params)
+def query(params: Params) -> str:
+    """The query string, each extra pair as `extra=KEY:VALUE` with its first colon literal
+    (and the value's own colons too); every other character percent-encoded as usual."""
+    parts = []
+    for name, value in params:
+        if name == "extra" and ":" in value:
+            key, _, rest = value.partition(":")
+            parts.append(f"extra={quote_plus(key, safe='')}:{quote_plus(rest, safe=':')}")
+        else:
+            parts.append(f"{quote_plus(name, safe='')}={quote_plus(value, safe='')}")
+    return "&".join(parts)
+
+
+@dataclass(frozen=True)
+class LiteralExtra(Endpoint):
+    """An endpoint whose requests write their query with `query` (EXTRA-IN-CALLBACK)."""
+
+    async def submit(self, ctx: CaseContext, params: Params) -> Exchange:
+        """The endpoint's standard request, its query string written by hand."""
+        return await Endpoint.submit(replace(self, path=f"{self.path}?{query(params)}"), ctx, ())
+
+
+def literal_extra(endpoint: Endpoint) -> Endpoint:
+    """The endpoint, sending extra pairs as the document writes them."""
+    return LiteralExtra(**{f.name: getattr(endpoint, f.name) for f in fields(endpoint)})
+
+
+async def _post(ctx: CaseContext, query_string: str) -> Exchange:
+    """POST the mono clip to /v1/listen?QUERY_STRING, sent exactly as written."""
+    clip = audio.mono()
+    return await ctx.client.request(
+        "POST", f"{LISTEN_PATH}?{query_string}", content=clip.wav, content_type=clip.content_type
+    )
+
+
+async def _send(ctx: CaseContext, params: Params) -> Exchange:
+    """POST the mono clip with these parameters, extra written as documented."""
+    return await _post(ctx, query(params))
 
 
 def _extra(ctx: CaseContext, body: dict[str, Any], params: Params) -> dict[str, Any]:
     """metadata.extra, or a skip when the target returns none at all (EXTRA-ECHO's failure)."""
     extra = body["metadata"].get("extra")
     if extra is None:
-        ctx.skip(f"{_query(params)} got no metadata.extra at all (see EXTRA-ECHO)")
+        ctx.skip(f"{query(params)} got no metadata.extra at all (see EXTRA-ECHO)")
     ctx.check(
         isinstance(extra, dict),
-        f"{_query(params)}: metadata.extra is {type(extra).__name__}, expected an object",
+        f"{query(params)}: metadata.extra is {type(extra).__name__}, expected an object",
     )
     assert isinstance(extra, dict)
     return extra
@@ -41,11 +81,11 @@ def _extra(ctx: CaseContext, body: dict[str, Any], params: Params) -> dict[str, 
 
 async def _echoed(ctx: CaseContext, params: Params, expected: dict[str, str]) -> None:
     """Send the pairs and compare metadata.extra with what the document says comes back."""
-    extra = _extra(ctx, await ctx.transcription(audio.mono(), params), params)
+    extra = _extra(ctx, expect_transcription(await _send(ctx, params)), params)
     wrong = {k: extra.get(k, "(absent)") for k, v in expected.items() if extra.get(k) != v}
     ctx.check(
         not wrong,
-        f"sent {_query(params)}: expected metadata.extra to hold {expected}; it holds {extra}",
+        f"sent {query(params)}: expected metadata.extra to hold {expected}; it holds {extra}",
     )
 
 
@@ -53,11 +93,11 @@ async def _echoed(ctx: CaseContext, params: Params, expected: dict[str, str]) ->
 async def pair_echoed(ctx: CaseContext) -> None:
     """extra=KEY:VALUE comes back as metadata.extra = {KEY: VALUE}."""
     params = [("extra", "myKey:someValue")]
-    body = await ctx.transcription(audio.mono(), params)
+    body = expect_transcription(await _send(ctx, params))
     extra = body["metadata"].get("extra")
     ctx.check(
         extra == {"myKey": "someValue"},
-        f"sent {_query(params)}: metadata.extra is {extra!r}; the document shows "
+        f"sent {query(params)}: metadata.extra is {extra!r}; the document shows "
         "{'myKey': 'someValue'}",
     )
 
@@ -95,13 +135,7 @@ async def encoded_values_decode(ctx: CaseContext) -> None:
 
 async def _percent_20(ctx: CaseContext) -> None:
     """The document's own example, extra=dataflow:marketing%20team, exactly as written."""
-    clip = audio.mono()
-    exchange = await ctx.client.request(
-        "POST",
-        f"{LISTEN_PATH}?extra=dataflow:marketing%20team",
-        content=clip.wav,
-        content_type=clip.content_type,
-    )
+    exchange = await _post(ctx, "extra=dataflow:marketing%20team")
     extra = expect_transcription(exchange)["metadata"].get("extra")
     if extra is None:
         ctx.skip(f"{exchange.describe()} got no metadata.extra at all (see EXTRA-ECHO)")
@@ -112,25 +146,23 @@ async def _percent_20(ctx: CaseContext) -> None:
     )
 
 
-_TEXT = st.characters(codec="utf-8", exclude_characters=":")
+_TEXT = st.characters(codec="utf-8", exclude_characters=":", exclude_categories=("Cc", "Cs"))
 
 
 @case("EXTRA-ENCODING")
 async def generated_unicode_pairs(ctx: CaseContext) -> None:
     """Generated unicode keys and values come back exactly.
 
-    Surrogates are left out (they cannot be encoded in UTF-8, so they cannot travel at all),
-    and colons too: a colon in the key would end it, and one in the value is EXTRA-FIRST-COLON's
-    business, kept out so that each fault fails exactly its requirement.
+    Surrogates are left out (they cannot be encoded in UTF-8, so they cannot travel at all), and
+    so are control characters: the documents promise spaces and special characters, not NUL or
+    C0/C1 controls in a query string, which a conformant server may refuse. Colons too: a colon
+    in the key would end it, and one in the value is EXTRA-FIRST-COLON's business, kept out so
+    that each fault fails exactly its requirement.
     """
-    clip = audio.mono()
 
     async def echoed(pair: tuple[str, str]) -> None:
         key, value = pair
-        params = [("extra", f"{key}:{value}")]
-        exchange = await ctx.client.request(
-            "POST", LISTEN_PATH, params=params, content=clip.wav, content_type=clip.content_type
-        )
+        exchange = await _send(ctx, [("extra", f"{key}:{value}")])
         extra = expect_transcription(exchange)["metadata"].get("extra")
         if extra is None:
             ctx.skip(f"{exchange.describe()} got no metadata.extra at all (see EXTRA-ECHO)")
@@ -156,7 +188,7 @@ def _pair(length: int) -> str:
 @case("EXTRA-LIMIT")
 async def pair_at_limit_accepted(ctx: CaseContext) -> None:
     """A pair of 2048 characters, colon included, is accepted."""
-    exchange = await ctx.transcribe(audio.mono(), [("extra", _pair(LIMIT))])
+    exchange = await _send(ctx, [("extra", _pair(LIMIT))])
     ctx.check(
         exchange.status == 200,
         f"{exchange.describe()}: an extra pair of {LIMIT} characters should be accepted",
@@ -166,7 +198,7 @@ async def pair_at_limit_accepted(ctx: CaseContext) -> None:
 @case("EXTRA-LIMIT-ENFORCED")
 async def pair_over_limit_refused(ctx: CaseContext) -> None:
     """A pair of 2050 characters (over 2048 however the colon is counted) gets 400."""
-    exchange = await ctx.transcribe(audio.mono(), [("extra", _pair(LIMIT + 2))])
+    exchange = await _send(ctx, [("extra", _pair(LIMIT + 2))])
     ctx.check(
         exchange.status == 400,
         f"{exchange.describe()}: an extra pair of {LIMIT + 2} characters is over the documented "
@@ -177,7 +209,7 @@ async def pair_over_limit_refused(ctx: CaseContext) -> None:
 @case("EXTRA-NO-COLON")
 async def pair_without_colon_refused(ctx: CaseContext) -> None:
     """An extra value that is not KEY:VALUE gets 400."""
-    exchange = await ctx.transcribe(audio.mono(), [("extra", "nocolonhere")])
+    exchange = await _send(ctx, [("extra", "nocolonhere")])
     ctx.check(
         exchange.status == 400,
         f"{exchange.describe()}: extra=nocolonhere is not a KEY:VALUE pair; expected 400",
