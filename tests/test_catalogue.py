@@ -72,5 +72,8 @@ def test_should_is_used_where_documents_leave_behaviour_open() -> None:
         "LISTEN-SEARCH-LIMIT-ENFORCED",
         "LISTEN-KEYWORDS-LIMIT-ENFORCED",
         "LISTEN-ERROR-BODY",
+        "AUTH-MISSING-401",
+        "AUTH-WRONG-KEY-401",
+        "STREAM-AUTH-401",
     ]
     assert {CATALOGUE.requirement(i).level.value for i in refusals} == {"SHOULD"}

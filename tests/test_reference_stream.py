@@ -179,3 +179,32 @@ def test_many_concurrent_streams_finish() -> None:
 def test_silence_has_no_words() -> None:
     vad = OnlineVad(8_000)
     assert vad.feed(np.zeros(8_000, dtype=np.float32)) == [] and vad.flush() == []
+
+
+@pytest.mark.parametrize("clip", ["mono", "stereo"])
+def test_a_wav_file_streamed_without_encoding_is_transcribed(ws_base: str, clip: str) -> None:
+    wav = audio.mono().wav if clip == "mono" else audio.stereo().wav
+    frames: list[bytes | str] = [wav[i : i + 3_200] for i in range(0, len(wav), 3_200)]
+    frames.append(json.dumps({"type": "CloseStream"}))
+    messages, code = asyncio.run(_session(ws_base, frames, additional_headers=AUTH))
+    assert code == 1000
+    metadata = messages[-1]
+    assert metadata["type"] == "Metadata"
+    assert metadata["channels"] == (1 if clip == "mono" else 2)
+    expected = len(decode_wav(wav).channel(0)) / 16_000
+    assert metadata["duration"] == pytest.approx(expected, abs=0.001)
+    words = [
+        w
+        for m in messages
+        if m["type"] == "Results"
+        for w in m["channel"]["alternatives"][0]["words"]
+    ]
+    assert words, "the WAV's voiced bursts became words"
+
+
+def test_unreadable_container_audio_is_hashed_and_ends_cleanly(ws_base: str) -> None:
+    frames: list[bytes | str] = [b"OggS" + bytes(4_000), json.dumps({"type": "CloseStream"})]
+    messages, code = asyncio.run(_session(ws_base, frames, additional_headers=AUTH))
+    assert code == 1000
+    assert [m["type"] for m in messages] == ["Metadata"]
+    assert messages[0]["duration"] == 0.0

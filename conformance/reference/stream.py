@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.routing import BaseRoute, WebSocketRoute
@@ -16,11 +16,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import response
 from .context import Context
 from .errors import ApiError, error_response
-from .stream_audio import CODED_WIDTHS, Decoder
+from .stream_audio import CODED_WIDTHS, Decoder, may_be_wav, wav_format
 from .stream_callbacks import Sink, open_sink
 from .stream_idle import IdleDeadline
 from .stream_lanes import Lane
-from .stream_options import StreamOptions, parse_stream_options, rest_settings
+from .stream_options import CONTAINER, StreamOptions, parse_stream_options, rest_settings
 
 IDLE_REASON = "The server did not receive audio data or a text message within the timeout window."
 """The close reason of an idle stream (1011), worded like Deepgram's NET-0001."""
@@ -49,10 +49,34 @@ class Session:
         self.hasher = hashlib.sha256()
         self.received = 0
         self.decoder = Decoder(options.encoding, options.channels) if options.decodable else None
+        self.lanes = self._lanes()
+        self.samples = 0
+        self._head: bytes | None = b"" if options.encoding == CONTAINER else None
+        """The first bytes of a stream without `encoding`, until its WAV header is read."""
+
+    def _lanes(self) -> list[Lane]:
+        """One lane per channel with multichannel, else one for the mixed audio."""
+        options = self.options
         separate = options.multichannel and not self.settings.has("stream-channels-ignored")
         lanes = options.channels if separate else 1
-        self.lanes = [Lane(i, lanes, options, self.settings) for i in range(lanes)]
-        self.samples = 0
+        return [Lane(i, lanes, options, self.settings) for i in range(lanes)]
+
+    def _sniff(self, data: bytes) -> bytes:
+        """Audio in a container: once a 16-bit PCM WAV header is read, what follows it is
+        decoded like linear16 (as clients stream WAV files without `encoding`)."""
+        head = (self._head or b"") + data
+        found = wav_format(head)
+        if found is None:
+            self._head = head if may_be_wav(head) else None
+            return b""
+        rate, channels, offset = found
+        self._head = None
+        self.options = replace(
+            self.options, encoding="linear16", sample_rate=rate, channels=channels
+        )
+        self.decoder = Decoder("linear16", channels)
+        self.lanes = self._lanes()
+        return head[offset:]
 
     def _request_id(self) -> str:
         """The request id of the next message (a new one each time under a fault)."""
@@ -81,7 +105,9 @@ class Session:
         """Hash and count the bytes; decode and analyse them when the encoding is readable."""
         self.hasher.update(data)
         self.received += len(data)
-        if self.decoder is None:
+        if self._head is not None:
+            data = self._sniff(data)
+        if self.decoder is None or not data:
             return
         samples = self.decoder.feed(data)
         self.samples += len(samples)

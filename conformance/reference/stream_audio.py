@@ -5,6 +5,8 @@ Each call does work proportional to the new audio only, so hundreds of streams f
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 from zlib_ng import zlib_ng  # zlib's CRC-32, faster (as vad.py uses it)
 
@@ -17,6 +19,9 @@ CODED_WIDTHS = {"linear32": 4.0, "alaw": 1.0, "g729": 0.125}
 """Bytes per sample of the fixed-rate encodings this server does not decode (G.729: 8 kbit/s at
 8000 Hz), so their duration follows from the byte count; the others' (flac, opus, speex, AMR)
 cannot."""
+WAV_HEADER_MOST = 4096
+"""Bytes at the start of a stream without `encoding` searched for a WAV header; a stream whose
+header is not found by then is hashed and counted only."""
 
 
 def _mulaw_table() -> Samples:
@@ -31,6 +36,33 @@ def _mulaw_table() -> Samples:
 
 
 _MULAW = _mulaw_table()
+
+
+def wav_format(head: bytes) -> tuple[int, int, int] | None:
+    """(sample_rate, channels, offset of the samples) once `head` holds a 16-bit PCM WAV header
+    up to its data chunk; None until then (or for any other container)."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    position, found = 12, None
+    while position + 8 <= len(head):
+        chunk = head[position : position + 4]
+        size = int.from_bytes(head[position + 4 : position + 8], "little")
+        body = position + 8
+        if chunk == b"fmt " and body + 16 <= len(head):
+            tag, channels, rate = struct.unpack_from("<HHI", head, body)
+            (bits,) = struct.unpack_from("<H", head, body + 14)
+            found = (rate, channels) if tag in (1, 0xFFFE) and bits == 16 and rate else None
+        elif chunk == b"data":
+            return (*found, body) if found else None
+        position = body + size + (size & 1)
+    return None
+
+
+def may_be_wav(head: bytes) -> bool:
+    """Whether the stream's first bytes may still turn out to be a readable WAV header."""
+    return len(head) < WAV_HEADER_MOST and (
+        b"RIFF".startswith(head[:4]) and (len(head) < 12 or head[8:12] == b"WAVE")
+    )
 
 
 class Decoder:

@@ -55,6 +55,8 @@ class Lane:
 
     def flush(self, *, finalize: bool) -> list[dict[str, Any]]:
         """The pending audio as a final result (always one for Finalize; none if none is left)."""
+        if not self.options.sample_rate:  # audio this server does not read: nothing to flush
+            return []
         self.regions += self.vad.flush()
         end = round(self.samples / self.options.sample_rate, 6)
         if end <= self.window_start and not finalize:
