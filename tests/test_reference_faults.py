@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import threading
 import uuid
-import wave
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
 from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
@@ -160,19 +157,6 @@ def _url_body(p: Probe) -> bool:
     return response.status_code == 200 and response.json()["results"] == p.body()["results"]
 
 
-def _at_8khz(clip: audio.TestAudio) -> bytes:
-    """The clip resampled to 8 kHz by keeping every other frame."""
-    with wave.open(io.BytesIO(clip.wav)) as source:
-        frames = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as sink:
-        sink.setnchannels(clip.channels)
-        sink.setsampwidth(2)
-        sink.setframerate(clip.sample_rate // 2)
-        sink.writeframes(frames.reshape(-1, clip.channels)[::2].tobytes())
-    return out.getvalue()
-
-
 def _n(name: str, count: int) -> str:
     return "&".join(f"{name}=w{i}" for i in range(count))
 
@@ -227,7 +211,7 @@ CHECKS: dict[str, Callable[[Probe], bool]] = {
     "mime-variants": lambda p: all(
         p.status(content_type=t) == 200 for t in ("audio/x-wav", "application/octet-stream")
     ),
-    "wav-8khz": lambda p: p.status(body=_at_8khz(MONO)) == 200,
+    "wav-8khz": lambda p: p.status(body=audio.at_8khz(MONO)) == 200,
     "numerals-transcript": lambda p: all(
         "transcript" in a for a in p.body("numerals=true")["results"]["channels"][0]["alternatives"]
     ),

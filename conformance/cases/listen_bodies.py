@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import ipaddress
-import wave
-
-import numpy as np
 
 from ..wire import audio
 from .context import (
@@ -25,7 +21,7 @@ from .walk import ordinal_list
 async def raw_audio_with_its_mime_type(ctx: CaseContext) -> None:
     """Raw WAV bytes sent as audio/wav are transcribed, at 16 kHz and at telephony's 8 kHz."""
     clip = audio.mono()
-    for rate, wav in ((clip.sample_rate, clip.wav), (clip.sample_rate // 2, _at_8khz(clip))):
+    for rate, wav in ((clip.sample_rate, clip.wav), (clip.sample_rate // 2, audio.at_8khz(clip))):
         exchange = await ctx.client.request(
             "POST", LISTEN_PATH, content=wav, content_type="audio/wav"
         )
@@ -46,19 +42,6 @@ async def raw_audio_under_wav_aliases(ctx: CaseContext) -> None:
             "POST", LISTEN_PATH, content=clip.wav, content_type=content_type
         )
         expect_transcription(exchange)
-
-
-def _at_8khz(clip: audio.TestAudio) -> bytes:
-    """The clip as an 8 kHz WAV (every other frame): a second WAV format as common as 16 kHz."""
-    with wave.open(io.BytesIO(clip.wav)) as source:
-        frames = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as sink:
-        sink.setnchannels(clip.channels)
-        sink.setsampwidth(2)
-        sink.setframerate(clip.sample_rate // 2)
-        sink.writeframes(frames.reshape(-1, clip.channels)[::2].tobytes())
-    return out.getvalue()
 
 
 @case("LISTEN-URL-BODY")

@@ -123,6 +123,7 @@ Fault = Literal[
     "key-delete-needs-no-auth",
     "stream-callback-method-ignored",
     "stream-auth-403",
+    "stream-ws-callback-binary",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -243,6 +244,7 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
     "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
     "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",
+    "stream-ws-callback-binary": "streaming responses reach a ws(s) callback as binary frames",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

@@ -93,10 +93,14 @@ class HttpSink:
 class WsSink:
     """One WebSocket to the callback; if it drops, the client's stream is killed."""
 
-    def __init__(self, connection: ClientConnection | None, client: WebSocket, kill: bool) -> None:
+    def __init__(
+        self, connection: ClientConnection | None, client: WebSocket, kill: bool, binary: bool
+    ) -> None:
         self._connection = connection
         self._client = client
         self._kill = kill
+        self._binary = binary
+        """Whether messages go as binary frames (a fault: the documents say text)."""
         self._closing = False
         self._watch = asyncio.ensure_future(self._watch_drop()) if connection else None
 
@@ -113,7 +117,8 @@ class WsSink:
         """A text frame to the callback (nothing when the connection is gone)."""
         if self._connection is not None:
             with contextlib.suppress(ConnectionClosed):
-                await self._connection.send(json.dumps(message))
+                text = json.dumps(message)
+                await self._connection.send(text.encode() if self._binary else text)
 
     async def close(self) -> None:
         """Close the callback connection normally."""
@@ -137,8 +142,9 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
         method = "POST" if ignored else options.callback_method
         return HttpSink(str(url), method, options.key_id, drop)
     kill = not settings.has("stream-ws-callback-drop-ignored")
+    binary = settings.has("stream-ws-callback-binary")
     if settings.has("stream-ws-callback-ignored"):
-        return WsSink(None, client, kill)
+        return WsSink(None, client, kill, binary)
     try:
         connection = await connect(
             str(url),
@@ -149,4 +155,4 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
         )
     except (InvalidHandshake, OSError, TimeoutError):
         return None
-    return WsSink(connection, client, kill)
+    return WsSink(connection, client, kill, binary)

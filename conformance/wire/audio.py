@@ -150,5 +150,18 @@ def stereo() -> TestAudio:
     )
 
 
+def at_8khz(clip: TestAudio) -> bytes:
+    """The clip as an 8 kHz WAV (every other frame): a second WAV format as common as 16 kHz."""
+    with wave.open(io.BytesIO(clip.wav)) as source:
+        frames = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sink:
+        sink.setnchannels(clip.channels)
+        sink.setsampwidth(2)
+        sink.setframerate(clip.sample_rate // 2)
+        sink.writeframes(frames.reshape(-1, clip.channels)[::2].tobytes())
+    return out.getvalue()
+
+
 CLIPS = {"mono": mono, "stereo": stereo}
 """Every clip by name, for the audio server and for reproducers."""
