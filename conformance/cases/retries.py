@@ -138,6 +138,24 @@ async def _refused_then_retried(
     return None
 
 
+def _outran_the_hold(ctx: CaseContext, twin: Mailbox) -> str | None:
+    """Why a refused address's retries may all have come before it opened, judging by the
+    spacing of the other request's retries (a target retrying with no delay), or None."""
+    spacings = twin.spacings()
+    if not spacings:
+        return None
+    config = ctx.config
+    hold = config.timing.refusal_hold(config.retry_delay, config.retry_count)
+    schedule = min(spacings) * config.retry_count
+    if schedule >= hold:
+        return None
+    return (
+        f"the other request's retries came as little as {min(spacings):.3g} s apart, so "
+        f"{config.retry_count} retries could end in {schedule:.3g} s, before the address "
+        f"opened ({hold:.3g} s); the spacing itself is judged by RETRY-DELAY"
+    )
+
+
 async def check_unanswered(ctx: CaseContext, endpoint: Endpoint) -> None:
     """An attempt held unanswered, one dropped, and (on a loopback receiver) one whose
     connection was refused are each retried."""
@@ -159,6 +177,10 @@ async def check_unanswered(ctx: CaseContext, endpoint: Endpoint) -> None:
             refused = asyncio.ensure_future(_refused_then_retried(ctx, request, box_behind, door))
         got = await delivery.attempts(ctx, box, 3)
         problem = await refused if refused is not None else None
+        outran = _outran_the_hold(ctx, box) if problem is not None else None
+        if outran is not None:
+            ctx.note(f"{problem}; not judged: {outran}")
+            problem = None
     finally:
         if opening is not None:
             opening.cancel()
