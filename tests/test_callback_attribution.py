@@ -6,13 +6,9 @@ the target would accept any port (the callback-any-port fault)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from test_cli import PYTHON, SERVER_TIMING, _run_cli
+from test_cli import _run_cli, reference
 
 KEY = "attribution-key"
 UNATTRIBUTABLE = (
@@ -23,29 +19,10 @@ UNATTRIBUTABLE = (
 )
 
 
-@contextmanager
-def careful_reference(*args: str) -> Iterator[str]:
-    """`conformance serve` refusing private callback hosts, on a free port; yields its URL."""
-    process = subprocess.Popen(
-        [PYTHON, "-m", "conformance", "serve", "--port", "0", "--ready-json", *SERVER_TIMING,
-         *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": KEY},
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # the server prints one line when listening
-        assert line, process.stderr.read() if process.stderr else "no output"
-        yield json.loads(line)["url"]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_refusals_of_private_hosts_are_not_taken_for_the_port_or_scheme_rule(
     tmp_path: Path,
 ) -> None:
-    with careful_reference("--fault", "callback-any-port") as url:
+    with reference("--fault", "callback-any-port", api_key=KEY, private=False) as url:
         done = _run_cli(
             "run", "--target", url, "--api-key", KEY, "--capabilities", "callbacks,speak",
             "--only", "CALLBACK", "--only", "SPEAK", "--report-dir", str(tmp_path),

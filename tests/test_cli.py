@@ -48,8 +48,10 @@ def _run_cli(
 
 
 @contextmanager
-def reference(*args: str, api_key: str = "cli-test-key") -> Iterator[str]:
-    """A reference server from `conformance serve` on a free port; yields its URL."""
+def reference(*args: str, api_key: str = "cli-test-key", private: bool = True) -> Iterator[str]:
+    """A reference server from `conformance serve` on a free port; yields its URL. With
+    `private=False` it refuses loopback and private audio and callback URLs, as a careful
+    target does."""
     process = subprocess.Popen(
         [
             PYTHON,
@@ -59,8 +61,7 @@ def reference(*args: str, api_key: str = "cli-test-key") -> Iterator[str]:
             "--port",
             "0",
             "--ready-json",
-            "--allow-private-urls",
-            "--allow-private-callbacks",
+            *(("--allow-private-urls", "--allow-private-callbacks") if private else ()),
             *SERVER_TIMING,
             *args,
         ],

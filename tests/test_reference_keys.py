@@ -128,33 +128,33 @@ def test_a_failing_run_still_deletes_every_key_it_created(dialect: str) -> None:
     assert [k["api_key"]["api_key_id"] for k in listed] == [SETTINGS.api_key_id]
 
 
-def test_created_secrets_appear_in_no_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def canary_secrets(monkeypatch: pytest.MonkeyPatch) -> itertools.count[int]:
+    """Every key secret the reference creates holds CANARY; the count tells how many were."""
     counter = itertools.count()
     monkeypatch.setattr(
         reference_keys.secrets, "token_hex", lambda _: f"{CANARY}{next(counter):04d}"
     )
+    return counter
+
+
+def _keys_run(server: str, tmp_path: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """`conformance run --only KEYS` against `server` with the development key."""
+    return _run_cli(
+        "run", "--target", server, "--api-key", SETTINGS.api_key,
+        "--project-id", SETTINGS.project_id, "--only", "KEYS", "--report-dir", str(tmp_path), *more,
+    )  # fmt: skip
+
+
+def test_created_secrets_appear_in_no_output(
+    tmp_path: Path, canary_secrets: itertools.count[int]
+) -> None:
     with _serving("key-secret-shown-again", "deleted-key-still-works") as server:
-        done = _run_cli(
-            "run",
-            "--target",
-            server,
-            "--api-key",
-            SETTINGS.api_key,
-            "--project-id",
-            SETTINGS.project_id,
-            "--only",
-            "KEYS",
-            "--only",
-            "TAG",
-            "--report-dir",
-            str(tmp_path),
-            "--markdown",
-            str(tmp_path / "report.md"),
+        done = _keys_run(
+            server, tmp_path, "--only", "TAG", "--markdown", str(tmp_path / "report.md")
         )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert next(counter) > 3, "the run created keys"
+    assert next(canary_secrets) > 3, "the run created keys"
     outputs = [
         done.stdout,
         done.stderr,
@@ -218,26 +218,10 @@ class _DeleteFails:
 
 
 def test_a_key_the_run_cannot_delete_is_named_on_stderr_and_in_the_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, canary_secrets: itertools.count[int]
 ) -> None:
-    counter = itertools.count()
-    monkeypatch.setattr(
-        reference_keys.secrets, "token_hex", lambda _: f"{CANARY}{next(counter):04d}"
-    )
     with running(_DeleteFails(create_app(Settings()))) as server:
-        done = _run_cli(
-            "run",
-            "--target",
-            server,
-            "--api-key",
-            SETTINGS.api_key,
-            "--project-id",
-            SETTINGS.project_id,
-            "--only",
-            "KEYS",
-            "--report-dir",
-            str(tmp_path),
-        )
+        done = _keys_run(server, tmp_path)
         left = set(_key_ids(server)) - {SETTINGS.api_key_id}
     assert len(left) > 3, "the run created keys"
     warnings = [line for line in done.stderr.splitlines() if "could not delete" in line]

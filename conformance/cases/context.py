@@ -204,10 +204,17 @@ def error_body_problem(exchange: Exchange) -> str | None:
             f"{exchange.describe()}: content type is not application/json; "
             f"body {exchange.response_body[:100]!r}"
         )
+    problem = schema_problem(exchange, "error")
+    if problem:
+        return f"{exchange.describe()}: {problem}; body {exchange.response_body[:100]!r}"
+    return None
+
+
+def schema_problem(exchange: Exchange, kind: str) -> str | None:
+    """The first reason an answer's body is not JSON valid against a schema of
+    conformance/shapes.py, or None."""
     try:
-        problems = shapes.problems("error", exchange.json())
+        problems = shapes.problems(kind, exchange.json())
     except CheckFailed as failed:
         return str(failed)
-    if problems:
-        return f"{exchange.describe()}: {problems[0]}; body {exchange.response_body[:100]!r}"
-    return None
+    return problems[0] if problems else None

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from .. import generate, shapes
+from .. import generate
 from ..errors import CaseOutcome, CheckFailed
 from ..wire import audio
 from ..wire.http import Exchange
-from .context import LISTEN_PATH, CaseContext, error_body_problem
+from .context import LISTEN_PATH, CaseContext, error_body_problem, schema_problem
 from .registry import case
 from .walk import ordinal_list
 
@@ -102,12 +102,9 @@ def _transcription_problem(exchange: Exchange) -> str | None:
     """Why an answer is not a 200 transcription valid against schemas/listen-response.json."""
     if exchange.status != 200:
         return f"refused: {exchange.describe()}"
-    try:
-        problems = shapes.problems("listen", exchange.json())
-    except CheckFailed as failed:
-        return str(failed)
-    if problems:
-        return f"{exchange.describe()}, breaking schemas/listen-response.json: {problems[0]}"
+    problem = schema_problem(exchange, "listen")
+    if problem:
+        return f"{exchange.describe()}, breaking schemas/listen-response.json: {problem}"
     return None
 
 
