@@ -34,10 +34,12 @@ from .report import (
     ConsoleReporter,
     EventsWriter,
     HtmlReportWriter,
+    Isolated,
     JsonReportWriter,
     JUnitWriter,
     MarkdownWriter,
     ProgressDisplay,
+    failures,
 )
 from .timing import (
     EMBEDDED_OBSERVATION,
@@ -433,23 +435,39 @@ async def run_from_args(
     return await Engine(config, handlers).run()
 
 
-def run_command(args: argparse.Namespace, console: Console) -> Outcome:
-    """`conformance run`: the console summary and report.json."""
-    report = args.report_dir / "report.json"
-    handlers: list[Handler] = [
-        ProgressDisplay(console),
-        ConsoleReporter(console),
-        JsonReportWriter(report),
-        HtmlReportWriter(args.report_dir / "report.html"),
-        MarkdownWriter(args.markdown),
+def outputs(args: argparse.Namespace, console: Console) -> list[Isolated]:
+    """Every output the run was asked for, each isolated: one that fails (a bug, a full disk)
+    neither stops the run nor the others, and leaves no file of an earlier run behind."""
+    json_path, html_path = args.report_dir / "report.json", args.report_dir / "report.html"
+    wanted = [
+        Isolated("progress display", ProgressDisplay(console)),
+        Isolated("console summary", ConsoleReporter(console)),
+        Isolated(str(json_path), JsonReportWriter(json_path), [json_path]),
+        Isolated(str(html_path), HtmlReportWriter(html_path), [html_path]),
     ]
+    if args.markdown:
+        wanted.append(Isolated(str(args.markdown), MarkdownWriter(args.markdown), [args.markdown]))
+    elif os.environ.get("GITHUB_STEP_SUMMARY"):
+        wanted.append(Isolated("$GITHUB_STEP_SUMMARY", MarkdownWriter(None)))
     if args.junit:
-        handlers.append(JUnitWriter(args.junit))
+        wanted.append(Isolated(str(args.junit), JUnitWriter(args.junit), [args.junit]))
     if args.events:
-        handlers.append(EventsWriter(args.events))
-    finished = loop.run(run_from_args(args, handlers), TEARDOWN)
-    console.print(f"report: {report}", highlight=False)
-    return finished.outcome
+        wanted.append(Isolated(str(args.events), EventsWriter(args.events), [args.events]))
+    return wanted
+
+
+def run_command(args: argparse.Namespace, console: Console) -> int:
+    """`conformance run`: every requested report, then the exit code of the verdicts, or 3 when
+    a report could not be written (said on stderr, one line each, after all were attempted)."""
+    wanted = outputs(args, console)
+    finished = loop.run(run_from_args(args, wanted), TEARDOWN)
+    problems = failures(wanted)
+    report = args.report_dir / "report.json"
+    if not any(line.startswith(f"{report} ") for line in problems):
+        console.print(f"report: {report}", highlight=False)
+    for problem in problems:
+        print(f"conformance: {problem}", file=sys.stderr)
+    return EXIT_HARNESS if problems else EXIT_BY_OUTCOME[finished.outcome]
 
 
 def requirements_command(console: Console) -> None:
@@ -531,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 sys.stdout.buffer.write(wav)
             return EXIT_PASSED
-        return EXIT_BY_OUTCOME[run_command(args, console)]
+        return run_command(args, console)
     except UsageError as exc:
         return _fail(exc, EXIT_USAGE)
     except TargetUnreachable as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
@@ -18,14 +19,16 @@ from websockets.typing import Data, Subprotocol
 
 MODES = (
     "never-closes", "binary", "invalid-json", "abort", "finalize-close", "metadata-null",
-    "channel-null",
+    "channel-null", "chatty",
 )  # fmt: skip
 """never-closes: relays everything but the server's close, and never closes of its own accord;
 binary: each text message arrives as a binary frame; invalid-json: each text message arrives
 quoted like a Python dict, not JSON; abort: drops the TCP connection without a close frame
 (1006) once the client has sent ABORT_AFTER audio frames; finalize-close: closes the stream
 (1000) CLOSE_AFTER_FLUSH after relaying a Results with from_finalize true; metadata-null and
-channel-null: each Results arrives with that field null."""
+channel-null: each Results arrives with that field null; chatty: relays everything and also
+answers every audio frame at once with an interim Results of its own (CHATTER), so a full stream's
+timeline outgrows the suite's MAX_FRAMES."""
 ABORT_AFTER = 20
 """2 s of audio (the suite sends 100 ms frames): mid-stream for the full clips, while the short
 streams of the control cases (KeepAlive, Finalize, idle) end before it."""
@@ -84,10 +87,13 @@ class StreamProxy:
     async def _up(self, connection: ServerConnection, upstream: ClientConnection) -> None:
         """Client to reference, untouched; the client's close closes the upstream stream."""
         frames = 0
+        request_id = str(uuid.uuid4())
         with suppress(ConnectionClosed):
             async for message in connection:
                 await upstream.send(message)
                 frames += isinstance(message, bytes) and len(message) > 0
+                if self.mode == "chatty" and isinstance(message, bytes) and message:
+                    await connection.send(json.dumps(_chatter(frames, request_id)))
                 if self.mode == "abort" and frames == ABORT_AFTER:
                     connection.transport.abort()
                     break
@@ -119,6 +125,22 @@ class StreamProxy:
                 body[NULLED[self.mode]] = None
             message = json.dumps(body)
         await connection.send(message)
+
+
+def _chatter(frame: int, request_id: str) -> dict[str, object]:
+    """The chatty target's own interim Results for the `frame`th 100 ms audio frame: valid
+    against the Results schema, with no words and its own request id."""
+    return {
+        "type": "Results",
+        "channel_index": [0, 1],
+        "duration": 0.1,
+        "start": round((frame - 1) * 0.1, 1),
+        "is_final": False,
+        "speech_final": False,
+        "from_finalize": False,
+        "channel": {"alternatives": [{"transcript": "", "confidence": 0.0, "words": []}]},
+        "metadata": {"request_id": request_id},
+    }
 
 
 def _flush(message: Data) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .console import ConsoleReporter
 from .events_log import EventsWriter
 from .html import HtmlReportWriter
+from .isolated import Isolated, failures
 from .json_report import REPORT_VERSION, JsonReportWriter
 from .junit import JUnitWriter
 from .markdown import MarkdownWriter
@@ -15,8 +16,10 @@ __all__ = [
     "ConsoleReporter",
     "EventsWriter",
     "HtmlReportWriter",
+    "Isolated",
     "JUnitWriter",
     "JsonReportWriter",
     "MarkdownWriter",
     "ProgressDisplay",
+    "failures",
 ]

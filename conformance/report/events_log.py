@@ -1,4 +1,7 @@
-"""NDJSON events: one JSON line per case start and finish, flushed as they happen, for tools."""
+"""NDJSON events: one JSON line per case start and finish, flushed as they happen, for tools.
+
+The file is a live log, so it is written in place (not renamed into place at the end): it is
+truncated when the run starts, and removed by the run's isolation when writing it fails."""
 
 from __future__ import annotations
 
@@ -14,16 +17,23 @@ class EventsWriter:
     """Appends each event to a file the moment it happens."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._out: IO[str] = path.open("w", encoding="utf-8")
+        self.path = path
+        self._out: IO[str] | None = None
 
     def _write(self, kind: str, **fields: Any) -> None:
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = self.path.open("w", encoding="utf-8")
         record = {"event": kind, "at": datetime.now(UTC).isoformat(), **fields}
-        self._out.write(json.dumps(record) + "\n")
-        self._out.flush()
+        try:
+            self._out.write(json.dumps(record) + "\n")
+            self._out.flush()
+        except BaseException:
+            self._out.close()
+            raise
 
     def handle(self, event: Event) -> None:
-        """One line per event; the file closes when the run finishes."""
+        """One line per event; the file opens when the run starts and closes when it finishes."""
         if isinstance(event, RunStarted):
             self._write("run_started", target=event.target, cases=event.case_count)
         elif isinstance(event, CaseStarted):
@@ -44,4 +54,5 @@ class EventsWriter:
                 outcome=event.outcome.value,
                 requirements={r.requirement.id: r.verdict.value for r in event.requirements},
             )
-            self._out.close()
+            if self._out is not None:
+                self._out.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..events import Event, RunFinished, RunStarted
+from .files import write_atomically
 
 
 class WriteAtFinish:
@@ -15,14 +16,13 @@ class WriteAtFinish:
         self._start: RunStarted | None = None
 
     def handle(self, event: Event) -> None:
-        """Remember the start; render and write at the finish."""
+        """Remember the start; render and write (atomically) at the finish."""
         if isinstance(event, RunStarted):
             self._start = event
         elif isinstance(event, RunFinished) and self._start is not None:
             text = self.render(self._start, event)
             if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.path.write_text(text, encoding="utf-8")
+                write_atomically(self.path, text.encode("utf-8"))
             self.written(text)
 
     def render(self, start: RunStarted, finish: RunFinished) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-from ..events import Event, RunFinished
+from ..events import RunFinished, RunStarted
 from ..verdicts import RequirementResult, Verdict
+from .finish import WriteAtFinish
 
 
 def _testcase(result: RequirementResult) -> ET.Element:
@@ -41,18 +41,13 @@ def _testcase(result: RequirementResult) -> ET.Element:
     return element
 
 
-class JUnitWriter:
+class JUnitWriter(WriteAtFinish):
     """Writes the JUnit file when the run finishes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def handle(self, event: Event) -> None:
-        """Only the end of the run matters."""
-        if not isinstance(event, RunFinished):
-            return
-        cases = [_testcase(r) for r in event.requirements]
-        count = {v: sum(1 for r in event.requirements if r.verdict is v) for v in Verdict}
+    def render(self, start: RunStarted, finish: RunFinished) -> str:
+        """The XML document: one testsuite of one testcase per requirement."""
+        cases = [_testcase(r) for r in finish.requirements]
+        count = {v: sum(1 for r in finish.requirements if r.verdict is v) for v in Verdict}
         suite = ET.Element(
             "testsuite",
             name="conformance",
@@ -60,12 +55,11 @@ class JUnitWriter:
             failures=str(count[Verdict.FAIL] + count[Verdict.TIMEOUT]),
             errors=str(count[Verdict.ERROR]),
             skipped=str(count[Verdict.SKIP]),
-            time=f"{(event.finished - event.started).total_seconds():.3f}",
-            timestamp=event.started.isoformat(),
+            time=f"{(finish.finished - finish.started).total_seconds():.3f}",
+            timestamp=finish.started.isoformat(),
         )
         suite.extend(cases)
         root = ET.Element("testsuites")
         root.append(suite)
         ET.indent(root)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ET.ElementTree(root).write(self.path, encoding="utf-8", xml_declaration=True)
+        return "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(root, encoding="unicode")

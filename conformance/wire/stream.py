@@ -51,6 +51,8 @@ class StreamExchange(Exchange):
 
     frames: list[dict[str, Any]] = field(default_factory=list)
     dropped: int = 0
+    dropped_span: tuple[float, float] = (0.0, 0.0)
+    """When the first and the last frame not kept came, for the note that stands for them."""
 
     def add(self, at: float, entry: dict[str, Any]) -> None:
         """Append a timeline entry, merging consecutive audio frames, within MAX_FRAMES."""
@@ -63,6 +65,8 @@ class StreamExchange(Exchange):
         if entry.get("kind") == "audio":
             entry = {**entry, "frames": 1, "until": round(at, 4)}
         if len(self.frames) >= MAX_FRAMES:
+            first = self.dropped_span[0] if self.dropped else round(at, 4)
+            self.dropped_span = (first, round(at, 4))
             self.dropped += 1
             return
         self.frames.append({"at": round(at, 4), **entry})
@@ -70,10 +74,19 @@ class StreamExchange(Exchange):
     def evidence(self) -> dict[str, Any]:
         """The exchange's evidence with the frame timeline."""
         out = super().evidence()
-        out["frames"] = self.frames + (
-            [{"note": f"{self.dropped} more frames not kept"}] if self.dropped else []
-        )
+        out["frames"] = self.frames + ([self.dropped_note()] if self.dropped else [])
         return out
+
+    def dropped_note(self) -> dict[str, Any]:
+        """The timeline entry standing for the frames not kept, timed like any other entry."""
+        first, last = self.dropped_span
+        return {
+            "at": first,
+            "until": last,
+            "dir": "",
+            "kind": "note",
+            "text": f"{self.dropped} more frames not kept (the timeline keeps {MAX_FRAMES})",
+        }
 
 
 class Stream:
