@@ -46,6 +46,8 @@ class Requirement:
     summary: str
     faults: tuple[str, ...]
     unbreakable: str | None = None
+    prerequisites: tuple[str, ...] = ()
+    """Requirements whose observation this one's cases need (they skip, blocked, without it)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,37 @@ def _load_toml(name: str) -> dict[str, Any]:
     return data
 
 
+def _check_prerequisites(graph: dict[str, tuple[str, ...]]) -> None:
+    """Every prerequisite is a requirement, and none needs itself, however indirectly."""
+    for requirement_id, needed in graph.items():
+        for prerequisite in needed:
+            if prerequisite not in graph:
+                raise CatalogueError(
+                    f"requirement {requirement_id} names an unknown prerequisite {prerequisite}"
+                )
+    for start in graph:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            current = todo.pop()
+            if current == start:
+                raise CatalogueError(f"requirement {start} is its own prerequisite, via {current}")
+            if current not in seen:
+                seen.add(current)
+                todo.extend(graph[current])
+
+
+def prerequisite_closure(catalogue: Catalogue, ids: set[str]) -> set[str]:
+    """These requirements and every requirement they need, however indirectly."""
+    by_id = {r.id: r for r in catalogue.requirements}
+    closed, todo = set(ids), list(ids)
+    while todo:
+        for prerequisite in by_id[todo.pop()].prerequisites:
+            if prerequisite not in closed:
+                closed.add(prerequisite)
+                todo.append(prerequisite)
+    return closed
+
+
 def _parameter(raw: dict[str, Any]) -> Parameter:
     """A Parameter from its TOML table (already validated), lists frozen into tuples."""
     fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
@@ -141,6 +174,7 @@ def load() -> Catalogue:
             summary=raw["summary"],
             faults=tuple(raw.get("faults", ())),
             unbreakable=raw.get("unbreakable"),
+            prerequisites=tuple(raw.get("prerequisites", ())),
         )
         for name in files
         for raw in _load_toml(f"requirements/{name}").get("requirement", [])
@@ -156,6 +190,7 @@ def load() -> Catalogue:
                 f"requirement {requirement.id} is filed under area {requirement.area}"
             )
         seen.add(requirement.id)
+    _check_prerequisites({r.id: r.prerequisites for r in requirements})
     names = [p.name for p in parameters]
     if len(names) != len(set(names)):
         raise CatalogueError("a parameter is listed twice in schemas/parameters.toml")

@@ -20,6 +20,7 @@ from .cases.context import CaseContext, Cleanups, Fixtures
 from .catalogue import Catalogue
 from .config import RunConfig
 from .errors import (
+    Blocked,
     CatalogueError,
     CheckFailed,
     Skipped,
@@ -28,7 +29,7 @@ from .errors import (
 )
 from .events import CaseFinished, CaseStarted, Event, Handler, RunFinished, RunStarted
 from .redact import Redactor
-from .verdicts import CaseResult, Verdict, judge, outcome
+from .verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
 from .wire.http import Exchange, TargetClient, current_exchanges
 from .wire.receiver import Receiver
 
@@ -76,7 +77,9 @@ def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> li
     missing = [r.id for r in catalogue.requirements if r.id not in covered]
     if missing:
         raise CatalogueError(f"requirements without a case: {', '.join(missing)}")
-    chosen = [c for c in cases if config.selects(by_requirement[c.requirement_id].area)]
+    selected = {r.id for r in catalogue.requirements if config.selects(r.area)}
+    needed = catalogue_module.prerequisite_closure(catalogue, selected)
+    chosen = [c for c in cases if c.requirement_id in needed]
     # Longest deadlines first: callback cases then reach the target ahead of the opening burst,
     # so the retry schedule the run waits out starts as early as it can.
     return sorted(chosen, key=lambda c: -config.case_deadline(c.requirement_id))
@@ -175,6 +178,8 @@ class Engine:
                 )
             await client.aclose()
             await receiver.stop()
+        for result in attribute_blocked(results):
+            self.emit(CaseFinished(result))
         judged = []
         for requirement in self.catalogue.requirements:
             mine = [r for r in results if r.requirement_id == requirement.id]
@@ -191,12 +196,15 @@ class Engine:
         self.emit(CaseStarted(case.name, case.requirement_id))
         began = time.monotonic()
         deadline = self.config.case_deadline(case.requirement_id)
+        blocked_by: str | None = None
         try:
             async with asyncio.timeout(deadline):
                 await case.run(ctx)
             verdict, reason = Verdict.PASS, ""
         except CheckFailed as exc:
             verdict, reason = Verdict.FAIL, str(exc)
+        except Blocked as exc:
+            verdict, reason, blocked_by = self._blocked(case, exc)
         except Skipped as exc:
             verdict, reason = Verdict.SKIP, str(exc)
         except TargetTimeout as exc:
@@ -209,10 +217,9 @@ class Engine:
         if len(exchanges) > MAX_EXCHANGES:
             ctx.note(f"{len(exchanges) - MAX_EXCHANGES} more exchanges not kept")
         reproducer = None
-        if verdict in {Verdict.FAIL, Verdict.TIMEOUT}:
-            reproducer = ctx.reproducer or reproduce.for_case(
-                [e.evidence() for e in exchanges[-1:]]
-            )
+        if verdict in {Verdict.FAIL, Verdict.TIMEOUT} or blocked_by:
+            rests_on = [ctx.rests_on] if ctx.rests_on else exchanges[-1:]
+            reproducer = ctx.reproducer or reproduce.for_case([e.evidence() for e in rests_on])
         result = CaseResult(
             case.name,
             case.requirement_id,
@@ -223,6 +230,23 @@ class Engine:
             [self.redactor.text(n) for n in ctx.notes],
             self.redactor.text(reproducer) if reproducer else None,
             list(ctx.callbacks.values()),
+            blocked_by,
         )
-        self.emit(CaseFinished(result))
+        if blocked_by is None:  # a blocked case is told once its prerequisite is judged
+            self.emit(CaseFinished(result))
         return result
+
+    def _blocked(self, case: Case, blocked: Blocked) -> tuple[Verdict, str, str | None]:
+        """A case that met its prerequisite missing: its own requirement's failure when that is
+        the prerequisite, a harness error when the catalogue does not declare it, else pending."""
+        requirement = self.catalogue.requirement(case.requirement_id)
+        if blocked.prerequisite == requirement.id:
+            return Verdict.FAIL, str(blocked), None
+        if blocked.prerequisite not in requirement.prerequisites:
+            return (
+                Verdict.ERROR,
+                f"harness error: case {case.name} needs {blocked.prerequisite}, which "
+                f"schemas/requirements/ does not declare a prerequisite of {requirement.id}",
+                None,
+            )
+        return Verdict.SKIP, str(blocked), blocked.prerequisite

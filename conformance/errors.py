@@ -11,6 +11,8 @@ CaseOutcome                      base of the signals a case raises to end itself
 ├── CheckFailed                  the target broke a requirement (verdict fail)
 ├── TargetTimeout                the target did not answer within its deadline (verdict timeout)
 └── Skipped                      the check does not apply (verdict skip)
+    └── Blocked                  what the check needs is missing: another requirement's
+                                 observation (skip naming it, or fail when that one passes)
 """
 
 from __future__ import annotations
@@ -50,3 +52,12 @@ class TargetTimeout(CaseOutcome):
 
 class Skipped(CaseOutcome):
     """The check does not apply to this target (a feature not declared, nothing to check)."""
+
+
+class Blocked(Skipped):
+    """What the check needs (a transcription, an open stream, a delivery) is missing, and the
+    requirement `prerequisite` names that observation: the verdict belongs to it, not here."""
+
+    def __init__(self, prerequisite: str, reason: str) -> None:
+        super().__init__(reason)
+        self.prerequisite = prerequisite

@@ -47,6 +47,8 @@ class CaseResult:
     reproducer: str | None = None
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     """Timelines of the callback attempts the case received (conformance/cases/schedule.py)."""
+    blocked_by: str | None = None
+    """The requirement that fails for what this case needed (its verdict is then skip)."""
 
 
 @dataclass
@@ -62,6 +64,8 @@ class RequirementResult:
     """Why the requirement is known to fail (--known-failing), if it is waived."""
     ungated_why: str | None = None
     """Why a failure here does not fail the run (level, baseline, waiver)."""
+    blocked_by: str | None = None
+    """The requirement whose failure left this one unjudged (a skip), if that is why."""
 
     @property
     def stale_waiver(self) -> bool:
@@ -73,18 +77,86 @@ def judge(
     requirement: Requirement, cases: list[CaseResult], config: RunConfig
 ) -> RequirementResult:
     """Combine case verdicts (the worst wins, its reason explains) and decide whether it gates."""
-    verdict = next(v for v in SEVERITY if any(c.verdict is v for c in cases))
-    reason = next(c.reason for c in cases if c.verdict is verdict)
+    deciding = deciding_case(cases)
+    verdict, reason = deciding.verdict, deciding.reason
     waiver = config.waivers.get(requirement.id)
     if waiver is not None:
         why: str | None = f"known failing: {waiver}"
     elif not config.gates(requirement.level):
-        why = f"{requirement.level.value} gates only with --strict"
+        why = (
+            "MAY never gates"
+            if requirement.level == "MAY"
+            else f"{requirement.level.value} gates only with --strict"
+        )
     elif config.baseline is not None and requirement.id not in config.baseline:
         why = "did not pass in the baseline"
     else:
         why = None
-    return RequirementResult(requirement, verdict, reason, why is None, cases, waiver, why)
+    return RequirementResult(
+        requirement, verdict, reason, why is None, cases, waiver, why, deciding.blocked_by
+    )
+
+
+def deciding_case(cases: list[CaseResult]) -> CaseResult:
+    """The case whose verdict a requirement takes: the first with the worst verdict."""
+    verdict = next(v for v in SEVERITY if any(c.verdict is v for c in cases))
+    return next(c for c in cases if c.verdict is verdict)
+
+
+BROKEN = frozenset({Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR})
+"""Verdicts that say the requirement does not hold (or could not be judged for a bug)."""
+
+
+def attribute_blocked(results: list[CaseResult]) -> list[CaseResult]:
+    """Settle each blocked case once its prerequisite is judged: a skip naming the requirement
+    that fails for it, or this requirement's own failure when that one passed (the defect then
+    shows only under this requirement's conditions). Returns the cases it settled."""
+    by_requirement: dict[str, list[CaseResult]] = {}
+    for result in results:
+        by_requirement.setdefault(result.requirement_id, []).append(result)
+    pending = [r for r in results if r.blocked_by]
+    unsettled = {id(r) for r in pending}
+
+    def judged(requirement_id: str) -> CaseResult | None:
+        cases = by_requirement.get(requirement_id, [])
+        for result in cases:
+            if id(result) in unsettled:
+                settle(result)
+        return deciding_case(cases) if cases else None
+
+    def settle(result: CaseResult) -> None:
+        unsettled.discard(id(result))
+        prerequisite = result.blocked_by
+        assert prerequisite is not None
+        deciding = judged(prerequisite)
+        if deciding is not None and deciding.verdict is Verdict.PASS:
+            result.verdict, result.blocked_by = Verdict.FAIL, None
+            result.reason = (
+                f"{result.reason} ({prerequisite} passes, so the defect is "
+                f"{result.requirement_id}'s own)"
+            )
+            return
+        result.reproducer = None
+        if deciding is not None and deciding.verdict in BROKEN:
+            result.reason = f"blocked: {prerequisite} fails (here: {result.reason})"
+        elif deciding is not None and deciding.blocked_by:
+            result.blocked_by = deciding.blocked_by
+            result.reason = (
+                f"blocked: {deciding.blocked_by} fails, which {prerequisite} needs "
+                f"(here: {result.reason})"
+            )
+        else:
+            result.blocked_by = None
+            why = deciding.reason if deciding is not None else "it was not run"
+            result.reason = (
+                f"not judged: it needs {prerequisite}, which was not judged ({why}); "
+                f"here: {result.reason}"
+            )
+
+    for result in pending:
+        if id(result) in unsettled:
+            settle(result)
+    return pending
 
 
 def summarise(results: list[RequirementResult]) -> dict[str, int]:

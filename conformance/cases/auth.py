@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import AuthScheme
 from ..wire import audio
 from ..wire.http import Exchange, record
-from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .context import LISTEN_PATH, CaseContext, expect_accepted
 from .context import WRONG_KEY as WRONG_KEY  # re-exported: keys.py imports it from here
 from .registry import case
 
@@ -29,7 +29,7 @@ async def token_scheme_accepted(ctx: CaseContext) -> None:
     credentials = ctx.config.credentials
     if credentials.scheme is AuthScheme.BASIC:
         ctx.skip("the run's credential is a Basic user:password pair, not an API key")
-    expect_transcription(await _listen_with(ctx, f"Token {credentials.api_key}"))
+    expect_accepted(await _listen_with(ctx, f"Token {credentials.api_key}"))
 
 
 @case("AUTH-BEARER")
@@ -48,7 +48,7 @@ async def bearer_grant_accepted(ctx: CaseContext) -> None:
     )
     assert isinstance(token, str)
     ctx.redactor.add(token)
-    expect_transcription(await _listen_with(ctx, f"Bearer {token}"))
+    expect_accepted(await _listen_with(ctx, f"Bearer {token}"))
 
 
 PROBES: dict[str, list[tuple[str, str | None]]] = {
@@ -73,41 +73,47 @@ async def _refusals(ctx: CaseContext, kind: str) -> list[tuple[str, Exchange]]:
     return probes
 
 
-def _expect_refused(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
-    """Each request was refused (a 4xx), so no transcription was given."""
+async def _expect_refused(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+    """Each request was refused (a 4xx), so no transcription was given, on a route shown to
+    exist."""
+    await ctx.listen_route()
     for label, exchange in probes:
         ctx.check(
             exchange.status is not None and 400 <= exchange.status < 500,
             f"{exchange.describe()}: {label} should be refused with a 4xx; "
             f"body {exchange.response_body[:100]!r}",
+            on=exchange,
         )
 
 
-def _expect_401(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
-    """Each request was refused with exactly 401 Unauthorized."""
+async def _expect_401(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+    """Each request was refused with exactly 401 Unauthorized, on a route shown to exist."""
+    await ctx.listen_route()
     for label, exchange in probes:
-        ctx.check(exchange.status == 401, f"{exchange.describe()}: {label} should get 401")
+        ctx.check(
+            exchange.status == 401, f"{exchange.describe()}: {label} should get 401", on=exchange
+        )
 
 
 @case("AUTH-MISSING")
 async def missing_credentials_refused(ctx: CaseContext) -> None:
     """A request without an Authorization header is refused with a 4xx."""
-    _expect_refused(ctx, await _refusals(ctx, "missing"))
+    await _expect_refused(ctx, await _refusals(ctx, "missing"))
 
 
 @case("AUTH-MISSING-401")
 async def missing_credentials_get_401(ctx: CaseContext) -> None:
     """A request without an Authorization header gets 401."""
-    _expect_401(ctx, await _refusals(ctx, "missing"))
+    await _expect_401(ctx, await _refusals(ctx, "missing"))
 
 
 @case("AUTH-WRONG-KEY")
 async def wrong_key_refused(ctx: CaseContext) -> None:
     """An unknown key, whichever scheme carries it, is refused with a 4xx."""
-    _expect_refused(ctx, await _refusals(ctx, "wrong"))
+    await _expect_refused(ctx, await _refusals(ctx, "wrong"))
 
 
 @case("AUTH-WRONG-KEY-401")
 async def wrong_key_gets_401(ctx: CaseContext) -> None:
     """An unknown key, whichever scheme carries it, gets 401."""
-    _expect_401(ctx, await _refusals(ctx, "wrong"))
+    await _expect_401(ctx, await _refusals(ctx, "wrong"))

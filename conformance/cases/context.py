@@ -11,9 +11,9 @@ from typing import Any, NoReturn, TypeVar
 from .. import shapes
 from ..catalogue import Catalogue
 from ..config import RunConfig
-from ..errors import CheckFailed, Skipped
+from ..errors import Blocked, CheckFailed, Skipped
 from ..redact import Redactor
-from ..wire.audio import TestAudio
+from ..wire.audio import TestAudio, mono
 from ..wire.http import Exchange, Params, TargetClient, record
 from ..wire.receiver import Receiver
 
@@ -132,6 +132,8 @@ class CaseContext:
     """Set by cases whose failure a curl command cannot show (streams, callbacks)."""
     callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The timeline of callback attempts at each of the case's mailboxes, by path."""
+    rests_on: Exchange | None = None
+    """The exchange the verdict rests on, which the reproducer repeats (else the last one)."""
 
     def secret(self, value: str, *exchanges: Exchange) -> None:
         """A secret the target just handed out: redacted from now on, and from these exchanges'
@@ -144,21 +146,27 @@ class CaseContext:
         """Add a line of evidence that is not an exchange (a measurement, a generated input)."""
         self.notes.append(text)
 
-    @staticmethod
-    def fail(message: str) -> NoReturn:
-        """End the case: the target broke the requirement."""
+    def fail(self, message: str, on: Exchange | None = None) -> NoReturn:
+        """End the case: the target broke the requirement (in exchange `on`, if given)."""
+        if on is not None:
+            self.rests_on = on
         raise CheckFailed(message)
 
-    @staticmethod
-    def check(condition: bool, message: str) -> None:
-        """Fail with `message` unless `condition` holds."""
+    def check(self, condition: bool, message: str, on: Exchange | None = None) -> None:
+        """Fail with `message` unless `condition` holds (see fail)."""
         if not condition:
-            raise CheckFailed(message)
+            self.fail(message, on)
 
     @staticmethod
     def skip(reason: str) -> NoReturn:
         """End the case: the requirement does not apply here."""
         raise Skipped(reason)
+
+    @staticmethod
+    def blocked(prerequisite: str, reason: str) -> NoReturn:
+        """End the case: what it needs is missing, and `prerequisite` is the requirement that
+        judges that; the engine skips this one as blocked by it (or fails it, if it passed)."""
+        raise Blocked(prerequisite, reason)
 
     def needs(self, capability: str) -> None:
         """Skip unless the target declares this optional capability."""
@@ -172,28 +180,57 @@ class CaseContext:
         """A shared transcription request (see Fixtures)."""
         return await self.fixtures.transcribe(clip, params)
 
+    async def listen_route(self) -> None:
+        """Blocked by LISTEN-RAW-BODY unless a valid request (the run's key, plain WAV) is
+        transcribed: a refusal on a route that refuses everything proves nothing."""
+        control = await self.transcribe(mono())
+        if control.status != 200:
+            raise Blocked(
+                LISTEN_ROUTE,
+                f"control request: {control.describe()} to a valid request with the run's key, "
+                "so POST /v1/listen is not shown to exist and a refusal there proves nothing",
+            )
+
     async def transcription(self, clip: TestAudio, params: Params = ()) -> dict[str, Any]:
-        """The JSON of a successful transcription, or a failure naming what went wrong."""
+        """The JSON of a successful transcription, or blocked naming what went wrong."""
         return expect_transcription(await self.transcribe(clip, params))
 
 
-def expect_transcription(exchange: Exchange) -> dict[str, Any]:
-    """Fail unless the exchange is a 200 with a JSON object holding metadata and results."""
+ROUTE_MISSING = frozenset({404, 405})
+"""Statuses saying the route itself is absent, not that the request was refused."""
+LISTEN_ROUTE = "LISTEN-RAW-BODY"
+"""The requirement whose valid request shows POST /v1/listen exists and transcribes."""
+LISTEN_SHAPE = "LISTEN-SCHEMA"
+"""The requirement that judges whether a transcription is one (schemas/listen-response.json)."""
+
+
+def expect_accepted(exchange: Exchange) -> None:
+    """Blocked by LISTEN-RAW-BODY unless a listen request was answered 200 (a case that asks
+    only for acceptance fails instead when plain audio is accepted: see Blocked)."""
     if exchange.status != 200:
-        raise CheckFailed(
+        raise Blocked(
+            LISTEN_ROUTE,
             f"{exchange.describe()}: expected 200 with a transcription; "
-            f"body: {exchange.response_body[:200]!r}"
+            f"body: {exchange.response_body[:200]!r}",
         )
-    body = exchange.json()
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("metadata"), dict)
-        or not isinstance(body.get("results"), dict)
-    ):
-        raise CheckFailed(
-            f"{exchange.describe()}: the body is not a transcription "
-            "(a JSON object with 'metadata' and 'results' objects)"
+
+
+def expect_transcription(exchange: Exchange) -> dict[str, Any]:
+    """The body of a 200 that is a transcription (schemas/listen-response.json); blocked by
+    LISTEN-RAW-BODY for any other status, by LISTEN-SCHEMA for any other body."""
+    expect_accepted(exchange)
+    try:
+        body = exchange.json()
+    except CheckFailed as failed:
+        raise Blocked(LISTEN_SHAPE, str(failed)) from None
+    problems = shapes.problems("listen", body)
+    if problems:
+        raise Blocked(
+            LISTEN_SHAPE,
+            f"{exchange.describe()}: the body is not a transcription that "
+            f"schemas/listen-response.json accepts: {problems[0]}",
         )
+    assert isinstance(body, dict)
     return body
 
 

@@ -202,14 +202,14 @@ async def delivered(
     box, exchange = await submit(ctx, endpoint, label, script, params, userinfo)
     request_id = accepted_request_id(exchange)
     if request_id is None:
-        ctx.skip(
-            f"the target did not accept the callback request ({exchange.describe()}); "
-            f"see {endpoint.prefix}-ACCEPTED"
+        ctx.blocked(
+            f"{endpoint.prefix}-ACCEPTED",
+            f"the target did not accept the callback request ({exchange.describe()})",
         )
     if await attempts(ctx, box, 1) == 0:
-        ctx.skip(
-            f"no callback arrived within {ctx.config.timing.first_delivery():g} s; "
-            f"see {endpoint.prefix}-DELIVERY"
+        ctx.blocked(
+            f"{endpoint.prefix}-DELIVERY",
+            f"no callback arrived within {ctx.config.timing.first_delivery():g} s",
         )
     return box, request_id
 
@@ -323,8 +323,16 @@ async def check_ports_allowed(ctx: CaseContext, endpoint: Endpoint) -> None:
     answers = await asyncio.gather(*(endpoint.submit(ctx, [("callback", u)]) for u in urls))
     if all(answer.status == 400 for answer in answers):
         unless_refused_as_private(ctx, answers[0])
-    refused = [e.describe() for e in answers if e.status is None or not 200 <= e.status <= 299]
-    ctx.check(not refused, f"callback URLs on allowed ports were not accepted: {refused}")
+    refused = [
+        f"{url}: {answer.describe()}"
+        for url, answer in zip(urls, answers, strict=True)
+        if accepted_request_id(answer) is None
+    ]
+    ctx.check(
+        not refused,
+        f"callback URLs on allowed ports were not accepted (an acceptance is a 2xx JSON object "
+        f"with request_id and no results, as {endpoint.prefix}-ACCEPTED says): {refused}",
+    )
 
 
 async def attributable_refusals(ctx: CaseContext, endpoint: Endpoint) -> None:
@@ -333,8 +341,14 @@ async def attributable_refusals(ctx: CaseContext, endpoint: Endpoint) -> None:
     or the scheme (a target refusing private hosts refuses every probe, proving nothing)."""
     url = _probe_url(ctx, "http", 8080, ctx.receiver.mailbox("control").path)
     exchange = await endpoint.submit(ctx, [("callback", url)])
-    if exchange.status is not None and 200 <= exchange.status <= 299:
+    if accepted_request_id(exchange) is not None:
         return
+    if exchange.status is not None and 200 <= exchange.status <= 299:
+        ctx.blocked(
+            f"{endpoint.prefix}-ACCEPTED",
+            f"control request: {exchange.describe()} is not an acceptance (a JSON object with "
+            "request_id and no results), so a refusal of another port or scheme proves nothing",
+        )
     unless_refused_as_private(ctx, exchange)
     ctx.skip(
         f"control request: {exchange.describe()}; the target refused callback={url}, on an "

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from schemathesis import GenerationMode
 
 from .. import fuzz
+from ..wire import audio
 from ..wire.http import record
-from .context import CaseContext
+from .context import CaseContext, error_body_problem
 from .registry import case
 
 EVIDENCE = 5
@@ -31,6 +32,7 @@ async def _campaign(ctx: CaseContext) -> fuzz.Campaign:
         ctx.note(note)
     if not campaign.probes:
         ctx.skip("no operation of schemas/openapi.yaml applies to this target")
+    await ctx.listen_route()
     return campaign
 
 
@@ -41,7 +43,9 @@ def _judge(
     what: str,
 ) -> None:
     """Judge every probe; fail naming how many `verdict` condemns and the first one's problem,
-    with the first few as evidence; otherwise note how many were judged."""
+    with the first few as evidence; otherwise note how many were judged (none: a skip)."""
+    if not probes:
+        ctx.skip(f"0 generated requests judged: none could have {what}")
     failed = [(probe, problem) for probe in probes if (problem := verdict(probe)) is not None]
     kept = [probe for probe, _ in failed] or probes
     for probe in kept[:EVIDENCE]:
@@ -86,8 +90,10 @@ async def no_server_errors(ctx: CaseContext) -> None:
 
 @case("FUZZ-RESPONSE-CONFORMS")
 async def success_conforms(ctx: CaseContext) -> None:
-    """Every 2xx answer has the content type and body the document declares for it."""
+    """Every 2xx answer has the content type and body the document declares for it (judged
+    once plain audio gets a valid transcription: else LISTEN-SCHEMA's failure shows here)."""
     campaign = await _campaign(ctx)
+    await ctx.transcription(audio.mono())
     successes = [p for p in campaign.probes if 200 <= _status(p) < 300]
     ctx.note(f"{len(successes)} generated requests answered 2xx, {_count(successes, '/v1/listen')}")
 
@@ -102,12 +108,13 @@ async def success_conforms(ctx: CaseContext) -> None:
 
 @case("FUZZ-ERROR-CONFORMS")
 async def refusal_conforms(ctx: CaseContext) -> None:
-    """Every 4xx answer has the content type and error body the document declares for it."""
+    """Every 4xx answer, whether or not the document declares its status, has the content type
+    and error body the document declares (schemas/error.json as application/json)."""
     campaign = await _campaign(ctx)
     refusals = [p for p in campaign.probes if 400 <= _status(p) < 500]
 
     def nonconforming(probe: fuzz.Probe) -> str | None:
-        problem = probe.failure(fuzz.CHECKS["conforms"])
+        problem = probe.failure(fuzz.CHECKS["conforms"]) or error_body_problem(probe.exchange)
         if problem is None:
             return None
         return (

@@ -38,8 +38,10 @@ async def key_created(ctx: CaseContext) -> None:
 
 @case("KEYS-AUTHENTICATES")
 async def new_key_authenticates(ctx: CaseContext) -> None:
-    """A transcription made with the new key at once is accepted."""
+    """A transcription made with the new key at once is accepted (on a target that refuses an
+    unknown key: one that accepts any key proves nothing by accepting this one)."""
     ctx.needs("keys")
+    await _unknown_keys_refused(ctx, "the new key being accepted")
     key_id, secret = await usable_key(ctx)
     exchange = await listen_as(ctx, key_authorization(ctx, key_id, secret))
     ctx.check(
@@ -49,14 +51,25 @@ async def new_key_authenticates(ctx: CaseContext) -> None:
     )
 
 
+async def _unknown_keys_refused(ctx: CaseContext, what: str) -> None:
+    """Blocked by AUTH-WRONG-KEY unless an unknown key is refused (a 4xx): else `what` would
+    prove nothing."""
+    control = await listen_as(ctx, f"Token {WRONG_KEY}")
+    if control.status is None or not 400 <= control.status < 500:
+        ctx.blocked(
+            "AUTH-WRONG-KEY",
+            f"an unknown key is not refused ({control.describe()}), so {what} proves nothing",
+        )
+
+
 @case("KEYS-LIST")
 async def new_key_listed(ctx: CaseContext) -> None:
     """The key list includes a key just created."""
     ctx.needs("keys")
     made = await create_key(ctx)
     if made.key_id is None:
-        ctx.skip(
-            f"no key could be created to look for ({made.exchange.describe()}): see KEYS-CREATE"
+        ctx.blocked(
+            "KEYS-CREATE", f"no key could be created to look for ({made.exchange.describe()})"
         )
     exchange, ids = await listed_keys(ctx)
     ctx.check(
@@ -100,17 +113,12 @@ async def key_retrieved(ctx: CaseContext) -> None:
 async def deleted_key_stops_working(ctx: CaseContext) -> None:
     """A deleted key is gone: the delete succeeds, it no longer authenticates nor is listed."""
     ctx.needs("keys")
-    control = await listen_as(ctx, f"Token {WRONG_KEY}")
-    if control.status != 401:
-        ctx.skip(
-            f"an unknown key is not refused ({control.describe()}; see AUTH-WRONG-KEY), so a "
-            "deleted key being accepted would prove nothing"
-        )
+    await _unknown_keys_refused(ctx, "a deleted key being accepted")
     key_id, secret = await usable_key(ctx)
     authorization = key_authorization(ctx, key_id, secret)
     before = await listen_as(ctx, authorization)
     if before.status != 200:
-        ctx.skip(f"the new key never worked ({before.describe()}; see KEYS-AUTHENTICATES)")
+        ctx.blocked("KEYS-AUTHENTICATES", f"the new key never worked ({before.describe()})")
     deleted = await delete_key(ctx, key_id)
     expected = deleted_status(ctx)
     ctx.check(
@@ -161,7 +169,7 @@ async def unauthorized_delete_refused(ctx: CaseContext) -> None:
     key_auth = key_authorization(ctx, key_id, secret)
     before = await listen_as(ctx, key_auth)
     if before.status != 200:
-        ctx.skip(f"the new key never worked ({before.describe()}; see KEYS-AUTHENTICATES)")
+        ctx.blocked("KEYS-AUTHENTICATES", f"the new key never worked ({before.describe()})")
     for authorization, what, _ in attempts:
         refused = await delete_as(ctx, key_id, authorization)
         ctx.check(
@@ -182,14 +190,14 @@ async def _dg_token(ctx: CaseContext, authorization: str, label: str) -> str | N
     box = ctx.receiver.mailbox(label)
     exchange = await listen_as(ctx, authorization, [("callback", box.url)])
     if exchange.status is None or not 200 <= exchange.status <= 299:
-        ctx.skip(
-            f"the callback request was not accepted ({exchange.describe()}): see CALLBACK-ACCEPTED"
+        ctx.blocked(
+            "CALLBACK-ACCEPTED", f"the callback request was not accepted ({exchange.describe()})"
         )
     deadline = ctx.config.timing.first_delivery()
     arrived = await box.wait_for(1, deadline)
     keep_evidence(ctx, box)
     if not arrived:
-        ctx.skip(f"no callback arrived at {box.path} within {deadline:g} s: see CALLBACK-DELIVERY")
+        ctx.blocked("CALLBACK-DELIVERY", f"no callback arrived at {box.path} within {deadline:g} s")
     return box.deliveries[0].headers.get("dg-token")
 
 

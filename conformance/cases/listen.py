@@ -11,7 +11,7 @@ from typing import Any
 from .. import shapes
 from ..wire import audio
 from ..wire.http import Exchange
-from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .context import LISTEN_PATH, CaseContext, expect_accepted
 from .registry import case
 from .walk import alternatives, get, items, number, ordinal_list, result_channels, utterances, words
 
@@ -47,12 +47,14 @@ async def responses_match_schema(ctx: CaseContext) -> None:
     """Plain mono, plain stereo, and stereo with every structural option validate."""
     requests = [(audio.mono(), ()), (audio.stereo(), ()), (audio.stereo(), RICH)]
     for clip, params in requests:
-        body = await ctx.transcription(clip, params)
-        problems = shapes.problems("listen", body)
+        exchange = await ctx.transcribe(clip, params)
+        expect_accepted(exchange)
+        problems = shapes.problems("listen", exchange.json())
         ctx.check(
             not problems,
             f"{clip.name} audio with {_query(params)}: the response breaks "
             f"schemas/listen-response.json: {ordinal_list(problems)}",
+            on=exchange,
         )
 
 
@@ -278,12 +280,13 @@ async def _limit_probe(ctx: CaseContext, name: str, count: int) -> Exchange:
 @case("LISTEN-SEARCH-LIMIT")
 async def search_limit_accepted(ctx: CaseContext) -> None:
     """25 search terms, the documented most, are accepted."""
-    expect_transcription(await _limit_probe(ctx, "search", 25))
+    expect_accepted(await _limit_probe(ctx, "search", 25))
 
 
 @case("LISTEN-SEARCH-LIMIT-ENFORCED")
 async def search_over_limit_refused(ctx: CaseContext) -> None:
     """26 search terms are refused with 400."""
+    await ctx.listen_route()
     exchange = await _limit_probe(ctx, "search", 26)
     ctx.check(exchange.status == 400, f"26 search terms: {exchange.describe()}, expected 400")
 
@@ -291,12 +294,13 @@ async def search_over_limit_refused(ctx: CaseContext) -> None:
 @case("LISTEN-KEYWORDS-LIMIT")
 async def keywords_limit_accepted(ctx: CaseContext) -> None:
     """200 keywords, the documented most, are accepted."""
-    expect_transcription(await _limit_probe(ctx, "keywords", 200))
+    expect_accepted(await _limit_probe(ctx, "keywords", 200))
 
 
 @case("LISTEN-KEYWORDS-LIMIT-ENFORCED")
 async def keywords_over_limit_refused(ctx: CaseContext) -> None:
     """201 keywords are refused with 400."""
+    await ctx.listen_route()
     exchange = await _limit_probe(ctx, "keywords", 201)
     ctx.check(exchange.status == 400, f"201 keywords: {exchange.describe()}, expected 400")
 
@@ -305,7 +309,7 @@ async def keywords_over_limit_refused(ctx: CaseContext) -> None:
 async def keyword_intensifiers_accepted(ctx: CaseContext) -> None:
     """Positive, negative and decimal intensifiers are accepted."""
     params = [("keywords", "medicine:2"), ("keywords", "pain:-1.5"), ("keywords", "cough:0.5")]
-    expect_transcription(await ctx.transcribe(audio.mono(), params))
+    expect_accepted(await ctx.transcribe(audio.mono(), params))
 
 
 @case("LISTEN-UTTERANCES")
@@ -345,7 +349,7 @@ async def utterances_split_at_utt_split(ctx: CaseContext) -> None:
     params = (("utterances", "true"), ("utt_split", str(UTT_SPLIT)))
     body = await ctx.transcription(audio.mono(), params)
     if "utterances" not in get(body, "results"):
-        ctx.skip("the response has no results.utterances to inspect (see LISTEN-UTTERANCES)")
+        ctx.blocked("LISTEN-UTTERANCES", "the response has no results.utterances to inspect")
     allowed = UTT_SPLIT + ctx.config.timing.gap_tolerance
     pairs = 0
     for u, utterance in enumerate(utterances(body)):

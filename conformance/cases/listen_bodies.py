@@ -11,6 +11,7 @@ from .context import (
     WRONG_KEY,
     CaseContext,
     error_body_problem,
+    expect_accepted,
     expect_transcription,
 )
 from .registry import case
@@ -29,8 +30,8 @@ async def raw_audio_with_its_mime_type(ctx: CaseContext) -> None:
             exchange.status == 200,
             f"raw 16-bit mono WAV at {rate} Hz sent as audio/wav: {exchange.describe()}, "
             f"expected 200 with a transcription; body {exchange.response_body[:200]!r}",
+            on=exchange,
         )
-        expect_transcription(exchange)
 
 
 @case("LISTEN-RAW-BODY-ALIASES")
@@ -41,7 +42,7 @@ async def raw_audio_under_wav_aliases(ctx: CaseContext) -> None:
         exchange = await ctx.client.request(
             "POST", LISTEN_PATH, content=clip.wav, content_type=content_type
         )
-        expect_transcription(exchange)
+        expect_accepted(exchange)
 
 
 @case("LISTEN-URL-BODY")
@@ -81,6 +82,7 @@ def _may_refuse_as_private(ctx: CaseContext) -> bool:
 @case("LISTEN-EMPTY-BODY")
 async def empty_body_refused(ctx: CaseContext) -> None:
     """A request with no audio at all is refused with 400."""
+    await ctx.listen_route()
     exchange = await ctx.client.request("POST", LISTEN_PATH, content=b"", content_type="audio/wav")
     ctx.check(exchange.status == 400, f"{exchange.describe()}: an empty body should get 400")
 
@@ -88,6 +90,7 @@ async def empty_body_refused(ctx: CaseContext) -> None:
 @case("LISTEN-BAD-JSON")
 async def broken_json_refused(ctx: CaseContext) -> None:
     """A JSON body that does not parse, or lacks url, is refused with 400."""
+    await ctx.listen_route()
     for body in (b'{"url": "http://example.com/a.wav"', b'{"link": "http://example.com/a.wav"}'):
         exchange = await ctx.client.request(
             "POST", LISTEN_PATH, content=body, content_type="application/json"
@@ -101,6 +104,7 @@ async def broken_json_refused(ctx: CaseContext) -> None:
 @case("LISTEN-ERROR-BODY")
 async def error_bodies_are_json(ctx: CaseContext) -> None:
     """Every 4xx answer met here carries one of the documented JSON error bodies."""
+    await ctx.listen_route()
     wav = audio.mono().wav
     provoked = await asyncio.gather(
         ctx.client.request("POST", LISTEN_PATH, content=b"", content_type="audio/wav"),

@@ -73,7 +73,9 @@ async def explore(
 
 @case("LISTEN-PARAM-VALID")
 async def documented_values_accepted(ctx: CaseContext) -> None:
-    """Documented values alone, then generated combinations, get schema-valid transcriptions."""
+    """Documented values alone, then generated combinations, get schema-valid transcriptions
+    (judged once plain audio gets one: else LISTEN-SCHEMA's failure is what shows here)."""
+    await ctx.transcription(audio.mono())
     parameters = list(ctx.catalogue.generated_parameters("listen"))
     singles = list(generate.documented_cases(parameters))
     answers = await asyncio.gather(*(_send(ctx, [pair]) for pair in singles))
@@ -111,6 +113,7 @@ def _transcription_problem(exchange: Exchange) -> str | None:
 @case("LISTEN-PARAM-INVALID")
 async def out_of_domain_values_refused(ctx: CaseContext) -> None:
     """A single value outside its documented domain gets 400 with a JSON error body."""
+    await ctx.listen_route()
     parameters = list(ctx.catalogue.generated_parameters("listen"))
 
     async def refused(example: tuple[str, generate.Query]) -> None:

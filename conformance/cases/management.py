@@ -120,10 +120,11 @@ async def usable_key(ctx: CaseContext, tags: list[str] | None = None) -> tuple[s
     """A freshly created key's (identifier, secret), or a skip naming why there is none."""
     made = await create_key(ctx, tags)
     if made.exchange.status not in {200, 201} or made.key_id is None or made.secret is None:
-        ctx.skip(
+        ctx.blocked(
+            "KEYS-CREATE",
             f"no key could be created to test with ({made.exchange.describe()}, identifier "
             f"{'present' if made.key_id else 'missing'}, secret "
-            f"{'present' if made.secret else 'missing'}): see KEYS-CREATE"
+            f"{'present' if made.secret else 'missing'})",
         )
     return made.key_id, made.secret
 

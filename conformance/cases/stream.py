@@ -30,10 +30,12 @@ from .streaming import (
     probe,
     refusal_problem,
     require_open,
+    require_route,
     results,
     shut_down,
     shut_down_plays,
     timeline,
+    untyped,
 )
 from .walk import get, items, number, ordinal_list
 
@@ -90,6 +92,7 @@ async def bad_credentials_refused(ctx: CaseContext) -> None:
     """Upgrades without credentials, or with an unknown key, are refused (no 101, or an error
     close before any Results)."""
     ctx.needs("streaming")
+    await require_route(ctx)
     for what, stream in await _bad_credentials(ctx):
         ctx.reproducer = stream.reproducer()
         ctx.check(
@@ -103,6 +106,7 @@ async def bad_credentials_refused(ctx: CaseContext) -> None:
 async def bad_credentials_get_401(ctx: CaseContext) -> None:
     """Upgrades without credentials, or with an unknown key, are refused with HTTP 401."""
     ctx.needs("streaming")
+    await require_route(ctx)
     for what, stream in await _bad_credentials(ctx):
         ctx.reproducer = stream.reproducer()
         ctx.check(
@@ -115,6 +119,7 @@ async def bad_credentials_get_401(ctx: CaseContext) -> None:
 async def encoding_without_sample_rate_refused(ctx: CaseContext) -> None:
     """encoding=linear16 without sample_rate is refused."""
     ctx.needs("streaming")
+    await require_route(ctx)
     problem = await refusal_problem(ctx, (("encoding", "linear16"), ("channels", "1")))
     ctx.check(problem is None, f"encoding without sample_rate: {problem}")
 
@@ -184,13 +189,8 @@ async def channels_reported(ctx: CaseContext) -> None:
 async def messages_are_typed_json_text(ctx: CaseContext) -> None:
     """Every message the server sends is a JSON object in a text frame, with a type."""
     ctx.needs("streaming")
-    for plan, stream in await played_all(ctx, CONTENT):
-        bad = [
-            f"message {n} at {m.at:.2f} s: "
-            + ("a binary frame" if m.binary else "not a JSON object with a type")
-            for n, m in enumerate(stream.messages)
-            if m.binary or not isinstance(m.type, str)
-        ]
+    for plan, stream in await played_all(ctx, CONTENT, typed=False):
+        bad = untyped(stream)
         ctx.check(not bad, f"{plan.describe()}: {len(bad)} bad messages: {ordinal_list(bad)}")
 
 

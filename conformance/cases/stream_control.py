@@ -70,13 +70,18 @@ async def finals_then_one_metadata(ctx: CaseContext) -> None:
     tolerance = ctx.config.timing.duration_tolerance
     for plan, stream in await shut_down_plays(ctx):
         what = plan.describe()
-        metas = [n for n, m in enumerate(stream.messages) if m.type == "Metadata"]
-        ctx.check(len(metas) == 1, f"{what}: {len(metas)} Metadata messages ({timeline(stream)})")
-        after = stream.messages[metas[0] + 1 :]
+        last = stream.messages[-1] if stream.messages else None
         ctx.check(
-            not after,
-            f"{what}: {len(after)} messages came after the Metadata, the first a "
-            f"{after[0].type if after else ''} ({timeline(stream)})",
+            last is not None and last.type == "Metadata",
+            f"{what}: the stream did not end with a Metadata; its last message was "
+            + (f"a {last.type} at {last.at:.2f} s" if last else "none")
+            + f" ({timeline(stream)})",
+        )
+        metas = [f"{m.at:.2f} s" for m in stream.messages if m.type == "Metadata"]
+        ctx.check(
+            len(metas) == 1,
+            f"{what}: {len(metas)} Metadata messages (at {', '.join(metas)}); expected one, "
+            f"the last message ({timeline(stream)})",
         )
         finals = [m for m in results(stream) if m.body.get("is_final") is True]
         ctx.check(bool(finals), f"{what}: no final Results before the Metadata")
@@ -107,9 +112,12 @@ async def no_audio_still_metadata(ctx: CaseContext) -> None:
     """A stream that sent no audio still ends with a Metadata message."""
     ctx.needs("streaming")
     stream = await opened(ctx, SILENT)
+    last = stream.messages[-1] if stream.messages else None
     ctx.check(
-        bool(stream.of_type("Metadata")),
-        f"{SILENT.describe()}: no Metadata message came ({timeline(stream)})",
+        last is not None and last.type == "Metadata",
+        f"{SILENT.describe()}: the stream did not end with a Metadata message"
+        + (f" (its last message was a {last.type} at {last.at:.2f} s)" if last else "")
+        + f" ({timeline(stream)})",
     )
 
 

@@ -128,19 +128,60 @@ async def live(ctx: CaseContext, seconds: float) -> AsyncIterator[Stream]:
 
 
 async def opened(ctx: CaseContext, plan: Plan) -> Stream:
-    """The run's playing of this plan, which must have opened (see require_open)."""
+    """The run's playing of this plan, which must have opened (see require_open) and sent
+    readable messages (see require_typed)."""
     stream = await played(ctx, plan)
     require_open(ctx, stream)
+    require_typed(ctx, plan, stream)
     return stream
 
 
-async def played_all(ctx: CaseContext, plans: Sequence[Plan]) -> list[tuple[Plan, Stream]]:
-    """Several plans at once; the streams that opened, each with its plan."""
+async def played_all(
+    ctx: CaseContext, plans: Sequence[Plan], *, typed: bool = True
+) -> list[tuple[Plan, Stream]]:
+    """Several plans at once; the streams that opened, each with its plan (blocked by
+    STREAM-MESSAGES-JSON, unless `typed` is False, when a message is not typed JSON)."""
     streams = await asyncio.gather(*(played(ctx, plan) for plan in plans))
     opened = [(plan, stream) for plan, stream in zip(plans, streams, strict=True) if stream.opened]
     if not opened:
         require_open(ctx, streams[0])
+    if typed:
+        for plan, stream in opened:
+            require_typed(ctx, plan, stream)
     return opened
+
+
+def untyped(stream: Stream) -> list[str]:
+    """Where the stream's messages are not JSON objects with a type, in words."""
+    return [
+        f"message {n} at {m.at:.2f} s: "
+        + ("a binary frame" if m.binary else "not a JSON object with a type")
+        for n, m in enumerate(stream.messages)
+        if m.binary or not isinstance(m.type, str)
+    ]
+
+
+def require_typed(ctx: CaseContext, plan: Plan, stream: Stream) -> None:
+    """Blocked by STREAM-MESSAGES-JSON when a message cannot be read by its type: a check of
+    what the messages say cannot be judged on messages the suite cannot read."""
+    bad = untyped(stream)
+    if bad:
+        ctx.blocked(
+            "STREAM-MESSAGES-JSON",
+            f"{plan.describe()}: {len(bad)} messages cannot be read: {bad[0]}",
+        )
+
+
+async def require_route(ctx: CaseContext) -> None:
+    """Blocked by STREAM-AUTH-HEADER unless the run's own credentials open a stream: a refusal
+    on a route that refuses a valid upgrade too says nothing about what was refused."""
+    stream = await played(ctx, CLOSED)
+    if not stream.opened:
+        ctx.blocked(
+            "STREAM-AUTH-HEADER",
+            f"{stream.exchange.describe()}: a valid upgrade with the run's credentials was "
+            "refused too, so WebSocket /v1/listen is not shown to exist",
+        )
 
 
 async def probe(
@@ -178,18 +219,14 @@ async def refusal_problem(ctx: CaseContext, params: tuple[tuple[str, str], ...])
 
 
 def require_open(ctx: CaseContext, stream: Stream) -> None:
-    """Skip when credentials were refused (STREAM-AUTH-HEADER judges that), fail otherwise."""
-    if stream.opened:
-        return
-    if stream.status in (401, 403):
-        ctx.skip(
-            f"{stream.exchange.describe()}: the upgrade was refused with {stream.status}, so "
-            "there is no stream to check (STREAM-AUTH-HEADER judges the credentials)"
+    """Blocked by STREAM-AUTH-HEADER when the upgrade was refused (this requirement's own
+    failure when STREAM-AUTH-HEADER's plain stream opened: see Blocked)."""
+    if not stream.opened:
+        ctx.blocked(
+            "STREAM-AUTH-HEADER",
+            f"{stream.exchange.describe()}: the upgrade was refused, so there is no stream "
+            f"to check; body {stream.exchange.response_body[:200]!r}",
         )
-    ctx.fail(
-        f"{stream.exchange.describe()}: the upgrade was refused; "
-        f"body {stream.exchange.response_body[:200]!r}"
-    )
 
 
 def shut_down(stream: Stream, deadline: float) -> bool:
@@ -253,4 +290,5 @@ def ending(stream: Stream) -> str:
         return f"never closed by the target (the suite closed it at {stream.closed_at:.2f} s)"
     if stream.close_code == DROPPED:
         return f"the connection dropped at {stream.closed_at:.2f} s without a close frame (1006)"
-    return f"closed at {stream.closed_at:.2f} s with {stream.close_code}"
+    reason = f" {stream.close_reason!r}" if stream.close_reason else ""
+    return f"closed at {stream.closed_at:.2f} s with {stream.close_code}{reason}"

@@ -7,7 +7,7 @@ import asyncio
 
 from ..wire import audio
 from ..wire.http import Params
-from .context import CaseContext, expect_transcription
+from .context import LISTEN_ROUTE, CaseContext, expect_transcription
 from .management import key_authorization, legacy, listen_as, logged_tags, unique, usable_key
 from .management import usage_count as counted
 from .registry import case
@@ -19,8 +19,8 @@ LIMIT = 128
 
 async def _accepted(ctx: CaseContext, params: Params, what: str) -> None:
     exchange = await ctx.transcribe(audio.mono(), params)
-    ctx.check(exchange.status == 200, f"{exchange.describe()}: {what} should be accepted")
-    expect_transcription(exchange)
+    if exchange.status != 200:
+        ctx.blocked(LISTEN_ROUTE, f"{exchange.describe()}: {what} should be accepted")
 
 
 @case("TAG-ACCEPTED")
@@ -40,6 +40,7 @@ async def tag_at_limit_accepted(ctx: CaseContext) -> None:
 @case("TAG-LIMIT-ENFORCED")
 async def tag_over_limit_refused(ctx: CaseContext) -> None:
     """A tag of 129 characters gets 400."""
+    await ctx.listen_route()
     exchange = await ctx.transcribe(audio.mono(), [("tag", "t" * (LIMIT + 1))])
     ctx.check(
         exchange.status == 400,
@@ -109,15 +110,15 @@ async def key_tags_apply_to_requests(ctx: CaseContext) -> None:
     key_id, secret = await usable_key(ctx, [key_tag])
     exchange = await listen_as(ctx, key_authorization(ctx, key_id, secret), [("tag", request_tag)])
     if exchange.status == 401:
-        ctx.skip(
-            f"{exchange.describe()}: the created key does not authenticate (see KEYS-AUTHENTICATES)"
+        ctx.blocked(
+            "KEYS-AUTHENTICATES", f"{exchange.describe()}: the created key does not authenticate"
         )
     request_id = str(get(expect_transcription(exchange), "metadata.request_id"))
     tags = await logged_tags(ctx, request_id) or []
     if request_tag not in tags:
-        ctx.skip(
-            f"GET .../requests/{request_id} does not show even the request's own tag "
-            f"{request_tag} (see TAG-REQUEST-LOG)"
+        ctx.blocked(
+            "TAG-REQUEST-LOG",
+            f"GET .../requests/{request_id} does not show even the request's own tag {request_tag}",
         )
     ctx.check(
         key_tag in tags,
