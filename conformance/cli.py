@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalogue, coverage, loop, profile, regress, shapes
+from .capture.check import check as check_capture
 from .config import (
     AREAS,
     AuthScheme,
@@ -299,12 +299,26 @@ def build_parser() -> Parser:
     compare.add_argument("old", type=Path, metavar="OLD.json")
     compare.add_argument("new", type=Path, metavar="NEW.json")
     check = commands.add_parser(
-        "validate", help="check captured JSON against the suite's schemas, offline"
+        "validate",
+        help="judge captured traffic offline (a JSON body, an NDJSON log, a HAR export) by the "
+        "suite's schemas and the stream rules that need no audio",
     )
     check.add_argument("files", type=Path, nargs="+", metavar="FILE")
     check.add_argument(
-        "--kind", choices=sorted(shapes.SCHEMA_FILES), help="the document kind (default: guessed)"
+        "--kind",
+        choices=sorted(shapes.SCHEMA_FILES),
+        help="the kind of a lone JSON document (default: the one it says it is)",
     )
+    check.add_argument(
+        "--junit", type=Path, metavar="FILE", help="also write JUnit XML, one testcase per rule"
+    )
+    check.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)",
+    )
+    check.add_argument("--report-dir", type=Path, metavar="DIR", help="also write DIR/report.json")
     cover = commands.add_parser(
         "coverage",
         help="which requirements cover each official query parameter of listen and speak, "
@@ -488,24 +502,14 @@ def requirements_command(console: Console) -> None:
     console.print(table)
 
 
-def validate_command(files: Sequence[Path], kind: str | None) -> int:
-    """`conformance validate`: one line per file; exit 1 when any is invalid."""
-    invalid = False
-    for path in files:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"{path}: cannot read JSON: {exc}") from None
-        verdict = shapes.classify(document, kind)
-        if verdict is None:
-            invalid = True
-            print(f"{path}: kind unknown (it has none of the keys a schema requires; see --kind)")
-        elif verdict.problems:
-            invalid = True
-            print(f"{path}: INVALID as {verdict.kind}: {'; '.join(verdict.problems)}")
-        else:
-            print(f"{path}: valid {verdict.kind}")
-    return EXIT_FAILED if invalid else EXIT_PASSED
+def validate_command(args: argparse.Namespace) -> int:
+    """`conformance validate`: a line per judgement, and the reports a run writes."""
+    handlers: list[Handler] = [MarkdownWriter(args.markdown)]
+    if args.junit:
+        handlers.append(JUnitWriter(args.junit))
+    if args.report_dir:
+        handlers.append(JsonReportWriter(args.report_dir / "report.json"))
+    return EXIT_BY_OUTCOME[check_capture(args.files, args.kind, handlers, print)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -537,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(regress.render(result), end="")
             return EXIT_FAILED if result.newly_failing else EXIT_PASSED
         if args.command == "validate":
-            return validate_command(args.files, args.kind)
+            return validate_command(args)
         if args.command == "coverage":
             rows = coverage.table(catalogue.load(), args.spec or coverage.default_spec())
             console.print(coverage.render(rows))

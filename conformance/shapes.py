@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 from referencing import Registry, Resource
@@ -29,6 +29,12 @@ SCHEMA_FILES = {
     "callback-accepted": "callback-accepted.json",
     "stream-results": "stream-results.json",
     "stream-metadata": "stream-metadata.json",
+    "stream-utterance-end": "stream-utterance-end.json",
+    "stream-speech-started": "stream-speech-started.json",
+    "speak-metadata": "speak-metadata.json",
+    "speak-flushed": "speak-flushed.json",
+    "speak-cleared": "speak-cleared.json",
+    "speak-warning": "speak-warning.json",
 }
 """Kinds of document the suite validates, and the schema file of each."""
 
@@ -69,6 +75,25 @@ def problems(kind: str, document: Any, limit: int = 5) -> list[str]:
     return lines
 
 
+Socket = Literal["listen", "speak"]
+"""The WebSocket a stream message came from, where the capture tells."""
+
+MESSAGE_KINDS: dict[str, dict[Socket, str]] = {
+    "Results": {"listen": "stream-results"},
+    "Metadata": {"listen": "stream-metadata", "speak": "speak-metadata"},
+    "UtteranceEnd": {"listen": "stream-utterance-end"},
+    "SpeechStarted": {"listen": "stream-speech-started"},
+    "Flushed": {"speak": "speak-flushed"},
+    "Cleared": {"speak": "speak-cleared"},
+    "Warning": {"speak": "speak-warning"},
+}
+"""The server messages of /v1/listen and /v1/speak (official AsyncAPI): each type names its
+kind per socket; only Metadata is sent by both, in two different shapes."""
+
+MESSAGE_KIND_NAMES = frozenset(k for kinds in MESSAGE_KINDS.values() for k in kinds.values())
+"""Kinds a message is judged as by its type, never by guessing from its keys."""
+
+
 @dataclass(frozen=True)
 class Classified:
     """The kind a document was checked as, and what is wrong with it (empty: valid)."""
@@ -78,32 +103,60 @@ class Classified:
 
 
 @cache
-def required_keys(kind: str) -> frozenset[str]:
-    """The top-level keys a kind requires (in any of its alternatives): what identifies it."""
+def _identifying(kind: str) -> tuple[frozenset[str], ...]:
+    """Per alternative of a kind, the keys it requires, where they say more than a lone id:
+    a schema requiring nothing, or only `request_id`, would fit any body."""
     schema = _schema(kind)
     branches = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
-    return frozenset(key for branch in branches for key in branch.get("required", []))
+    required = (frozenset(branch.get("required", [])) for branch in branches)
+    return tuple(r for r in required if len(r) > 1 or any(not k.endswith("id") for k in r))
 
 
-def classify(document: Any, kind: str | None = None) -> Classified | None:
-    """Check as `kind`; without one, as the kind it resembles best, or None when it resembles
-    none. A kind resembles a document holding one of the keys the kind requires, so a schema
-    that requires nothing (keys-delete, usage) accepts anything and is never guessed; among
-    those it resembles, one it fits wins, then the one with most of its required keys present,
-    then the one with fewest problems."""
-    if kind is not None:
-        return Classified(kind, problems(kind, document))
-    keys = set(document) if isinstance(document, dict) else set()
-    candidates = [k for k in SCHEMA_FILES if keys & required_keys(k)]
-    if not candidates:
+def _fits(kind: str, keys: set[str]) -> bool:
+    """The document holds every key one alternative of the kind requires to be recognised."""
+    return any(required <= keys for required in _identifying(kind))
+
+
+def kind_of(document: Any, socket: Socket | None = None) -> str | None:
+    """The kind a document says it is: a stream message by its `type` (and its socket, where
+    known); a body by the one kind whose identifying keys it holds; None when no kind or
+    several fit, so that nothing is ever judged by a schema that is not its own."""
+    if not isinstance(document, dict):
         return None
-    judged = [Classified(k, problems(k, document, limit=3)) for k in candidates]
-    return min(
-        judged,
-        key=lambda c: (
-            bool(c.problems),
-            -len(keys & required_keys(c.kind)),
-            len(c.problems),
-            list(SCHEMA_FILES).index(c.kind),
-        ),
-    )
+    if "type" in document:
+        per_socket = (
+            MESSAGE_KINDS.get(document["type"]) if isinstance(document["type"], str) else None
+        )
+        if per_socket is None:
+            return None
+        if socket is not None:
+            return per_socket.get(socket)
+        kinds = list(per_socket.values())
+        if len(kinds) == 1:
+            return kinds[0]
+    else:
+        kinds = [k for k in SCHEMA_FILES if k not in MESSAGE_KIND_NAMES]
+    fitting = [k for k in kinds if _fits(k, set(document))]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def unknown_why(document: Any, socket: Socket | None = None) -> str:
+    """Why `kind_of` found no kind, in words for the user."""
+    if not isinstance(document, dict):
+        return f"a JSON {type(document).__name__}, not an object"
+    kind = document.get("type")
+    if kind is not None:
+        if not isinstance(kind, str) or kind not in MESSAGE_KINDS:
+            return f"type {kind!r} is no message of /v1/listen or /v1/speak"
+        if socket is not None:
+            return f"a {kind} is not sent on the {socket} socket"
+        return f"a {kind} with the keys of neither socket's {kind} (see --kind)"
+    return "no schema, or more than one, fits the keys it requires beyond an id (see --kind)"
+
+
+def classify(
+    document: Any, kind: str | None = None, socket: Socket | None = None
+) -> Classified | None:
+    """Check as `kind`; without one, as the kind the document says it is (kind_of), or None."""
+    chosen = kind or kind_of(document, socket)
+    return None if chosen is None else Classified(chosen, problems(chosen, document))

@@ -34,13 +34,25 @@ def test_every_genuine_prerecorded_response_validates(shared: Path) -> None:
             "details": "d",
             "request_id": "x",
         },
+        {"err_code": "BAD_REQUEST", "err_msg": "Invalid credentials."},  # a grant's refusal
     ],
 )
 def test_error_schema_accepts_both_documented_shapes(body: dict[str, str]) -> None:
     assert shapes.problems("error", body) == []
 
 
-@pytest.mark.parametrize("body", ["Bad Request", {"err_code": "x"}, {"message": "m"}, {}])
+def test_error_schema_accepts_every_quoted_refusal(shared: Path) -> None:
+    quoted = [
+        p for p in sorted((shared / "real-world" / "quotes").glob("*.json")) if "_40" in p.name
+    ]
+    assert len(quoted) >= 4
+    for path in quoted:
+        assert shapes.problems("error", json.loads(path.read_text())) == [], path.name
+
+
+@pytest.mark.parametrize(
+    "body", ["Bad Request", {"err_code": "x"}, {"message": "m"}, {"request_id": "r"}, {}]
+)
 def test_error_schema_rejects_other_shapes(body: object) -> None:
     assert shapes.problems("error", body) != []
 
