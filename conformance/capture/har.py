@@ -65,7 +65,7 @@ def _item(entry: Any, where: str) -> tuple[Item, set[str]]:
     method, url = str(request.get("method", "GET")), str(request.get("url", ""))
     sent = _headers(request)
     found = secrets.in_headers(sent) | secrets.in_url(url)
-    label = f"{where} {method} {url}"
+    label = f"{where} {method} {url.split('?', 1)[0]}"
     messages = entry.get("_webSocketMessages")
     if isinstance(messages, list) and (messages or response.get("status") == 101):
         frames = [_frame(m, label) for m in messages]

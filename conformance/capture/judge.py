@@ -93,5 +93,6 @@ def capture(read: Capture, kind: str | None) -> tuple[list[Finding], list[str]]:
         elif why:
             unjudged.append(f"{item.where}: not judged ({why})")
     if outside:
-        unjudged.append(f"{len(outside)} entries not judged ({OUTSIDE}), e.g. {outside[0]}")
+        count = f"{len(outside)} entries" if len(outside) > 1 else "1 entry"
+        unjudged.append(f"{count} not judged ({OUTSIDE}), e.g. {outside[0]}")
     return findings, unjudged

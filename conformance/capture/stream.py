@@ -60,7 +60,8 @@ def _messages_json(session: Session, messages: list[Message]) -> Finding:
     ]
     if bad:
         return Finding("STREAM-MESSAGES-JSON", session.where, False, "; ".join(bad))
-    text = f"{len(messages)} messages, each a JSON object with a type in a text frame"
+    count = f"{len(messages)} messages, each" if len(messages) > 1 else "the one message,"
+    text = f"{count} a JSON object with a type in a text frame"
     return Finding("STREAM-MESSAGES-JSON", session.where, True, text)
 
 
@@ -147,7 +148,8 @@ def _nothing_after_metadata(session: Session, messages: list[Message]) -> list[F
     after = [m for m in messages if m.number > first.number]
     if after:
         text = (
-            f"{len(after)} messages after the Metadata (message {first.number}), first "
+            f"{len(after)} message{'s' if len(after) > 1 else ''} after the Metadata "
+            f"(message {first.number}), first "
             f"message {after[0].number} ({after[0].type or 'not a typed JSON object'})"
         )
         return [Finding("STREAM-SHUTDOWN-SEQUENCE", session.where, False, text)]
