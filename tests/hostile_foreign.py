@@ -50,6 +50,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def _word(text: str, start: float, end: float, confidence: float) -> dict[str, Any]:
+    """One recorded word, as a real recording holds it."""
     return {
         "word": text,
         "start": start,
@@ -87,6 +88,8 @@ FIXTURE: dict[str, Any] = {
 
 
 def _is_listen(request: Request) -> bool:
+    """Whether the request is a pre-recorded transcription, the only answer replay and random
+    change."""
     return request.method == "POST" and request.url.path.rstrip("/") == "/v1/listen"
 
 
@@ -142,7 +145,9 @@ class ForeignTarget:
     async def forward(self, request: Request, drop: tuple[str, ...] = ()) -> httpx.Response:
         """The same request to the reference, without the query parameters in `drop`."""
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        params = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+        params = httpx.QueryParams(
+            [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+        )
         return await self.client.request(
             request.method,
             self.upstream + request.url.path,
@@ -228,6 +233,7 @@ class ForeignTarget:
             await websocket.close(code or 1000, upstream.close_reason or "")
 
     async def _send(self, websocket: WebSocket, message: Data) -> None:
+        """Send one reference message on, randomised for the random mock."""
         if isinstance(message, bytes):
             await websocket.send_bytes(message)
             return
@@ -247,6 +253,7 @@ def _serving(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        """Tell the test the server is up; on shutdown, release what the target holds."""
         started.set()
         yield
         await close()

@@ -187,6 +187,7 @@ def upstream() -> Iterator[str]:
 
 
 def _areas(target: str) -> set[str]:
+    """The areas a target's run selects with --only."""
     flags = SELECTION[target]
     return {flags[n + 1] for n, flag in enumerate(flags) if flag == "--only"}
 
@@ -230,6 +231,7 @@ def test_expected_outcomes_are_consistent(target: str) -> None:
 @NOT_YET
 @pytest.mark.parametrize("target", sorted(EXPECTED))
 def test_foreign_target_fails_once_per_defect(target: str, upstream: str, tmp_path: Path) -> None:
+    """Exactly the expected failures, and exactly the expected blocks, in bounded time."""
     with foreign(target, upstream) as url:
         judged = run_hostile(
             tmp_path, "--target", url, *SELECTION[target], "--time-scale", SCALES[target]
