@@ -471,6 +471,9 @@ def test_a_capture_with_nothing_of_the_contract_does_not_pass(
 ) -> None:
     flux = _socket("wss://api.example.invalid/v2/listen?model=flux", _frame(False, {"type": "x"}))
     page = _answer("GET", "https://example.invalid/", 200, "text/html", "<p>")
-    code, out = _validate(capsys, _har(tmp_path, flux, page))
+    firefox = _socket(LISTEN)  # Firefox exports a socket without its messages
+    del firefox["_webSocketMessages"]
+    code, out = _validate(capsys, _har(tmp_path, flux, page, firefox))
     assert code == 1 and "nothing judged" in out
     assert "not judged (not a WebSocket of the contract)" in out
+    assert "not judged (a WebSocket whose messages the HAR did not keep)" in out

@@ -45,6 +45,8 @@ def _audio(answer: Answer, requirement: str) -> Finding:
 
 def answer(item: Answer) -> tuple[Finding | None, str | None]:
     """An answer judged by its endpoint's rule, or why it is not judged."""
+    if item.status == 101:
+        return None, "a WebSocket whose messages the HAR did not keep"
     endpoint = endpoints.rest(item.method, item.url)
     if endpoint is None:
         return None, OUTSIDE
