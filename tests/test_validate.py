@@ -477,3 +477,30 @@ def test_a_capture_with_nothing_of_the_contract_does_not_pass(
     assert code == 1 and "nothing judged" in out
     assert "not judged (not a WebSocket of the contract)" in out
     assert "not judged (a WebSocket whose messages the HAR did not keep)" in out
+
+
+@pytest.mark.parametrize("odd", [None, 1, True, "x", [1], {"a": 1}])
+def test_odd_values_anywhere_in_a_har_never_break_the_tool(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, odd: Any
+) -> None:
+    listen = "https://h.invalid/v1/listen"
+    entries = [
+        {"request": {"method": odd, "url": odd, "headers": odd}, "response": {"status": odd}},
+        {
+            "request": {"method": "POST", "url": listen, "headers": odd},
+            "response": {"status": 200, "headers": odd, "content": odd},
+        },
+        {
+            "request": {"method": "POST", "url": listen},
+            "response": {"status": 200, "content": {"mimeType": odd, "text": odd, "encoding": odd}},
+        },
+        _socket(
+            LISTEN,
+            _frame(True, json.dumps(odd)),
+            {"type": "receive", "opcode": odd, "data": odd},
+            _frame(False, {"type": "Results", "channel_index": odd, "start": odd, "metadata": odd}),
+        ),
+    ]
+    for n, entry in enumerate(entries):
+        code, out = _validate(capsys, _har(tmp_path, entry))
+        assert code in {1, 2} and "internal error" not in out, (n, out)

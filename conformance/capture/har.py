@@ -22,9 +22,10 @@ def is_har(document: Any) -> bool:
 
 def _headers(message: dict[str, Any]) -> dict[str, str]:
     """A request's or response's headers, by name (the last of a repeated one)."""
+    headers = message.get("headers")
     return {
         str(h.get("name", "")): str(h.get("value", ""))
-        for h in message.get("headers") or []
+        for h in (headers if isinstance(headers, list) else [])
         if isinstance(h, dict)
     }
 

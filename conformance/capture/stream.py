@@ -43,6 +43,12 @@ def _parse(text: str | None) -> Any:
         return None
 
 
+def _is_close_stream(text: str) -> bool:
+    """The client's text frame is {"type": "CloseStream"}."""
+    sent = _parse(text)
+    return isinstance(sent, dict) and sent.get("type") == "CloseStream"
+
+
 def _inferred(messages: list[Message]) -> Socket | None:
     """The socket of an NDJSON log, from the types only one socket sends."""
     types = {m.type for m in messages}
@@ -117,15 +123,16 @@ def _start_order(session: Session, messages: list[Message]) -> list[Finding]:
 
 
 def _shutdown(session: Session, messages: list[Message]) -> Finding | None:
-    """The client's shutdown request (CloseStream, or an empty binary frame): its frame
-    number, and whether audio went before it; None when the capture shows none."""
+    """After the client's shutdown request (CloseStream, or an empty binary frame) a Metadata
+    comes last: STREAM-SHUTDOWN-SEQUENCE, or STREAM-EMPTY when no audio went before it; None
+    when the capture shows no shutdown request."""
     audio = False
     for n, frame in enumerate(session.frames):
         if not frame.sent:
             continue
         if frame.text is None and frame.size > 0:
             audio = True
-        elif frame.text is None or (_parse(frame.text) or {}).get("type") == "CloseStream":
+        elif frame.text is None or _is_close_stream(frame.text):
             ends = [m for m in messages if m.frame > n]
             last = ends[-1] if ends else None
             rule = "STREAM-SHUTDOWN-SEQUENCE" if audio else "STREAM-EMPTY"
