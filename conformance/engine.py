@@ -16,7 +16,7 @@ import httpx
 from . import catalogue as catalogue_module
 from . import reproduce
 from .cases import REGISTRY, Case
-from .cases.context import CaseContext, Cleanups, Fixtures
+from .cases.context import LISTEN_ROUTE, ROUTE_MISSING, CaseContext, Cleanups, Fixtures
 from .catalogue import Catalogue
 from .config import RunConfig
 from .errors import (
@@ -27,9 +27,18 @@ from .errors import (
     TargetTimeout,
     TargetUnreachable,
 )
-from .events import CaseFinished, CaseStarted, Event, Handler, RunFinished, RunStarted
+from .events import (
+    CaseFinished,
+    CaseStarted,
+    Event,
+    Handler,
+    Notice,
+    RunFinished,
+    RunStarted,
+)
 from .redact import Redactor
 from .verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
+from .wire.audio import mono
 from .wire.http import Exchange, TargetClient, current_exchanges
 from .wire.receiver import Receiver
 
@@ -149,8 +158,10 @@ class Engine:
         )
         await receiver.start()
         cleanups = Cleanups()
+        notices: list[str] = []
         try:
             fixtures = Fixtures(client)
+            notices = await self._check_routes(fixtures)
             results = await asyncio.gather(
                 *(
                     self._run_case(
@@ -185,9 +196,27 @@ class Engine:
             mine = [r for r in results if r.requirement_id == requirement.id]
             if mine:
                 judged.append(judge(requirement, mine, config))
-        finished = RunFinished(judged, outcome(judged), started, datetime.now(UTC), tuple(left))
+        finished = RunFinished(
+            judged, outcome(judged), started, datetime.now(UTC), tuple(left), tuple(notices)
+        )
         self.emit(finished)
         return finished
+
+    async def _check_routes(self, fixtures: Fixtures) -> list[str]:
+        """Tell at once when the route most cases need answers a valid request as absent (the
+        request is the shared plain transcription, so this costs nothing the cases do not)."""
+        if not any(case.requirement_id == LISTEN_ROUTE for case in self.cases):
+            return []
+        control = await fixtures.transcribe(mono())
+        if control.status not in ROUTE_MISSING:
+            return []
+        text = (
+            f"POST /v1/listen answered {control.status} to a valid request: is --target "
+            f"({self.redactor.text(self.config.target)}) right? Requirements that need it are "
+            f"blocked by {LISTEN_ROUTE}"
+        )
+        self.emit(Notice(text))
+        return [text]
 
     async def _run_case(self, case: Case, ctx: CaseContext) -> CaseResult:
         """Run one case under its deadline and turn how it ended into a verdict."""

@@ -47,9 +47,18 @@ class RunFinished:
     finished: datetime
     left_on_target: tuple[str, ...] = ()
     """What the run created on the target and could not delete (identifiers, never secrets)."""
+    notices: tuple[str, ...] = ()
+    """Warnings about the run as a whole (a route every case needs is missing)."""
 
 
-Event = RunStarted | CaseStarted | CaseFinished | RunFinished
+@dataclass(frozen=True)
+class Notice:
+    """Something about the whole run a person must see first (a missing route)."""
+
+    text: str
+
+
+Event = RunStarted | Notice | CaseStarted | CaseFinished | RunFinished
 
 
 class Handler(Protocol):

@@ -167,9 +167,19 @@ def summarise(results: list[RequirementResult]) -> dict[str, int]:
         "passed": counts[Verdict.PASS],
         "failed": counts[Verdict.FAIL],
         "skipped": counts[Verdict.SKIP],
+        "blocked": sum(1 for r in results if r.blocked_by),
         "errors": counts[Verdict.ERROR],
         "timeouts": counts[Verdict.TIMEOUT],
     }
+
+
+def blocked_groups(results: list[RequirementResult]) -> dict[str, list[str]]:
+    """Each failing requirement that left others unjudged, with the IDs it blocked."""
+    groups: dict[str, list[str]] = {}
+    for result in results:
+        if result.blocked_by:
+            groups.setdefault(result.blocked_by, []).append(result.requirement.id)
+    return groups
 
 
 def outcome(results: list[RequirementResult]) -> Outcome:

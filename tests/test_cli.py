@@ -213,7 +213,9 @@ def test_only_selects_areas(tmp_path: Path) -> None:
     done = _run_cli("run", "--only", "auth", "--report-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
-    assert {r["area"] for r in report["requirements"]} == {"AUTH"}
+    others = {r["id"] for r in report["requirements"] if r["area"] != "AUTH"}
+    assert {r["area"] for r in report["requirements"]} == {"AUTH", "LISTEN"}
+    assert others == {"LISTEN-RAW-BODY"}, "only AUTH's prerequisites run besides AUTH"
 
 
 def test_requirements_piped_is_one_whole_requirement_a_line() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from .. import shapes
 from ..wire.receiver import Mailbox
 from . import delivery, retries
-from .context import CaseContext
+from .context import LISTEN_SHAPE, CaseContext
 from .delivery import LISTEN
 from .extra import literal_extra
 from .registry import case
@@ -63,11 +63,12 @@ async def transcription_delivered(ctx: CaseContext) -> None:
         "expected application/json",
     )
     problems = shapes.problems("listen", _json(ctx, box))
-    ctx.check(
-        not problems,
-        f"the delivered transcription breaks schemas/listen-response.json: "
-        f"{ordinal_list(problems)}",
-    )
+    if problems:
+        ctx.blocked(
+            LISTEN_SHAPE,
+            f"the delivered transcription breaks schemas/listen-response.json: "
+            f"{ordinal_list(problems)}",
+        )
 
 
 @case("CALLBACK-REQUEST-ID")

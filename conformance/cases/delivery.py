@@ -219,9 +219,10 @@ async def first_delivery(ctx: CaseContext, endpoint: Endpoint, label: str) -> Ma
     applies(ctx, endpoint)
     box, exchange = await submit(ctx, endpoint, label)
     if accepted_request_id(exchange) is None:
-        ctx.fail(
+        ctx.blocked(
+            f"{endpoint.prefix}-ACCEPTED",
             f"{exchange.describe()}: the target did not accept the request for callback, so "
-            f"nothing will be delivered; body {exchange.response_body[:160]!r}"
+            f"nothing will be delivered; body {exchange.response_body[:160]!r}",
         )
     deadline = ctx.config.timing.first_delivery()
     if await attempts(ctx, box, 1) == 0:
@@ -328,6 +329,12 @@ async def check_ports_allowed(ctx: CaseContext, endpoint: Endpoint) -> None:
         for url, answer in zip(urls, answers, strict=True)
         if accepted_request_id(answer) is None
     ]
+    answered = [a for a in answers if a.status is not None and 200 <= a.status <= 299]
+    if refused and len(answered) == len(answers):
+        ctx.blocked(
+            f"{endpoint.prefix}-ACCEPTED",
+            f"every callback URL on an allowed port got a 2xx, but not an acceptance: {refused}",
+        )
     ctx.check(
         not refused,
         f"callback URLs on allowed ports were not accepted (an acceptance is a 2xx JSON object "

@@ -22,6 +22,7 @@ from .streaming import (
     FORMATS,
     STEREO,
     channel_of,
+    closing_metadata,
     connect,
     error_closed,
     opened,
@@ -65,6 +66,8 @@ async def subprotocol_credentials_accepted(ctx: CaseContext) -> None:
         ctx.skip("the run's credentials are a Basic user:password, not a key for `token, KEY`")
     stream = await connect(ctx, CLOSED.source.params, auth="subprotocol")
     await stream.aclose()
+    if not stream.opened:
+        await require_route(ctx)
     ctx.check(
         stream.opened,
         f"{stream.exchange.describe()}: the upgrade carrying the key as "
@@ -175,7 +178,7 @@ async def channels_reported(ctx: CaseContext) -> None:
         )
         seen = {channel_of(m) for m in results(stream)}
         ctx.check(seen == {0, 1}, f"{plan.describe()}: Results came for channels {sorted(seen)}")
-        for meta in stream.of_type("Metadata"):
+        for meta in closing_metadata(stream):
             ctx.check(
                 meta.body.get("channels") == 2,
                 f"{plan.describe()}: Metadata.channels is {meta.body.get('channels')!r}, not 2",
@@ -332,7 +335,7 @@ async def metadata_describes_the_audio(ctx: CaseContext) -> None:
     done = await shut_down_plays(ctx)
     checked = 0
     for plan, stream in done:
-        for meta in stream.of_type("Metadata")[:1]:
+        for meta in closing_metadata(stream):
             checked += 1
             body, what = meta.body, plan.describe()
             problems = shapes.problems("stream-metadata", body)
@@ -373,7 +376,7 @@ async def extra_echoed_in_stream(ctx: CaseContext) -> None:
         (_at(m, "metadata.extra", f"{what}: Results {n}"), f"Results {n}")
         for n, m in enumerate(results(stream))
     ]
-    metas = stream.of_type("Metadata")
+    metas = closing_metadata(stream)
     found += [(_at(m, "extra", f"{what}: the Metadata"), "the Metadata") for m in metas]
     ctx.check(bool(found), f"{what}: no Results or Metadata came ({timeline(stream)})")
     for extra, kind in found:

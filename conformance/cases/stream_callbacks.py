@@ -25,6 +25,10 @@ from .streaming import (
 )
 from .walk import ordinal_list
 
+HTTP = "STREAM-CALLBACK-HTTP"
+"""The requirement whose stream shows that http(s) streaming callbacks are delivered at all."""
+WS = "STREAM-CALLBACK-WS"
+"""The requirement whose stream shows that ws(s) streaming callbacks are delivered at all."""
 KILL_AFTER = 2
 """The receiver drops the callback WebSocket once this many messages have arrived on it."""
 BINARY_FRAME = "WEBSOCKET BINARY"
@@ -96,20 +100,22 @@ async def _until_metadata(ctx: CaseContext, box: Mailbox) -> None:
             return
 
 
-def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str) -> None:
+def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str, needs: str) -> None:
     """Results arrived at the callback, each a typed JSON message (STREAM-SHUTDOWN-SEQUENCE
-    judges the Metadata)."""
+    judges the Metadata); nothing at all is blocked by `needs`, the requirement that judges
+    whether this kind of callback is delivered at all."""
     types = _types(box)
+    if not types:
+        ctx.blocked(
+            needs,
+            f"nothing arrived at the callback {how} ({len(box.deliveries)} deliveries); "
+            f"client side: {timeline(stream)}",
+        )
     binary = [n for n, d in enumerate(box.deliveries) if d.method == BINARY_FRAME]
     ctx.check(
         not binary,
         f"delivery {binary[0] if binary else ''} came as a binary frame ({len(binary)} of "
         f"{len(types)} did); the documents say WebSocket text messages",
-    )
-    ctx.check(
-        bool(types),
-        f"nothing arrived at the callback {how} ({len(box.deliveries)} deliveries); "
-        f"client side: {timeline(stream)}",
     )
     ctx.check(
         None not in types,
@@ -124,6 +130,7 @@ async def _delivered(
     url: str,
     how: str,
     method: str,
+    needs: str,
     extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """A whole stream to `url`: its Results and Metadata arrived at the mailbox by `method`."""
@@ -136,7 +143,7 @@ async def _delivered(
     )
     await _until_metadata(ctx, box)
     keep_evidence(ctx, box, retried=False)
-    _check_deliveries(ctx, box, stream, how)
+    _check_deliveries(ctx, box, stream, how, needs)
     methods = sorted({d.method for d in box.deliveries})
     ctx.check(methods == [method], f"the deliveries came as {methods}, not {method}")
 
@@ -146,7 +153,7 @@ async def http_callback_gets_each_response(ctx: CaseContext) -> None:
     """callback=http://... : each streaming response is POSTed to the callback."""
     _receiver(ctx)
     box = ctx.receiver.mailbox("stream-http")
-    await _delivered(ctx, box, box.url, "by POST", "POST")
+    await _delivered(ctx, box, box.url, "by POST", "POST", HTTP)
 
 
 @case("STREAM-CALLBACK-METHOD")
@@ -154,7 +161,7 @@ async def http_callback_by_put(ctx: CaseContext) -> None:
     """callback=http://...&callback_method=put : each streaming response is sent by PUT."""
     _receiver(ctx)
     box = ctx.receiver.mailbox("stream-put")
-    await _delivered(ctx, box, box.url, "by PUT", "PUT", (("callback_method", "put"),))
+    await _delivered(ctx, box, box.url, "by PUT", "PUT", HTTP, (("callback_method", "put"),))
 
 
 @case("STREAM-CALLBACK-WS")
@@ -162,7 +169,7 @@ async def ws_callback_gets_each_response(ctx: CaseContext) -> None:
     """callback=ws://... : the target opens a WebSocket to the callback, one text frame each."""
     _receiver(ctx)
     box = ctx.receiver.mailbox("stream-ws")
-    await _delivered(ctx, box, _ws_url(box), "over the callback WebSocket", "WEBSOCKET")
+    await _delivered(ctx, box, _ws_url(box), "over the callback WebSocket", "WEBSOCKET", WS)
 
 
 @case("STREAM-CALLBACK-WS-KILL")
@@ -183,9 +190,10 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
             await box.wait_for(KILL_AFTER, deadline)
         keep_evidence(ctx, box, retried=False)
         if len(box.deliveries) < KILL_AFTER:
-            ctx.skip(
+            ctx.blocked(
+                WS,
                 f"only {len(box.deliveries)} messages reached the callback WebSocket, so the "
-                "suite could not drop it mid stream (STREAM-CALLBACK-WS judges delivery)"
+                f"suite could not drop it mid stream ({timeline(stream)})",
             )
         dropped = stream.now() - (time.monotonic() - box.deliveries[KILL_AFTER - 1].arrived)
         while stream.closed_at is None and (left := dropped + deadline - stream.now()) > 0:
@@ -239,10 +247,11 @@ async def callback_port_rule(ctx: CaseContext) -> None:
         control = await probe(ctx, (*CLOSED.source.params, ("callback", url)))
         unless_refused_as_private(ctx, control.exchange)
         if not control.opened or error_closed(control):
-            ctx.skip(
+            ctx.blocked(
+                WS if control_scheme.startswith("ws") else HTTP,
                 f"{control.exchange.describe()}: the target refused the callback {url} on the "
                 f"allowed port {port} as well ({timeline(control)}), so refusals on other ports "
-                "cannot be attributed to the port rule"
+                "cannot be attributed to the port rule",
             )
     problems = []
     for refused_scheme, refused_port in REFUSED:

@@ -187,9 +187,12 @@ async def finalize_flushes(ctx: CaseContext) -> None:
 
 
 def _still_open(ctx: CaseContext, stream: Stream, when: str) -> None:
-    """Fail unless the target has neither closed the stream nor ended it with a Metadata."""
+    """Fail unless the target has neither closed the stream nor ended it with a Metadata (one
+    that came before any Results, at connect, ends nothing: STREAM-SHUTDOWN-SEQUENCE's)."""
+    first_results = next((m.at for m in results(stream)), None)
+    ended = [m for m in stream.of_type("Metadata") if first_results is None or m.at > first_results]
     ctx.check(
-        stream.closed_at is None and not stream.of_type("Metadata"),
+        stream.closed_at is None and not ended,
         f"the stream ended after Finalize ({when}: {timeline(stream)}); it should stay open",
     )
 

@@ -253,6 +253,13 @@ async def shut_down_plays(ctx: CaseContext) -> list[tuple[Plan, Stream]]:
     return done
 
 
+def closing_metadata(stream: Stream) -> list[Message]:
+    """The Metadata the stream ended with, as a list of at most one: a Metadata sent earlier
+    (at connect, say) is STREAM-SHUTDOWN-SEQUENCE's failure, not a description of the audio."""
+    last = stream.messages[-1] if stream.messages else None
+    return [last] if last is not None and last.type == "Metadata" else []
+
+
 def results(stream: Stream) -> list[Message]:
     """The Results messages, in arrival order."""
     return stream.of_type("Results")

@@ -99,6 +99,8 @@ async def listen_deferred(request: Request, ctx: Context, courier: Courier) -> R
     key_id = caller.key_id or settings.api_key_id
 
     async def deliver(to: Callback = callback) -> None:
+        if settings.has("callback-never-delivers"):
+            return
         body = await _transcription(replayed, ctx, request_id)
         courier.send(to, body, "application/json", key_id)
 

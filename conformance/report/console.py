@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import AREAS
-from ..events import Event, RunFinished, RunStarted
-from ..verdicts import Outcome, Verdict
+from ..events import Event, Notice, RunFinished, RunStarted
+from ..verdicts import Outcome, Verdict, blocked_groups
 
 _STYLE = {
     Verdict.PASS: "green",
@@ -31,6 +31,12 @@ class ConsoleReporter:
         """Announce the run; summarise it at the end."""
         if isinstance(event, RunStarted):
             self.console.print(f"conformance: {event.case_count} cases against {event.target}")
+        elif isinstance(event, Notice):
+            self.console.print(
+                f"[yellow]conformance: warning:[/] {escape(event.text)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         elif isinstance(event, RunFinished):
             self._summary(event)
 
@@ -64,6 +70,13 @@ class ConsoleReporter:
                     highlight=False,
                     soft_wrap=True,
                 )
+        for blocker, blocked in blocked_groups(event.requirements).items():
+            self.console.print(
+                f"[yellow]BLOCKED[/] by {blocker}: {len(blocked)} not judged "
+                f"({', '.join(blocked)})",
+                highlight=False,
+                soft_wrap=True,
+            )
         seconds = (event.finished - event.started).total_seconds()
         verdict_line = {
             Outcome.PASSED: "[green]PASSED[/]",

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import __version__
 from ..events import RunFinished, RunStarted
-from ..verdicts import RequirementResult, summarise
+from ..verdicts import RequirementResult, blocked_groups, summarise
 from .finish import WriteAtFinish
 
 REPORT_VERSION = 1
@@ -25,6 +25,8 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
         "reason": result.reason,
         "gated": result.gated,
         "not_gating_because": result.ungated_why,
+        "blocked_by": result.blocked_by,
+        "prerequisites": list(requirement.prerequisites),
         "waiver": result.waiver,
         "stale_waiver": result.stale_waiver,
         "summary": requirement.summary,
@@ -84,5 +86,7 @@ class JsonReportWriter(WriteAtFinish):
             "outcome": finish.outcome.value,
             "summary": summarise(finish.requirements),
             "requirements": [requirement_entry(r) for r in finish.requirements],
+            "blocked": blocked_groups(finish.requirements),
             "left_on_target": list(finish.left_on_target),
+            "notices": list(finish.notices),
         }

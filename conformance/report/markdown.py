@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..config import AREAS
 from ..events import RunFinished, RunStarted
-from ..verdicts import Outcome, Verdict
+from ..verdicts import Outcome, Verdict, blocked_groups
 from .finish import WriteAtFinish
 
 _ICON = {
@@ -37,6 +37,7 @@ def render(start: RunStarted, finish: RunFinished) -> str:
         f"Target `{start.target}`, {len(finish.requirements)} requirements, "
         f"{(finish.finished - finish.started).total_seconds():.1f} s.",
         "",
+        *(f"> **Warning:** {notice}\n" for notice in finish.notices),
         "| area | " + " | ".join(f"{_ICON[v]} {v.value}" for v in Verdict) + " |",
         "| --- |" + " ---: |" * len(Verdict),
     ]
@@ -44,6 +45,8 @@ def render(start: RunStarted, finish: RunFinished) -> str:
         counts = Counter(r.verdict for r in finish.requirements if r.requirement.area == area)
         if counts:
             lines.append(f"| {area} | " + " | ".join(str(counts[v]) for v in Verdict) + " |")
+    for blocker, blocked in blocked_groups(finish.requirements).items():
+        lines += ["", f"**Blocked by `{blocker}`** (not judged): " + ", ".join(blocked)]
     trouble = [r for r in finish.requirements if r.verdict is not Verdict.PASS]
     if trouble:
         lines += ["", "| requirement | level | verdict | reason |", "| --- | --- | --- | --- |"]
