@@ -69,7 +69,8 @@ EXIT_BY_OUTCOME = {
 }
 
 EPILOG = """exit codes: 0 every gated requirement passed; 1 a gated requirement failed;
-2 usage or configuration error; 3 the harness itself failed; 4 the target is unreachable;
+2 usage or configuration error; 3 the harness itself failed, or a report could not be written
+(the others are, and stderr names it); 4 the target is unreachable;
 130 or 143 stopped by SIGINT or SIGTERM (after deleting the API keys the run created)."""
 
 

@@ -43,8 +43,14 @@ class Redactor:
         return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", value)
 
     def header(self, name: str, value: str) -> str:
-        """Redact a header: credentials headers keep only their scheme."""
-        if name.lower() in {"authorization", "proxy-authorization", "sec-websocket-protocol"}:
+        """Redact a header: credentials headers keep only their scheme; a subprotocol list keeps
+        its first entry, the scheme (`token, KEY` carries the key after it, while a server's
+        answer `token` alone names the scheme it chose and is no secret)."""
+        lowered = name.lower()
+        if lowered in {"authorization", "proxy-authorization"}:
             match = _AUTH_HEADER.match(value)
             return f"{match['scheme']} {REDACTED}" if match else REDACTED
+        if lowered == "sec-websocket-protocol":
+            scheme, comma, _ = value.partition(",")
+            return self.text(scheme) + (f", {REDACTED}" if comma else "")
         return self.text(value)

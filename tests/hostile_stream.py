@@ -27,13 +27,16 @@ quoted like a Python dict, not JSON; abort: drops the TCP connection without a c
 (1006) once the client has sent ABORT_AFTER audio frames; finalize-close: closes the stream
 (1000) CLOSE_AFTER_FLUSH after relaying a Results with from_finalize true; metadata-null and
 channel-null: each Results arrives with that field null; chatty: relays everything and also
-answers every audio frame at once with an interim Results of its own (CHATTER), so a full stream's
+answers every audio frame at once with CHATTER interim Results of its own, so a full stream's
 timeline outgrows the suite's MAX_FRAMES."""
 ABORT_AFTER = 20
 """2 s of audio (the suite sends 100 ms frames): mid-stream for the full clips, while the short
 streams of the control cases (KeepAlive, Finalize, idle) end before it."""
 CLOSE_AFTER_FLUSH = 0.3
 """Seconds the finalize-close target lets pass after the flush before it closes the stream."""
+CHATTER = 2
+"""Results the chatty target sends per audio frame: the suite's 6.5 s clip (65 frames) then gets
+130 of them, over MAX_FRAMES (120) however the client's audio frames merge between them."""
 NULLED = {"metadata-null": "metadata", "channel-null": "channel"}
 """Mode -> the Results field it sets to null."""
 DEADLINE = 10.0
@@ -93,7 +96,8 @@ class StreamProxy:
                 await upstream.send(message)
                 frames += isinstance(message, bytes) and len(message) > 0
                 if self.mode == "chatty" and isinstance(message, bytes) and message:
-                    await connection.send(json.dumps(_chatter(frames, request_id)))
+                    for _ in range(CHATTER):
+                        await connection.send(json.dumps(_chatter(frames, request_id)))
                 if self.mode == "abort" and frames == ABORT_AFTER:
                     connection.transport.abort()
                     break

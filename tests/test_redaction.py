@@ -73,3 +73,12 @@ def test_redactor_covers_encodings_and_url_passwords() -> None:
     )
     assert redactor.header("Authorization", "Token abc") == f"Token {REDACTED}"
     assert redactor.header("Sec-WebSocket-Protocol", "token, abc") == f"token, {REDACTED}"
+
+
+def test_a_subprotocol_list_hides_only_what_follows_its_scheme() -> None:
+    redactor = Redactor(["s3cret-value"])
+    assert redactor.header("sec-websocket-protocol", "token") == "token"  # a server's choice
+    assert redactor.header("Sec-WebSocket-Protocol", "token, abc") == f"token, {REDACTED}"
+    assert redactor.header("Sec-WebSocket-Protocol", "bearer,jwt.a.b") == f"bearer, {REDACTED}"
+    assert redactor.header("Sec-WebSocket-Protocol", "s3cret-value") == REDACTED
+    assert redactor.header("Authorization", "Token") == REDACTED
