@@ -132,18 +132,20 @@ def _check_prerequisites(graph: dict[str, tuple[str, ...]]) -> None:
         while todo:
             current = todo.pop()
             if current == start:
-                raise CatalogueError(f"requirement {start} is its own prerequisite, via {current}")
+                raise CatalogueError(f"requirement {start} is its own prerequisite")
             if current not in seen:
                 seen.add(current)
                 todo.extend(graph[current])
 
 
 def prerequisite_closure(catalogue: Catalogue, ids: set[str]) -> set[str]:
-    """These requirements and every requirement they need, however indirectly."""
+    """These requirements and every requirement they need, however indirectly (within this
+    catalogue: one cut down for a test may leave a prerequisite out)."""
     by_id = {r.id: r for r in catalogue.requirements}
     closed, todo = set(ids), list(ids)
     while todo:
-        for prerequisite in by_id[todo.pop()].prerequisites:
+        current = by_id.get(todo.pop())
+        for prerequisite in current.prerequisites if current else ():
             if prerequisite not in closed:
                 closed.add(prerequisite)
                 todo.append(prerequisite)

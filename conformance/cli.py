@@ -182,7 +182,8 @@ def build_parser() -> Parser:
         action="append",
         default=[],
         metavar="AREA",
-        help=f"run only this area (repeatable): {', '.join(AREAS)}",
+        help=f"run only this area (repeatable): {', '.join(AREAS)}; the requirements its "
+        "requirements need (their prerequisites) run and are reported too",
     )
     run.add_argument(
         "--strict", action="store_true", default=None, help="SHOULD requirements gate too"

@@ -104,6 +104,15 @@ def deciding_case(cases: list[CaseResult]) -> CaseResult:
 
 
 BROKEN = frozenset({Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR})
+EXCERPT = 300
+"""Characters of a blocked case's own finding kept in its reason (the evidence keeps it all)."""
+
+
+def _excerpt(text: str) -> str:
+    """The start of a finding, short enough to read beside the requirement that blocks it."""
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 3] + "..."
+
+
 """Verdicts that say the requirement does not hold (or could not be judged for a bug)."""
 
 
@@ -137,20 +146,19 @@ def attribute_blocked(results: list[CaseResult]) -> list[CaseResult]:
             )
             return
         result.reproducer = None
+        here = _excerpt(result.reason)
         if deciding is not None and deciding.verdict in BROKEN:
-            result.reason = f"blocked: {prerequisite} fails (here: {result.reason})"
+            result.reason = f"blocked: {prerequisite} fails (here: {here})"
         elif deciding is not None and deciding.blocked_by:
             result.blocked_by = deciding.blocked_by
             result.reason = (
-                f"blocked: {deciding.blocked_by} fails, which {prerequisite} needs "
-                f"(here: {result.reason})"
+                f"blocked: {deciding.blocked_by} fails, which {prerequisite} needs (here: {here})"
             )
         else:
             result.blocked_by = None
-            why = deciding.reason if deciding is not None else "it was not run"
+            why = _excerpt(deciding.reason) if deciding is not None else "it was not run"
             result.reason = (
-                f"not judged: it needs {prerequisite}, which was not judged ({why}); "
-                f"here: {result.reason}"
+                f"not judged: it needs {prerequisite}, which was not judged ({why}); here: {here}"
             )
 
     for result in pending:

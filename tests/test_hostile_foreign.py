@@ -85,15 +85,12 @@ EXPECTED: dict[str, Outcome] = {
     "random": {
         "fail": {
             "LISTEN-REQUEST-ID",  # the same id for two requests
-            # The same id for every stream. Today's case compares ids within one stream only, so
-            # it passes (vacuously for this defect): it should compare them across streams too.
-            "STREAM-REQUEST-ID",
+            "STREAM-REQUEST-ID",  # the same id for every stream (compared across streams)
             # Two Metadata messages: the one defect of the extra Metadata at connect. The
             # requirements about "the" Metadata (STREAM-METADATA, -CHANNELS, -EXTRA, -EMPTY,
             # -IDLE-TIMEOUT) are about the one that ends the stream, which the reference sent
             # right, so they pass; STREAM-EMPTY passes because its stream does end with a
-            # Metadata. Today -METADATA, -CHANNELS and -EXTRA judge the first Metadata and
-            # -FINALIZE takes the one at connect for the end of the stream: all four fail.
+            # Metadata, and STREAM-FINALIZE because a Metadata before any Results ends nothing.
             "STREAM-SHUTDOWN-SEQUENCE",
         },
         "blocked": {},
@@ -172,7 +169,6 @@ SCALES = {
 }
 """--time-scale per target: 0.3 for the streams, as in test_hostile_stream (stream runs take
 5-10 s), 0.2 for callbacks, as in test_hostile_callbacks (none is ever delivered here)."""
-NOT_YET = pytest.mark.xfail(reason="issue 13: blocked verdicts not implemented yet", strict=False)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +220,6 @@ def test_expected_outcomes_are_consistent(target: str) -> None:
     assert set(expected["blocked"].values()) <= expected["fail"]
 
 
-@NOT_YET
 @pytest.mark.parametrize("target", sorted(EXPECTED))
 def test_foreign_target_fails_once_per_defect(target: str, upstream: str, tmp_path: Path) -> None:
     """Exactly the expected failures, and exactly the expected blocks, in bounded time."""

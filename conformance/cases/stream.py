@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 
 from .. import shapes
-from ..errors import CheckFailed
+from ..errors import Blocked, CheckFailed
 from ..wire.http import record
 from ..wire.stream import Message, Stream
 from .context import CaseContext
@@ -32,6 +32,7 @@ from .streaming import (
     refusal_problem,
     require_open,
     require_route,
+    require_typed,
     results,
     shut_down,
     shut_down_plays,
@@ -158,6 +159,7 @@ async def raw_formats_transcribed(ctx: CaseContext) -> None:
     for plan in FORMATS:
         stream = await played(ctx, plan)
         require_open(ctx, stream)
+        require_typed(ctx, plan, stream)
         ctx.check(
             bool(results(stream)),
             f"{plan.describe()}: no Results message came ({timeline(stream)})",
@@ -257,8 +259,9 @@ async def words_inside_their_window(ctx: CaseContext) -> None:
 
 @case("STREAM-REQUEST-ID")
 async def one_request_id_per_stream(ctx: CaseContext) -> None:
-    """Every message of a stream carries the same request_id."""
+    """Every message of a stream carries the same request_id, and no two streams share one."""
     ctx.needs("streaming")
+    owners: dict[str, str] = {}
     for plan, stream in await played_all(ctx, CONTENT):
         what = plan.describe()
         ids = [
@@ -272,6 +275,13 @@ async def one_request_id_per_stream(ctx: CaseContext) -> None:
             f"{plan.describe()}: {len(distinct)} different request_ids in one stream: "
             f"{ordinal_list(distinct)}",
         )
+        for request_id in distinct:
+            ctx.check(
+                request_id not in owners,
+                f"{plan.describe()} has request_id {request_id!r}, as {owners.get(request_id)} "
+                "does: each stream is a request of its own",
+            )
+            owners[request_id] = plan.describe()
 
 
 @case("STREAM-INTERIM-OFF")
@@ -383,9 +393,15 @@ async def extra_echoed_in_stream(ctx: CaseContext) -> None:
         ctx.check(extra == expected, f"{what}: {kind} has extra {extra!r}; expected {expected}")
 
 
+SHAPES = {"Results": "STREAM-RESULTS-SCHEMA", "Metadata": "STREAM-METADATA"}
+"""The requirement judging each message type's shape: a field missing from a message is
+blocked by it (and this requirement's own failure when that one passes)."""
+
+
 def _at(message: Message, path: str, where: str) -> Any:
-    """The value at a dotted path of a message (see walk.get), failing with `where` in front."""
+    """The value at a dotted path of a message (see walk.get), blocked by the requirement
+    that judges the message's shape when it is absent, with `where` in front."""
     try:
         return get(message.body, path)
     except CheckFailed as missing:
-        raise CheckFailed(f"{where}: {missing}") from None
+        raise Blocked(SHAPES[str(message.type)], f"{where}: {missing}") from None

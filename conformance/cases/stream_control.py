@@ -14,6 +14,7 @@ from .streaming import (
     Plan,
     live,
     opened,
+    require_typed,
     results,
     shut_down_plays,
     timeline,
@@ -160,8 +161,10 @@ async def finalize_flushes(ctx: CaseContext) -> None:
             return any(m.body.get("from_finalize") is True for m in results(stream))
 
         deadline = timing.stream_message
+        if not await stream.wait_for(flushed, deadline):
+            require_typed(ctx, CLOSED, stream)
         ctx.check(
-            await stream.wait_for(flushed, deadline),
+            flushed(),
             f"no Results with from_finalize true within {deadline:g} s of Finalize "
             f"({timeline(stream)})",
         )
@@ -220,6 +223,8 @@ async def idle_stream_ended(ctx: CaseContext) -> None:
             f"idle timeout of {idle:g} s",
         )
         metas = stream.of_type("Metadata")
+        if not metas:
+            require_typed(ctx, CLOSED, stream)
         ctx.check(
             bool(metas) and metas[-1].body.get("sha256") == INCOMPLETE,
             f"the idle stream should end with a Metadata whose sha256 is {INCOMPLETE!r} "
