@@ -48,6 +48,8 @@ class Requirement:
     unbreakable: str | None = None
     prerequisites: tuple[str, ...] = ()
     """Requirements whose observation this one's cases need (they skip, blocked, without it)."""
+    capability: str | None = None
+    """The optional capability it needs; requirements needing it need the capability too."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def load() -> Catalogue:
             faults=tuple(raw.get("faults", ())),
             unbreakable=raw.get("unbreakable"),
             prerequisites=tuple(raw.get("prerequisites", ())),
+            capability=raw.get("capability"),
         )
         for name in files
         for raw in _load_toml(f"requirements/{name}").get("requirement", [])

@@ -212,7 +212,8 @@ def build_parser() -> Parser:
         type=_capabilities,
         metavar="LIST",
         help="optional parts the target implements, comma-separated: "
-        f"{','.join(CAPABILITIES)} (default: all)",
+        f"{','.join(CAPABILITIES)} (default: all of them; listen is pre-recorded POST "
+        "/v1/listen, which a streaming-only gateway leaves out)",
     )
     run.add_argument(
         "--dialect",

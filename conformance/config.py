@@ -74,7 +74,7 @@ class RunConfig:
     concurrency: int = 8
     embedded: bool = False
     capabilities: frozenset[str] = frozenset(
-        ("callbacks", "speak", "streaming", "keys", "usage", "grant")
+        ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
     )
     """Optional parts of the contract the target declares it implements."""
     dialect: str = "v1"

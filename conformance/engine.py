@@ -206,7 +206,9 @@ class Engine:
     async def _check_routes(self, fixtures: Fixtures) -> list[str]:
         """Tell at once when the route most cases need answers a valid request as absent (the
         request is the shared plain transcription, so this costs nothing the cases do not)."""
-        if not any(case.requirement_id == LISTEN_ROUTE for case in self.cases):
+        if not self.config.declares("listen") or not any(
+            case.requirement_id == LISTEN_ROUTE for case in self.cases
+        ):
             return []
         try:
             control = await fixtures.transcribe(mono())
@@ -231,6 +233,7 @@ class Engine:
         deadline = self.config.case_deadline(case.requirement_id)
         blocked_by: str | None = None
         try:
+            self._declared(case.requirement_id)
             async with asyncio.timeout(deadline):
                 await case.run(ctx)
             verdict, reason = Verdict.PASS, ""
@@ -252,7 +255,9 @@ class Engine:
         reproducer = None
         if verdict in {Verdict.FAIL, Verdict.TIMEOUT} or blocked_by:
             rests_on = [ctx.rests_on] if ctx.rests_on else exchanges[-1:]
-            reproducer = ctx.reproducer or reproduce.for_case([e.evidence() for e in rests_on])
+            reproducer = ctx.reproducer or reproduce.for_case(
+                [e.evidence() for e in rests_on], ctx.literal_authorization
+            )
         result = CaseResult(
             case.name,
             case.requirement_id,
@@ -268,6 +273,20 @@ class Engine:
         if blocked_by is None:  # a blocked case is told once its prerequisite is judged
             self.emit(CaseFinished(result))
         return result
+
+    def _declared(self, requirement_id: str) -> None:
+        """Skip a requirement that needs, itself or through a prerequisite, a capability the
+        target does not declare (pre-recorded listen, for a streaming-only gateway)."""
+        for needed_id in sorted(
+            catalogue_module.prerequisite_closure(self.catalogue, {requirement_id})
+        ):
+            needed = self.catalogue.requirement(needed_id)
+            if needed.capability and not self.config.declares(needed.capability):
+                through = "" if needed_id == requirement_id else f" (through {needed_id})"
+                raise Skipped(
+                    f"the target does not declare the {needed.capability} capability{through}; "
+                    "declare it in the profile or with --capabilities"
+                )
 
     def _blocked(self, case: Case, blocked: Blocked) -> tuple[Verdict, str, str | None]:
         """A case that met its prerequisite missing: its own requirement's failure when that is

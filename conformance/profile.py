@@ -12,7 +12,7 @@ import jsonschema
 from .catalogue import read_schema_file
 from .errors import UsageError
 
-CAPABILITIES = ("callbacks", "speak", "streaming", "keys", "usage", "grant")
+CAPABILITIES = ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
 """Optional parts of the contract a target declares; LISTEN and AUTH are always expected."""
 
 

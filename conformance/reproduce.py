@@ -25,9 +25,12 @@ def _printf(body: bytes) -> str:
     return "printf '" + "".join(chr(b) if b in printable else f"\\{b:03o}" for b in body) + "'"
 
 
-def curl(exchange: dict[str, Any], body: bytes | None = None) -> str:
+def curl(
+    exchange: dict[str, Any], body: bytes | None = None, authorization: str | None = None
+) -> str:
     """A curl command repeating a recorded exchange (from its evidence form); `body` is the
-    request body in full when the evidence keeps only an excerpt of it."""
+    request body in full when the evidence keeps only an excerpt of it; `authorization`, the
+    header sent as is when its credential was the point and is no secret."""
     request = exchange["request"]
     url = request["url"]
     for colon, at in ((":", "@"), ("%3A", "%40")):  # a URL, or one inside a query (callback=)
@@ -35,7 +38,7 @@ def curl(exchange: dict[str, Any], body: bytes | None = None) -> str:
     words = ["curl", "-sS", "-X", request["method"], _quote(url)]
     for name, value in request["headers"].items():
         if name.lower() == "authorization":
-            value = value.replace(REDACTED, KEY_PLACEHOLDER)
+            value = authorization or value.replace(REDACTED, KEY_PLACEHOLDER)
         words += ["-H", _quote(f"{name}: {value}")]
     prefix = ""
     if exchange.get("attachment"):
@@ -54,6 +57,6 @@ def curl(exchange: dict[str, Any], body: bytes | None = None) -> str:
     return prefix + " ".join(words)
 
 
-def for_case(exchanges: list[dict[str, Any]]) -> str | None:
-    """The reproducer of a failed case: its last exchange, the one the verdict rests on."""
-    return curl(exchanges[-1]) if exchanges else None
+def for_case(exchanges: list[dict[str, Any]], authorization: str | None = None) -> str | None:
+    """The reproducer of a failed case: the exchange its verdict rests on (see curl)."""
+    return curl(exchanges[-1], authorization=authorization) if exchanges else None

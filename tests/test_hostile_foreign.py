@@ -5,6 +5,7 @@ or vacuous evidence never pass."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypedDict
@@ -220,6 +221,23 @@ def test_expected_outcomes_are_consistent(target: str) -> None:
     assert set(expected["blocked"].values()) <= expected["fail"]
 
 
+def test_a_streaming_only_gateway_that_says_so_fails_only_its_stream_callbacks(
+    upstream: str, tmp_path: Path
+) -> None:
+    """Declaring what it implements (no pre-recorded listen), the gateway is judged on its
+    streams alone: what needs POST /v1/listen skips as undeclared, nothing is blocked."""
+    with foreign("gateway", upstream) as url:
+        judged = run_hostile(
+            tmp_path, "--target", url, *SELECTION["gateway"], "--time-scale", SCALES["gateway"],
+            "--capabilities", "streaming,callbacks",
+        )  # fmt: skip
+    assert judged.broken() == {"STREAM-CALLBACK-HTTP", "STREAM-CALLBACK-WS"}
+    undeclared = {i for i, r in judged.requirements.items() if "listen capability" in r["reason"]}
+    assert undeclared == _ids("LISTEN") | _ids("AUTH") | _ids("FUZZ")
+    assert all(judged.verdict(i) == "skip" for i in undeclared)
+    assert "POST /v1/listen answered" not in judged.done.stdout
+
+
 @pytest.mark.parametrize("target", sorted(EXPECTED))
 def test_foreign_target_fails_once_per_defect(target: str, upstream: str, tmp_path: Path) -> None:
     """Exactly the expected failures, and exactly the expected blocks, in bounded time."""
@@ -230,3 +248,11 @@ def test_foreign_target_fails_once_per_defect(target: str, upstream: str, tmp_pa
     expected = EXPECTED[target]
     assert judged.broken() == expected["fail"], {i: judged.reason(i) for i in judged.broken()}
     assert _blocked(judged) == expected["blocked"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    announced = [n for n in report["notices"] if n.startswith("POST /v1/listen answered 404")]
+    if "LISTEN-RAW-BODY" in expected["fail"]:  # the route is missing: said once, at the top
+        assert announced and "is --target" in announced[0]
+        first = judged.done.stdout.splitlines()[1]
+        assert "warning: POST /v1/listen answered 404 to a valid request" in first
+    else:
+        assert not announced

@@ -61,23 +61,28 @@ PROBES: dict[str, list[tuple[str, str | None]]] = {
 """What the refusal cases send: (what it is, the Authorization header), by kind."""
 
 
-async def _refusals(ctx: CaseContext, kind: str) -> list[tuple[str, Exchange]]:
-    """(what was sent, the answer) for one kind of bad credential, sent once per run."""
+Probe = tuple[str, str | None, Exchange]
+"""What was sent, the Authorization header it carried, and the answer."""
 
-    async def send() -> list[tuple[str, Exchange]]:
-        return [(label, await _listen_with(ctx, header)) for label, header in PROBES[kind]]
+
+async def _refusals(ctx: CaseContext, kind: str) -> list[Probe]:
+    """The probes of one kind of bad credential, sent once per run."""
+
+    async def send() -> list[Probe]:
+        return [(label, header, await _listen_with(ctx, header)) for label, header in PROBES[kind]]
 
     probes = await ctx.fixtures.shared(("auth-refusals", kind), send)
-    for _, exchange in probes:
+    for _, _, exchange in probes:
         record(exchange)
     return probes
 
 
-async def _expect_refused(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+async def _expect_refused(ctx: CaseContext, probes: list[Probe]) -> None:
     """Each request was refused (a 4xx), so no transcription was given, on a route shown to
     exist."""
     await ctx.listen_route()
-    for label, exchange in probes:
+    for label, header, exchange in probes:
+        ctx.literal_authorization = header
         ctx.check(
             exchange.status is not None and 400 <= exchange.status < 500,
             f"{exchange.describe()}: {label} should be refused with a 4xx; "
@@ -86,10 +91,11 @@ async def _expect_refused(ctx: CaseContext, probes: list[tuple[str, Exchange]]) 
         )
 
 
-async def _expect_401(ctx: CaseContext, probes: list[tuple[str, Exchange]]) -> None:
+async def _expect_401(ctx: CaseContext, probes: list[Probe]) -> None:
     """Each request was refused with exactly 401 Unauthorized, on a route shown to exist."""
     await ctx.listen_route()
-    for label, exchange in probes:
+    for label, header, exchange in probes:
+        ctx.literal_authorization = header
         ctx.check(
             exchange.status == 401, f"{exchange.describe()}: {label} should get 401", on=exchange
         )

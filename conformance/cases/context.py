@@ -134,6 +134,9 @@ class CaseContext:
     """The timeline of callback attempts at each of the case's mailboxes, by path."""
     rests_on: Exchange | None = None
     """The exchange the verdict rests on, which the reproducer repeats (else the last one)."""
+    literal_authorization: str | None = None
+    """The Authorization the reproducer sends as is, where a credential that is no secret (an
+    unknown key) was the point of the exchange; otherwise $DEEPGRAM_API_KEY stands in."""
 
     def secret(self, value: str, *exchanges: Exchange) -> None:
         """A secret the target just handed out: redacted from now on, and from these exchanges'

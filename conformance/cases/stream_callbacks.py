@@ -246,7 +246,7 @@ async def callback_port_rule(ctx: CaseContext) -> None:
         url = _on_port(box.url, control_scheme, port)
         control = await probe(ctx, (*CLOSED.source.params, ("callback", url)))
         unless_refused_as_private(ctx, control.exchange)
-        if not control.opened or error_closed(control):
+        if not _taken(control):
             ctx.blocked(
                 WS if control_scheme.startswith("ws") else HTTP,
                 f"{control.exchange.describe()}: the target refused the callback {url} on the "
@@ -266,6 +266,17 @@ async def callback_port_rule(ctx: CaseContext) -> None:
         f"{len(problems)} of {len(REFUSED)} callback URLs on ports the rule does not allow were "
         f"accepted: {ordinal_list(problems)}",
     )
+
+
+def _taken(control: Stream) -> bool:
+    """Whether a control stream was accepted: opened, and not error-closed before the suite
+    asked it to end (a close after CloseStream, whatever its code, is the shutdown's business:
+    STREAM-SHUTDOWN-CODE and -CLOSESTREAM judge it)."""
+    if not control.opened:
+        return False
+    asked = control.shutdown_at
+    early = control.closed_at is not None and (asked is None or control.closed_at < asked)
+    return not (early and error_closed(control))
 
 
 def _on_port(url: str, scheme: str, port: int) -> str:

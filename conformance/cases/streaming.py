@@ -193,6 +193,7 @@ async def probe(
     if not stream.opened:
         return stream
     await stream.send_audio(Plan().source, ctx.config.pace, seconds=1.0)
+    stream.shutdown_at = stream.now()
     await stream.send_json({"type": "CloseStream"})
     await stream.wait_closed(ctx.config.timing.stream_end)
     await stream.aclose()
