@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -50,6 +50,8 @@ class Requirement:
     """Requirements whose observation this one's cases need (they skip, blocked, without it)."""
     capability: str | None = None
     """The optional capability it needs; requirements needing it need the capability too."""
+    dialect_levels: tuple[tuple[str, Level], ...] = ()
+    """Its level under a dialect where the evidence sets another one (e.g. SHOULD under v1)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,17 @@ class Catalogue:
 
     requirements: tuple[Requirement, ...]
     parameters: tuple[Parameter, ...]
+
+    def for_dialect(self, dialect: str) -> Catalogue:
+        """The catalogue as a run of this dialect judges it: each requirement at its level
+        there."""
+        return replace(
+            self,
+            requirements=tuple(
+                replace(r, level=dict(r.dialect_levels).get(dialect, r.level))
+                for r in self.requirements
+            ),
+        )
 
     def requirement(self, requirement_id: str) -> Requirement:
         """Look a requirement up by ID; an unknown ID is a harness bug."""
@@ -180,6 +193,9 @@ def load() -> Catalogue:
             unbreakable=raw.get("unbreakable"),
             prerequisites=tuple(raw.get("prerequisites", ())),
             capability=raw.get("capability"),
+            dialect_levels=tuple(
+                (dialect, Level(level)) for dialect, level in raw.get("levels", {}).items()
+            ),
         )
         for name in files
         for raw in _load_toml(f"requirements/{name}").get("requirement", [])

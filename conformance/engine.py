@@ -124,7 +124,7 @@ class Engine:
     ) -> None:
         self.config = config
         self.handlers = list(handlers)
-        self.catalogue = catalogue or catalogue_module.load()
+        self.catalogue = (catalogue or catalogue_module.load()).for_dialect(config.dialect)
         self.cases = select(self.catalogue, config, cases)
         self.redactor = redactor_for(config)
 

@@ -114,7 +114,10 @@ async def refusal_conforms(ctx: CaseContext) -> None:
     refusals = [p for p in campaign.probes if 400 <= _status(p) < 500]
 
     def nonconforming(probe: fuzz.Probe) -> str | None:
-        problem = probe.failure(fuzz.CHECKS["conforms"]) or error_body_problem(probe.exchange)
+        shape = error_body_problem(probe.exchange)
+        if shape is None and probe.exchange.content_type == "text/plain":
+            return None  # a plain-text not-found, as the live service answers one
+        problem = probe.failure(fuzz.CHECKS["conforms"]) or shape
         if problem is None:
             return None
         return (

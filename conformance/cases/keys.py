@@ -14,6 +14,7 @@ from .management import (
     delete_as,
     delete_key,
     deleted_status,
+    eventually,
     key_authorization,
     legacy,
     listed_keys,
@@ -43,11 +44,16 @@ async def new_key_authenticates(ctx: CaseContext) -> None:
     ctx.needs("keys")
     await _unknown_keys_refused(ctx, "the new key being accepted")
     key_id, secret = await usable_key(ctx)
-    exchange = await listen_as(ctx, key_authorization(ctx, key_id, secret))
+    authorization = key_authorization(ctx, key_id, secret)
+    exchange = await eventually(
+        ctx, lambda: listen_as(ctx, authorization), lambda answer: answer.status == 200
+    )
     ctx.check(
         exchange.status == 200,
         f"key {key_id} was just created; a transcription made with it got "
-        f"{exchange.describe()}, expected 200",
+        f"{exchange.describe()} until {ctx.config.timing.observation:g} s later, expected 200 "
+        "(a new key may take a moment to reach every server, so the suite looks again)",
+        on=exchange,
     )
 
 
@@ -128,7 +134,11 @@ async def deleted_key_stops_working(ctx: CaseContext) -> None:
     )
     if not legacy(ctx):
         shaped(ctx, deleted, "keys-delete", expected)
-    after = await listen_as(ctx, authorization)
+    after = await eventually(
+        ctx,
+        lambda: listen_as(ctx, authorization),
+        lambda answer: answer.status is not None and 400 <= answer.status < 500,
+    )
     ctx.check(
         after.status is not None and 400 <= after.status < 500,
         f"key {key_id} was deleted ({deleted.describe()}), yet a transcription made with it "

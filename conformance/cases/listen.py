@@ -277,32 +277,53 @@ async def _limit_probe(ctx: CaseContext, name: str, count: int) -> Exchange:
     )
 
 
+LIMITS = {"search": {"v2": 25, "v1": 50}, "keywords": {"v2": 200, "v1": 100}}
+"""The most terms a request may carry: document 004 (the legacy v2 API) and the current /v1
+pages ('up to 50 search terms per request'; 'limited to 100 keywords per request')."""
+
+
+def _accepted_count(ctx: CaseContext, name: str) -> int:
+    """How many terms must be accepted: the limit every source allows under this dialect (v1:
+    no more than the current page's limit, which for search is above document 004's)."""
+    limits = LIMITS[name]
+    return limits["v2"] if ctx.config.dialect == "v2" else min(limits.values())
+
+
+def _refused_count(ctx: CaseContext, name: str) -> int:
+    """How many terms must be refused: past the dialect's limit (v1: past every source's, so no
+    refusal is asked for below the current page's limit)."""
+    limits = LIMITS[name]
+    return (limits["v2"] if ctx.config.dialect == "v2" else max(limits.values())) + 1
+
+
 @case("LISTEN-SEARCH-LIMIT")
 async def search_limit_accepted(ctx: CaseContext) -> None:
-    """25 search terms, the documented most, are accepted."""
-    expect_accepted(await _limit_probe(ctx, "search", 25))
+    """25 search terms, within every documented limit, are accepted."""
+    expect_accepted(await _limit_probe(ctx, "search", _accepted_count(ctx, "search")))
 
 
 @case("LISTEN-SEARCH-LIMIT-ENFORCED")
 async def search_over_limit_refused(ctx: CaseContext) -> None:
-    """26 search terms are refused with 400."""
+    """Search terms past the limit (26 under v2, 51 under v1) are refused with 400."""
     await ctx.listen_route()
-    exchange = await _limit_probe(ctx, "search", 26)
-    ctx.check(exchange.status == 400, f"26 search terms: {exchange.describe()}, expected 400")
+    count = _refused_count(ctx, "search")
+    exchange = await _limit_probe(ctx, "search", count)
+    ctx.check(exchange.status == 400, f"{count} search terms: {exchange.describe()}, expected 400")
 
 
 @case("LISTEN-KEYWORDS-LIMIT")
 async def keywords_limit_accepted(ctx: CaseContext) -> None:
-    """200 keywords, the documented most, are accepted."""
-    expect_accepted(await _limit_probe(ctx, "keywords", 200))
+    """Keywords up to the limit (200 under v2, 100 under v1) are accepted."""
+    expect_accepted(await _limit_probe(ctx, "keywords", _accepted_count(ctx, "keywords")))
 
 
 @case("LISTEN-KEYWORDS-LIMIT-ENFORCED")
 async def keywords_over_limit_refused(ctx: CaseContext) -> None:
-    """201 keywords are refused with 400."""
+    """201 keywords, past every documented limit, are refused with 400."""
     await ctx.listen_route()
-    exchange = await _limit_probe(ctx, "keywords", 201)
-    ctx.check(exchange.status == 400, f"201 keywords: {exchange.describe()}, expected 400")
+    count = _refused_count(ctx, "keywords")
+    exchange = await _limit_probe(ctx, "keywords", count)
+    ctx.check(exchange.status == 400, f"{count} keywords: {exchange.describe()}, expected 400")
 
 
 @case("LISTEN-KEYWORDS-INTENSIFIER")

@@ -209,9 +209,22 @@ async def eventually(
         pause = min(pause * 2, timing.poll_most)
 
 
+def request_tags(body: dict[str, Any]) -> list[str] | None:
+    """response.details.tags of a request record, wrapped ({"request": ...}, the official
+    spec) or bare (the SDKs and the Logs & Usage page): None while its response is not logged
+    ("response": null, 'Pending' on the Logs & Usage page), [] when it is logged untagged."""
+    record = body.get("request", body)
+    response = record.get("response") if isinstance(record, dict) else None
+    if not isinstance(response, dict):
+        return None
+    details = response.get("details")
+    tags = details.get("tags") if isinstance(details, dict) else None
+    return [str(tag) for tag in tags] if isinstance(tags, list) else []
+
+
 async def logged_tags(ctx: CaseContext, request_id: str) -> list[str] | None:
-    """The tags GET .../requests/{request_id} shows (None when it shows no tags at all), once
-    the request has reached the log."""
+    """The tags GET .../requests/{request_id} shows once the request has reached the log, looked
+    at until they appear (None when the request was never logged within the window)."""
     path = project_path(ctx, f"/requests/{quote(request_id, safe='')}")
 
     async def look() -> list[str] | None:
@@ -219,9 +232,7 @@ async def logged_tags(ctx: CaseContext, request_id: str) -> list[str] | None:
         if exchange.status == 404:
             return None
         body = shaped(ctx, exchange, "request", {200})
-        details = body["request"].get("response", {}).get("details", {})
-        tags = details.get("tags") if isinstance(details, dict) else None
-        return tags if isinstance(tags, list) else None
+        return request_tags(body)
 
     return await eventually(ctx, look, lambda tags: bool(tags))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..wire.stream import Stream
+import functools
+
+from ..wire.stream import Message, Stream
 from .context import CaseContext
 from .registry import case
 from .streaming import (
@@ -149,44 +151,65 @@ async def keepalive_keeps_stream_open(ctx: CaseContext) -> None:
         )
 
 
+BUFFERED = 1.0
+"""Seconds of speech sent before each Finalize: the Finalize page guarantees no flush 'if there
+is no significant amount of audio data to process', so the suite always gives it some."""
+
+
+def _flushes(stream: Stream) -> list[Message]:
+    """The Results a Finalize brought (from_finalize true)."""
+    return [m for m in results(stream) if m.body.get("from_finalize") is True]
+
+
+def _flushed(stream: Stream, count: int) -> bool:
+    """Whether `count` Finalize flushes have come."""
+    return len(_flushes(stream)) >= count
+
+
 @case("STREAM-FINALIZE")
-async def finalize_flushes(ctx: CaseContext) -> None:
-    """Finalize brings a final Results with from_finalize true, and the stream stays open."""
+async def finalize_keeps_stream_open(ctx: CaseContext) -> None:
+    """After Finalize (and its flush, if one comes) the stream stays open: a KeepAlive, then
+    more audio and a second Finalize, do not end it."""
     ctx.needs("streaming")
     timing = ctx.config.timing
-    async with live(ctx, seconds=1.0) as stream:
+    async with live(ctx, seconds=BUFFERED) as stream:
         await stream.send_json({"type": "Finalize"})
-
-        def flushed() -> bool:
-            return any(m.body.get("from_finalize") is True for m in results(stream))
-
-        deadline = timing.stream_message
-        if not await stream.wait_for(flushed, deadline):
-            require_typed(ctx, CLOSED, stream)
-        ctx.check(
-            flushed(),
-            f"no Results with from_finalize true within {deadline:g} s of Finalize "
-            f"({timeline(stream)})",
-        )
-        flush = next(m for m in results(stream) if m.body.get("from_finalize") is True)
-        ctx.check(
-            flush.body.get("is_final") is True,
-            f"the from_finalize Results has is_final {flush.body.get('is_final')!r}",
-        )
+        await stream.wait_for(lambda: bool(_flushes(stream)), timing.stream_message)
+        require_typed(ctx, CLOSED, stream)
         await stream.send_json({"type": "KeepAlive"})
         stream.note_idle(timing.stream_latency)
         await stream.wait_closed(timing.stream_latency)
         _still_open(ctx, stream, f"within {timing.stream_latency:g} s of a KeepAlive after it")
-        heard = len(results(stream))
-        await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=0.5)
+        await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=BUFFERED)
         await stream.send_json({"type": "Finalize"})
-        more = await stream.wait_for(lambda: len(results(stream)) > heard, deadline)
-        _still_open(ctx, stream, "after 0.5 s more audio and a second Finalize")
-        ctx.check(
-            more,
-            f"after the flush, 0.5 s more audio and a second Finalize brought no further Results "
-            f"within {deadline:g} s ({timeline(stream)}); the stream should keep transcribing",
-        )
+        await stream.wait_closed(timing.stream_latency)
+        _still_open(ctx, stream, f"after {BUFFERED:g} s more audio and a second Finalize")
+
+
+@case("STREAM-FINALIZE-FLUSH")
+async def finalize_flushes(ctx: CaseContext) -> None:
+    """With speech buffered, each Finalize brings a final Results with from_finalize true."""
+    ctx.needs("streaming")
+    deadline = ctx.config.timing.stream_message
+    async with live(ctx, seconds=BUFFERED) as stream:
+        for n in (1, 2):
+            if n == 2:
+                await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=BUFFERED)
+            await stream.send_json({"type": "Finalize"})
+            flushed = await stream.wait_for(functools.partial(_flushed, stream, n), deadline)
+            if not flushed:
+                require_typed(ctx, CLOSED, stream)
+            ctx.check(
+                flushed,
+                f"Finalize {n}, after {BUFFERED:g} s of speech: no Results with from_finalize "
+                f"true within {deadline:g} s ({timeline(stream)})",
+            )
+            flush = _flushes(stream)[n - 1]
+            ctx.check(
+                flush.body.get("is_final") is True,
+                f"the from_finalize Results of Finalize {n} has is_final "
+                f"{flush.body.get('is_final')!r}",
+            )
 
 
 def _still_open(ctx: CaseContext, stream: Stream, when: str) -> None:

@@ -48,7 +48,9 @@ class Plan:
 CLOSED = Plan(params=(("interim_results", "false"),))
 """The canonical stream: mono linear16 at 16 kHz, no interims, ended by CloseStream."""
 EMPTIED = Plan(params=(("interim_results", "true"),), ending="empty")
-"""Interims on, ended by the empty binary frame."""
+"""Interims on, ended by the empty binary frame (document 004's shutdown)."""
+INTERIMS = Plan(params=(("interim_results", "true"),))
+"""Interims on, ended by CloseStream (the current API's shutdown)."""
 FORMATS = (
     CLOSED,
     Plan(rate=8_000),
@@ -63,9 +65,19 @@ STEREO = tuple(
 """Stereo with multichannel=true: linear16 at 16 and 8 kHz, mulaw at 8 kHz."""
 EXTRA = Plan(params=(("extra", "suite:stream"), ("extra", "run:conformance")))
 SILENT = Plan(audio=False)
-CONTENT = (*FORMATS, EMPTIED, *STEREO, EXTRA)
+CONTENT = (*FORMATS, INTERIMS, *STEREO, EXTRA)
 """Every stream with audio: the message-level requirements hold in each."""
-SHUTDOWNS = (CLOSED, EMPTIED)
+
+
+def interims_plan(ctx: CaseContext) -> Plan:
+    """The stream with interims, ended as the run's dialect ends streams: the empty frame under
+    v2 (document 004), CloseStream under v1 (the empty frame is deprecated there)."""
+    return EMPTIED if ctx.config.dialect == "v2" else INTERIMS
+
+
+def shutdowns(ctx: CaseContext) -> tuple[Plan, Plan]:
+    """The streams whose shutdown sequence is judged: the canonical one and the interims one."""
+    return (CLOSED, interims_plan(ctx))
 
 
 async def connect(
@@ -245,7 +257,7 @@ def shut_down(stream: Stream, deadline: float) -> bool:
 async def shut_down_plays(ctx: CaseContext) -> list[tuple[Plan, Stream]]:
     """The shutdown streams that ended by their request (STREAM-SHUTDOWN-* judge the others)."""
     deadline = ctx.config.timing.stream_end
-    done = [(p, s) for p, s in await played_all(ctx, SHUTDOWNS) if shut_down(s, deadline)]
+    done = [(p, s) for p, s in await played_all(ctx, shutdowns(ctx)) if shut_down(s, deadline)]
     if not done:
         ctx.skip(
             "no stream was shut down by its empty frame or CloseStream "

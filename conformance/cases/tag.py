@@ -73,8 +73,14 @@ async def request_log_shows_tags(ctx: CaseContext) -> None:
     tag = unique("tag")
     request_id, sent = await _tagged_request(ctx, tag)
     tags = await logged_tags(ctx, request_id)
+    if tags is None:
+        ctx.skip(
+            f"{sent} with tag={tag}: GET .../requests/{request_id} did not show the request "
+            f'logged (404, or "response": null) within {ctx.config.timing.observation:g} s; '
+            "the Logs & Usage page calls such a request Pending, so nothing can be judged yet"
+        )
     ctx.check(
-        tags is not None and tag in tags,
+        tag in tags,
         f"{sent} with tag={tag}: GET .../requests/{request_id} shows the tags {tags!r} "
         "(response.details.tags); the document says the request's tags are identifiable there",
     )
