@@ -177,11 +177,14 @@ async def generated_unicode_pairs(ctx: CaseContext) -> None:
                 f"{[hex(ord(c)) for c in key + ':' + value]}); metadata.extra is {extra!r}"
             )
 
-    await _echoed(ctx, [("extra", "accent:équipe café")], {"accent": "équipe café"})
     pairs = st.tuples(
         st.text(_TEXT, min_size=1, max_size=16), st.text(_TEXT, min_size=1, max_size=32)
     )
-    await explore(ctx, pairs, echoed)
+    try:
+        await _echoed(ctx, [("extra", "accent:équipe café")], {"accent": "équipe café"})
+        await explore(ctx, pairs, echoed)
+    except CheckFailed as failed:  # EXTRA-ENCODING's defect, unless its own values decode
+        ctx.blocked("EXTRA-ENCODING", str(failed))
     ctx.note(f"up to {ctx.config.examples} generated unicode pairs echoed")
 
 

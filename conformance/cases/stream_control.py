@@ -174,7 +174,10 @@ async def finalize_keeps_stream_open(ctx: CaseContext) -> None:
     timing = ctx.config.timing
     async with live(ctx, seconds=BUFFERED) as stream:
         await stream.send_json({"type": "Finalize"})
-        await stream.wait_for(lambda: bool(_flushes(stream)), timing.stream_message)
+        # Its flush, if one comes, before the stream would idle out (a close after a flush
+        # must be seen as one): the flush itself is STREAM-FINALIZE-FLUSH's.
+        quiet = min(timing.stream_message, ctx.config.stream_idle_timeout / 3)
+        await stream.wait_for(lambda: bool(_flushes(stream)), quiet)
         require_typed(ctx, CLOSED, stream)
         await stream.send_json({"type": "KeepAlive"})
         stream.note_idle(timing.stream_latency)
@@ -197,6 +200,11 @@ async def finalize_flushes(ctx: CaseContext) -> None:
                 await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=BUFFERED)
             await stream.send_json({"type": "Finalize"})
             flushed = await stream.wait_for(functools.partial(_flushed, stream, n), deadline)
+            if not flushed and stream.closed_at is not None:
+                ctx.blocked(
+                    "STREAM-FINALIZE",
+                    f"the stream ended before Finalize {n} could flush ({timeline(stream)})",
+                )
             if not flushed:
                 require_typed(ctx, CLOSED, stream)
             ctx.check(
