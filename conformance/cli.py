@@ -51,6 +51,7 @@ from .timing import (
 )
 from .verdicts import Outcome
 from .wire import audio
+from .wire.limits import ENDPOINTS, Concurrency
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -104,6 +105,23 @@ def _capabilities(text: str) -> frozenset[str]:
             f"unknown capability {', '.join(unknown)}; capabilities: {', '.join(CAPABILITIES)}"
         )
     return names
+
+
+def _concurrency(text: str) -> dict[str, int]:
+    if text.isdigit():
+        caps = dict.fromkeys(profile.REST_ENDPOINTS, int(text))
+    else:
+        caps = {}
+        for pair in (p.strip() for p in text.split(",") if p.strip()):
+            name, _, number = pair.partition("=")
+            if name not in ENDPOINTS or not number.isdigit():
+                raise argparse.ArgumentTypeError(
+                    f"{pair!r} is not ENDPOINT=N; endpoints: {', '.join(ENDPOINTS)}"
+                )
+            caps[name] = int(number)
+    if not caps or min(caps.values()) < 1:
+        raise argparse.ArgumentTypeError(f"must be N or ENDPOINT=N with N of 1 or more, not {text}")
+    return caps
 
 
 def _area(text: str) -> str:
@@ -203,9 +221,10 @@ def build_parser() -> Parser:
     )
     run.add_argument(
         "--profile",
-        type=Path,
-        metavar="FILE",
-        help="TOML target profile (default: [tool.conformance] of ./pyproject.toml, if any)",
+        metavar="FILE|NAME",
+        help="TOML target profile, or a built-in one by name: "
+        f"{', '.join(profile.built_in_names())} (default: [tool.conformance] of "
+        "./pyproject.toml, if any)",
     )
     run.add_argument(
         "--capabilities",
@@ -268,9 +287,10 @@ def build_parser() -> Parser:
     )
     run.add_argument(
         "--concurrency",
-        type=_positive,
-        metavar="N",
-        help="requests in flight at once (default 8)",
+        type=_concurrency,
+        metavar="N|ENDPOINT=N,...",
+        help="exchanges in flight at once per endpoint: N for each REST endpoint, or by name "
+        f"({', '.join(ENDPOINTS)}); default listen=8,speak=5,manage=8,streams=40",
     )
 
     commands.add_parser(
@@ -356,6 +376,7 @@ def config_from(
     only = args.only or [_area(a) for a in profile_data.get("only", [])]
     gate = profile_data.get("gate", "MUST")
     capabilities = profile.pick(args.capabilities, profile_data, "capabilities", CAPABILITIES)
+    deviations = profile.deviations_file(profile_data, profile_source)
     return RunConfig(
         target=target,
         ws_target=profile.pick(args.ws_target, profile_data, "ws_target", ""),
@@ -395,10 +416,14 @@ def config_from(
             observation_base=EMBEDDED_OBSERVATION if embedded else Timing.observation_base,
         ),
         examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
-        concurrency=int(profile.pick(args.concurrency, profile_data, "timing.concurrency", 8)),
+        concurrency=Concurrency.of(profile.concurrency(args.concurrency, profile_data)),
         embedded=embedded,
         baseline=regress.baseline(args.baseline) if args.baseline else None,
         waivers=regress.waivers(args.known_failing, catalogue.load()) if args.known_failing else {},
+        deviations=regress.waivers(deviations, catalogue.load(), "deviations")
+        if deviations
+        else {},
+        deviations_source=str(deviations) if deviations else None,
         profile=profile_data,
         profile_source=profile_source,
     )

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import UsageError
 from .timing import Timing
+from .wire.limits import Concurrency
 
 AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS", "FUZZ")
 """Every area of the catalogue, in report order."""
@@ -71,7 +72,8 @@ class RunConfig:
     report_dir: Path = Path("reports")
     timing: Timing = field(default_factory=Timing)
     examples: int = 20
-    concurrency: int = 8
+    concurrency: Concurrency = field(default_factory=Concurrency)
+    """Exchanges in flight per endpoint, and the rate-limit refusals met under those caps."""
     embedded: bool = False
     capabilities: frozenset[str] = frozenset(
         ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
@@ -83,6 +85,10 @@ class RunConfig:
     """IDs that passed in the baseline report (--baseline): only they gate."""
     waivers: dict[str, str] = field(default_factory=dict)
     """Known-failing requirement IDs and why (--known-failing): they do not gate."""
+    deviations: dict[str, str] = field(default_factory=dict)
+    """Where the profiled service is documented to depart from the contract documents, and the
+    evidence: they do not gate, and one that passes is told, not failed."""
+    deviations_source: str | None = None
     profile: dict[str, Any] = field(default_factory=dict)
     """The profile as used, for the report."""
     profile_source: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from .errors import UsageError
 
 CAPABILITIES = ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
 """Optional parts of the contract a target declares; LISTEN and AUTH are always expected."""
+REST_ENDPOINTS = ("listen", "speak", "manage")
+"""What a plain number of requests in flight (--concurrency N, timing.concurrency) caps."""
 
 
 def _validate(data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -27,11 +30,35 @@ def _validate(data: dict[str, Any], where: str) -> dict[str, Any]:
     return data
 
 
+BUILT_IN = Path(__file__).parent / "profiles"
+"""Profiles shipped with the tool, chosen by name (--profile deepgram)."""
+
+
+def built_in_names() -> list[str]:
+    """The names --profile accepts without a file."""
+    return sorted(path.stem for path in BUILT_IN.glob("*.toml"))
+
+
+def resolve(value: str) -> Path:
+    """A --profile value as a file: a bare name (no path separator, no .toml) is built in."""
+    if "/" in value or os.sep in value or value.endswith(".toml"):
+        return Path(value)
+    path = BUILT_IN / f"{value}.toml"
+    if not path.is_file():
+        raise UsageError(
+            f"--profile {value}: no built-in profile of that name; built-in profiles: "
+            f"{', '.join(built_in_names())} (a profile file needs a / or a .toml name)"
+        )
+    return path
+
+
 def load(
-    path: Path | None, project_file: Path = Path("pyproject.toml")
+    value: str | Path | None, project_file: Path = Path("pyproject.toml")
 ) -> tuple[dict[str, Any], str | None]:
-    """The profile and where it came from: --profile FILE, else [tool.conformance], else none."""
-    if path is not None:
+    """The profile and where it came from: --profile FILE or NAME, else [tool.conformance], else
+    none."""
+    if value is not None:
+        path = resolve(str(value))
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -48,6 +75,26 @@ def load(
         if isinstance(tool, dict):
             return _validate(tool, f"{project_file} [tool.conformance]"), f"{project_file}"
     return {}, None
+
+
+def deviations_file(data: dict[str, Any], source: str | None) -> Path | None:
+    """The profile's known-deviations file, named relative to the profile itself."""
+    name = data.get("deviations")
+    if not name or source is None:
+        return None
+    return Path(source).parent / str(name)
+
+
+def concurrency(flag: dict[str, int] | None, data: dict[str, Any]) -> dict[str, int]:
+    """Per-endpoint caps: timing.concurrency (every REST endpoint), then the [concurrency] table,
+    then the flag, each overriding what came before it."""
+    caps: dict[str, int] = {}
+    legacy = data.get("timing", {}).get("concurrency")
+    if legacy is not None:
+        caps.update(dict.fromkeys(REST_ENDPOINTS, int(legacy)))
+    caps.update(data.get("concurrency", {}))
+    caps.update(flag or {})
+    return caps
 
 
 def pick(flag: Any, profile: dict[str, Any], key: str, default: Any) -> Any:

@@ -38,12 +38,13 @@ def baseline(path: Path) -> frozenset[str]:
     return frozenset(i for i, e in verdicts(load_report(path)).items() if e["verdict"] == "pass")
 
 
-def waivers(path: Path, catalogue: Catalogue) -> dict[str, str]:
-    """A known-failing file: one `ID  reason` a line, `#` comments; every ID must exist."""
+def waivers(path: Path, catalogue: Catalogue, what: str = "--known-failing") -> dict[str, str]:
+    """A known-failing (or a profile's known-deviations) file: one `ID  reason` a line, `#`
+    comments; every ID must exist."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise UsageError(f"--known-failing {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{what} {path}: {exc.strerror or exc}") from None
     known = {r.id for r in catalogue.requirements}
     found: dict[str, str] = {}
     for number, line in enumerate(lines, 1):

@@ -20,6 +20,12 @@ EMBEDDED_PACE = 20.0
 TEARDOWN = 5.0
 """Seconds tasks still running when a run returns get to end after cancellation, before the
 tool abandons them and exits (a bound on exiting, not a wait on the target: never scaled)."""
+BACKOFF_FIRST = 0.5
+"""Seconds before asking again after a first rate-limit refusal without Retry-After; doubles."""
+BACKOFF_MOST = 8.0
+"""The longest back-off pause between two attempts when the target names none."""
+RETRY_AFTER_MOST = 30.0
+"""The longest Retry-After honoured: a longer one is waited this long, then asked again."""
 POOL_IDLE = 2.0
 """Seconds an idle pooled connection to the target is kept: well under the 5 s after which
 common servers close idle connections, so a request never races the server's close."""

@@ -66,11 +66,18 @@ class RequirementResult:
     """Why a failure here does not fail the run (level, baseline, waiver)."""
     blocked_by: str | None = None
     """The requirement whose failure left this one unjudged (a skip), if that is why."""
+    deviation: str | None = None
+    """Where the profiled service is documented to depart here (the profile's deviations)."""
 
     @property
     def stale_waiver(self) -> bool:
         """A waived requirement that passes now: the waiver must go, so the run fails."""
         return self.waiver is not None and self.verdict is Verdict.PASS
+
+    @property
+    def deviation_not_seen(self) -> bool:
+        """A documented deviation that passes now: told, never failing (the service changed)."""
+        return self.deviation is not None and self.waiver is None and self.verdict is Verdict.PASS
 
 
 def judge(
@@ -80,8 +87,11 @@ def judge(
     deciding = deciding_case(cases)
     verdict, reason = deciding.verdict, deciding.reason
     waiver = config.waivers.get(requirement.id)
+    deviation = config.deviations.get(requirement.id)
     if waiver is not None:
         why: str | None = f"known failing: {waiver}"
+    elif deviation is not None:
+        why = f"known deviation of the service: {deviation}"
     elif not config.gates(requirement.level):
         why = (
             "MAY never gates"
@@ -93,7 +103,15 @@ def judge(
     else:
         why = None
     return RequirementResult(
-        requirement, verdict, reason, why is None, cases, waiver, why, deciding.blocked_by
+        requirement,
+        verdict,
+        reason,
+        why is None,
+        cases,
+        waiver,
+        why,
+        deciding.blocked_by,
+        deviation,
     )
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from ..config import AREAS
 from ..events import Event, Notice, RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict, blocked_groups
+from ..wire.limits import RateLimitTally
 
 _STYLE = {
     Verdict.PASS: "green",
@@ -26,10 +27,12 @@ class ConsoleReporter:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._rate_limited: RateLimitTally | None = None
 
     def handle(self, event: Event) -> None:
         """Announce the run; summarise it at the end."""
         if isinstance(event, RunStarted):
+            self._rate_limited = event.config.concurrency.rate_limited
             self.console.print(f"conformance: {event.case_count} cases against {event.target}")
         elif isinstance(event, Notice):
             self.console.print(
@@ -70,6 +73,13 @@ class ConsoleReporter:
                     highlight=False,
                     soft_wrap=True,
                 )
+            elif result.deviation_not_seen:
+                self.console.print(
+                    f"[yellow]DEVIATION NOT SEEN[/] {result.requirement.id} passes now; the "
+                    f"documented deviation ({escape(result.deviation or '')}) may be gone",
+                    highlight=False,
+                    soft_wrap=True,
+                )
         for blocker, blocked in blocked_groups(event.requirements).items():
             self.console.print(
                 f"[yellow]BLOCKED[/] by {blocker}: {len(blocked)} not judged "
@@ -83,4 +93,6 @@ class ConsoleReporter:
             Outcome.FAILED: "[red]FAILED[/]",
             Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]",
         }[event.outcome]
-        self.console.print(f"{verdict_line} in {seconds:.1f} s", highlight=False)
+        refused = self._rate_limited.responses if self._rate_limited else 0
+        waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
+        self.console.print(f"{verdict_line} in {seconds:.1f} s{waited}", highlight=False)

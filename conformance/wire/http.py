@@ -18,6 +18,7 @@ from ..errors import CheckFailed, TargetTimeout
 from ..redact import Redactor
 from ..timing import POOL_IDLE
 from . import audio
+from .limits import Concurrency, Gate, current_gate, endpoint_of, gave_up, refusal_wait
 
 Params = Sequence[tuple[str, str]]
 """Query parameters in order; a name may repeat (search=a&search=b)."""
@@ -140,7 +141,8 @@ def _summarise_body(content: bytes, content_type: str, redactor: Redactor) -> st
 
 
 class TargetClient:
-    """Sends requests to the target with the run's credentials, deadlines and concurrency cap."""
+    """Sends requests to the target with the run's credentials, deadlines and per-endpoint caps,
+    outwaiting rate-limit refusals."""
 
     def __init__(
         self,
@@ -148,17 +150,19 @@ class TargetClient:
         authorization: str,
         redactor: Redactor,
         request_timeout: float,
-        concurrency: int,
+        concurrency: Concurrency,
     ) -> None:
         self.base_url = base_url
         self._authorization = authorization
         self._redactor = redactor
         self._timeout = request_timeout
-        self._slots = asyncio.Semaphore(concurrency)
+        self._gate = Gate(concurrency, request_timeout)
+        current_gate.set(self._gate)  # the run's cases, started after this, open streams under it
+        in_flight = sum(concurrency.cap(name) for name in ("listen", "speak", "manage"))
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(request_timeout),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=concurrency * 2, keepalive_expiry=POOL_IDLE),
+            limits=httpx.Limits(max_connections=in_flight * 2, keepalive_expiry=POOL_IDLE),
         )
 
     async def aclose(self) -> None:
@@ -202,9 +206,30 @@ class TargetClient:
             attachment=_clip_names().get(hashlib.sha256(content).hexdigest()) if content else None,
         )
         record(exchange)
+        endpoint, started, refusals = endpoint_of(path), time.monotonic(), 0
+        while True:
+            await self._send(request, exchange, endpoint)
+            wait = refusal_wait(exchange.status or 0, exchange.response_headers, refusals)
+            if wait is None:
+                break
+            refusals += 1
+            self._gate.met(endpoint)
+            spent = time.monotonic() - started
+            if spent + wait > self._gate.budget:
+                exchange.error = gave_up(refusals, exchange.status or 0, spent)
+                raise TargetTimeout(exchange.describe())
+            await asyncio.sleep(wait)  # the back-off is the waiting itself
+        exchange.elapsed = time.monotonic() - started
+        exchange.response_body = _summarise_body(
+            exchange.content, exchange.content_type, self._redactor
+        )
+        return exchange
+
+    async def _send(self, request: httpx.Request, exchange: Exchange, endpoint: str) -> None:
+        """One attempt under the endpoint's cap; transport failures become verdicts."""
         started = time.monotonic()
         try:
-            async with self._slots, asyncio.timeout(self._timeout):
+            async with self._gate.slots[endpoint], asyncio.timeout(self._timeout):
                 response = await self._http.send(request, stream=True)
                 try:
                     exchange.status = response.status_code
@@ -224,8 +249,3 @@ class TargetClient:
                 f"connection failed: {self._redactor.text(str(exc)) or type(exc).__name__}"
             )
             raise CheckFailed(exchange.describe()) from None
-        exchange.elapsed = time.monotonic() - started
-        exchange.response_body = _summarise_body(
-            exchange.content, exchange.content_type, self._redactor
-        )
-        return exchange

@@ -15,9 +15,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from ..errors import TargetTimeout
 from ..redact import Redactor
 from .codecs import FRAME_SECONDS, StreamAudio
 from .http import BODY_EXCERPT, Exchange, record
+from .limits import Gate, current_gate, gave_up, refusal_wait
 
 Auth = Literal["header", "subprotocol", "none"] | str
 """How the upgrade carries credentials: the run's Authorization header, the
@@ -117,6 +119,8 @@ class Stream:
         self.audio_sent = bytearray()
         self.steps: list[str] = []
         """What the suite did, as lines of the reproducer script."""
+        self._slot: asyncio.Semaphore | None = None
+        """The run's stream slot this stream holds until it closes."""
 
     @property
     def opened(self) -> bool:
@@ -192,6 +196,7 @@ class Stream:
         except ConnectionClosed:
             pass
         finally:
+            self._free()
             self.closed_at = self.now()
             self.close_code = self._connection.close_code
             self.close_reason = self._redactor.text(self._connection.close_reason or "")
@@ -250,6 +255,13 @@ class Stream:
                 pass
         if self._reader is not None:
             self._reader.cancel()
+        self._free()
+
+    def _free(self) -> None:
+        """Give the stream slot back (once): a closed stream no longer counts against the cap."""
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
 
     def reproducer(self) -> str:
         """A Python script that replays this stream against the target."""
@@ -330,30 +342,37 @@ async def open_stream(
     record(exchange)
     stream = Stream(exchange, redactor, redactor.text(url), auth_line)
     stream.close_deadline = close_deadline
-    try:
-        connection = await connect(
-            url,
-            additional_headers={k: v for k, v in headers.items() if k == "Authorization"},
-            subprotocols=subprotocols,
-            open_timeout=deadline,
-            ping_interval=None,
-            compression=None,
-            max_size=None,
-        )
-    except InvalidStatus as exc:
-        response = exc.response
-        exchange.status = response.status_code
-        exchange.response_headers = {
-            k.lower(): redactor.header(k, v) for k, v in response.headers.raw_items()
-        }
-        exchange.content = bytes(response.body or b"")
-        exchange.response_body = redactor.text(
-            exchange.content[:BODY_EXCERPT].decode("utf-8", "replace")
-        )
-        return stream
-    except (InvalidHandshake, OSError, TimeoutError) as exc:
-        exchange.error = f"upgrade failed: {redactor.text(str(exc)) or type(exc).__name__}"
-        return stream
+    gate = current_gate.get()
+    refusals, began = 0, time.monotonic()
+    while True:
+        if gate is not None:  # held until the stream closes; the case deadline bounds the wait
+            await gate.slots["streams"].acquire()
+            stream._slot = gate.slots["streams"]
+        try:
+            connection = await connect(
+                url,
+                additional_headers={k: v for k, v in headers.items() if k == "Authorization"},
+                subprotocols=subprotocols,
+                open_timeout=deadline,
+                ping_interval=None,
+                compression=None,
+                max_size=None,
+            )
+        except InvalidStatus as exc:
+            stream._free()
+            _refused(exchange, exc, redactor)
+            if await _outwait(gate, exchange, refusals, time.monotonic() - began):
+                refusals += 1
+                continue
+            return stream
+        except (InvalidHandshake, OSError, TimeoutError) as exc:
+            stream._free()
+            exchange.error = f"upgrade failed: {redactor.text(str(exc)) or type(exc).__name__}"
+            return stream
+        except asyncio.CancelledError:  # the case ended while the upgrade was under way
+            stream._free()
+            raise
+        break
     exchange.elapsed = stream.now()
     exchange.status = 101
     assert connection.response is not None
@@ -364,3 +383,34 @@ async def open_stream(
     stream._began = time.monotonic()
     stream._reader = asyncio.ensure_future(stream._read())
     return stream
+
+
+def _refused(exchange: StreamExchange, refusal: InvalidStatus, redactor: Redactor) -> None:
+    """Record the HTTP answer that refused the upgrade."""
+    response = refusal.response
+    exchange.status = response.status_code
+    exchange.response_headers = {
+        k.lower(): redactor.header(k, v) for k, v in response.headers.raw_items()
+    }
+    exchange.content = bytes(response.body or b"")
+    exchange.response_body = redactor.text(
+        exchange.content[:BODY_EXCERPT].decode("utf-8", "replace")
+    )
+
+
+async def _outwait(
+    gate: Gate | None, exchange: StreamExchange, refusals: int, spent: float
+) -> bool:
+    """After a refused upgrade: True once the back-off a rate-limit refusal asks for is waited
+    out (ask again), False for any other refusal (the cases judge it); a target that keeps
+    refusing past the run's budget ends the case as a timeout, never as a refusal."""
+    status = exchange.status or 0
+    wait = refusal_wait(status, exchange.response_headers, refusals)
+    if gate is None or wait is None:
+        return False
+    gate.met("streams")
+    if spent + wait > gate.budget:
+        exchange.error = gave_up(refusals + 1, status, spent)
+        raise TargetTimeout(exchange.describe())
+    await asyncio.sleep(wait)  # the back-off is the waiting itself
+    return True
