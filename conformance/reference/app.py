@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from . import deferred, grant, keys_api, listen, projects, speak, stream
 from .callbacks import Courier
@@ -32,6 +32,9 @@ def create_app(
 
     def http_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
+        if exc.status_code == 404 and ctx.settings.imitates("terse-errors"):
+            # an unknown route (the rules raise ApiError): plain text, as the live service answers
+            return PlainTextResponse(exc.detail, 404, exc.headers)
         return error_response(ApiError(exc.status_code, exc.detail), ctx.settings, exc.headers)
 
     def server_error(_: Request, exc: Exception) -> Response:

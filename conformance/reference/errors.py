@@ -39,7 +39,11 @@ def error_body(error: ApiError) -> dict[str, str]:
 def error_response(
     error: ApiError, settings: Settings, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """Render an error as JSON, or as the bare reason phrase when errors-as-text is on."""
+    """Render an error as JSON, or as the bare reason phrase when errors-as-text is on; without
+    request_id under terse-errors, as the live service's 404 {err_code, err_msg} shows."""
     if settings.has("errors-as-text") and 400 <= error.status < 500:
         return PlainTextResponse(HTTPStatus(error.status).phrase, error.status, headers)
-    return JSONResponse(error_body(error), error.status, headers)
+    body = error_body(error)
+    if settings.imitates("terse-errors"):
+        del body["request_id"]
+    return JSONResponse(body, error.status, headers)

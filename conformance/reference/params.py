@@ -24,6 +24,10 @@ REDACT_VALUES = frozenset({"pci", "pii", "numbers", "ssn", "true", "false"})
 MAX_ALTERNATIVES = 20
 SEARCH_LIMIT = 25
 KEYWORDS_LIMIT = 200
+"""The limits of the legacy v2 reference (DOC-004) ..."""
+CURRENT_SEARCH_LIMIT = 50
+CURRENT_KEYWORDS_LIMIT = 100
+"""... and of the current /v1 Search and Keywords pages (the current-limits variant)."""
 DEFAULT_UTT_SPLIT = 0.8
 
 _INTEGER = re.compile(r"[0-9]+")
@@ -111,6 +115,14 @@ def _keyword(value: str) -> str:
     return value
 
 
+def _out_of_range(name: str, value: str) -> bool:
+    """Whether a well-typed value lies outside the inferred domain (alternatives=0, utt_split
+    <= 0), which no document refuses: the lenient-params variant accepts and ignores it."""
+    if name == "alternatives":
+        return _INTEGER.fullmatch(value) is not None and int(value) == 0
+    return name == "utt_split" and _NUMBER.fullmatch(value) is not None and float(value) <= 0
+
+
 def _text(value: str) -> str:
     """Any non-empty value."""
     if not value:
@@ -119,9 +131,11 @@ def _text(value: str) -> str:
 
 
 def _limits(settings: Settings) -> tuple[int | None, int | None]:
-    """The search and keyword count limits, as the fault switches bend them."""
-    search: int | None = SEARCH_LIMIT
-    keywords: int | None = KEYWORDS_LIMIT
+    """The search and keyword count limits, as the current-limits variant and the fault
+    switches bend them."""
+    current = settings.imitates("current-limits")
+    search: int | None = CURRENT_SEARCH_LIMIT if current else SEARCH_LIMIT
+    keywords: int | None = CURRENT_KEYWORDS_LIMIT if current else KEYWORDS_LIMIT
     if settings.has("unenforced-search-limit"):
         search = None
     elif settings.has("search-limit-too-low"):
@@ -164,7 +178,10 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
     flags: dict[str, bool] = {}
     lists: dict[str, list[str]] = {name: [] for name in _LISTS}
     alternatives, utt_split = 1, DEFAULT_UTT_SPLIT
+    lenient = settings.imitates("lenient-params")
     for name, value in items:
+        if lenient and _out_of_range(name, value):
+            continue
         try:
             if name in BOOLEANS:
                 flags[name] = _boolean(value)

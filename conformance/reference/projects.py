@@ -31,9 +31,10 @@ def manager(request: Request, ctx: Context) -> Caller:
 
 
 def request_json(entry: LoggedRequest, ctx: Context) -> Json:
-    """ProjectRequestResponse of the official spec; tags under response.details as Deepgram does."""
+    """ProjectRequestResponse of the official spec; tags under response.details as Deepgram does
+    (and, imitating the SDKs' record, "callback": null under bare-request-record)."""
     tags = [] if ctx.settings.has("request-log-drops-tags") else list(entry.tags)
-    return {
+    record: Json = {
         "request_id": entry.request_id,
         "project_uuid": ctx.settings.project_id,
         "created": entry.created,
@@ -47,6 +48,9 @@ def request_json(entry: LoggedRequest, ctx: Context) -> Json:
         "code": entry.code,
         "deployment": "hosted",
     }
+    if ctx.settings.imitates("bare-request-record"):
+        record["callback"] = None
+    return record
 
 
 async def list_requests(request: Request, ctx: Context) -> Response:
@@ -59,12 +63,16 @@ async def list_requests(request: Request, ctx: Context) -> Response:
 
 
 async def get_request(request: Request, ctx: Context) -> Response:
-    """GET /v1/projects/{project_id}/requests/{request_id}."""
+    """GET /v1/projects/{project_id}/requests/{request_id}: the record in the official spec's
+    {"request": ...} wrapper, or bare as the SDKs read it (bare-request-record)."""
     manager(request, ctx)
     entry = ctx.requests.get(request.path_params["request_id"])
     if entry is None:
         raise ApiError(404, "No such request.", "NOT_FOUND")
-    return JSONResponse({"request": request_json(entry, ctx)})
+    record = request_json(entry, ctx)
+    if ctx.settings.imitates("bare-request-record"):
+        return JSONResponse(record)
+    return JSONResponse({"request": record})
 
 
 def _day(entry: LoggedRequest) -> date:

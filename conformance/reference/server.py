@@ -6,12 +6,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .app import create_app
 from .faults import FAULTS, unknown_faults
 from .serving import Server, base_url, bind, config
 from .settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
+from .variants import VARIANTS, unknown_variants
 
 API_KEY_ENV = "CONFORMANCE_REFERENCE_API_KEY"
 
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The documented command-line interface."""
     parser = argparse.ArgumentParser(
         prog="conformance serve",
-        description="Reference implementation of the speech API contract, with fault switches.",
+        description="Reference implementation of the speech API contract, with fault switches "
+        "and variants of the live service.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument(
@@ -108,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list-faults", action="store_true", help="list fault names and exit")
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="imitate one attested behaviour of the live service (repeatable; see --list-variants)",
+    )
+    parser.add_argument("--list-variants", action="store_true", help="list variant names and exit")
+    parser.add_argument(
         "--allow-private-urls",
         action="store_true",
         help="let audio URLs resolve to loopback or private addresses (off: refused, no SSRF)",
@@ -142,6 +152,7 @@ def banner(settings: Settings, host: str, port: int) -> str:
     """What a person starting the server needs to point a client at it."""
     url = base_url("http", host, port)
     faults = ", ".join(sorted(settings.faults)) or "none"
+    variants = ", ".join(sorted(settings.variants)) or "none"
     return "\n".join(
         [
             f"Reference server listening on {url} (WebSocket {base_url('ws', host, port)})",
@@ -149,6 +160,7 @@ def banner(settings: Settings, host: str, port: int) -> str:
             f"  API key id:  {settings.api_key_id}",
             f"  Project id:  {settings.project_id}",
             f"  Faults on:   {faults}",
+            f"  Variants on: {variants}",
             "Try:",
             f'  curl -H "Authorization: Token {settings.api_key}" -H "Content-Type: audio/wav" \\',
             f'    --data-binary @audio.wav "{url}/v1/listen?punctuate=true"',
@@ -162,10 +174,10 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def _list_faults() -> int:
-    """Print the fault table; a reader that stops early (| head) is not an error."""
+def _list(table: Mapping[str, str]) -> int:
+    """Print a switch table; a reader that stops early (| head) is not an error."""
     try:
-        sys.stdout.write("".join(f"{name}\t{text}\n" for name, text in FAULTS.items()))
+        sys.stdout.write("".join(f"{name}\t{text}\n" for name, text in table.items()))
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -176,16 +188,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until interrupted; 0 on a clean stop, 2 on bad arguments or a busy port."""
     args = build_parser().parse_args(argv)
     if args.list_faults:
-        return _list_faults()
+        return _list(FAULTS)
+    if args.list_variants:
+        return _list(VARIANTS)
     bad = unknown_faults(args.fault)
     if bad:
         print(f"reference: unknown fault {bad[0]!r} (see --list-faults)", file=sys.stderr)
+        return 2
+    odd = unknown_variants(args.variant)
+    if odd:
+        print(f"reference: unknown variant {odd[0]!r} (see --list-variants)", file=sys.stderr)
         return 2
     settings = Settings(
         api_key=args.api_key,
         api_key_id=args.api_key_id,
         project_id=args.project_id,
         faults=frozenset(args.fault),
+        variants=frozenset(args.variant),
         allow_private_urls=args.allow_private_urls,
         allow_private_callbacks=args.allow_private_callbacks,
         callback_timeout=args.callback_timeout,

@@ -20,10 +20,12 @@ from .body import media_type, read_body
 from .callbacks import Callback, Courier, parse_callback
 from .context import Context
 from .deferred import accepted
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .settings import Settings
 
 MAX_TEXT_BYTES = 64 * 1024
+SPEAK_CONCURRENCY = 5
+"""Requests in flight the speak-429 variant serves at once (TTS REST "Up to 5 requests")."""
 RATE = 16_000
 SECONDS_PER_CHARACTER = 0.02
 
@@ -95,10 +97,27 @@ async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
     return accepted(rid, deliver)
 
 
+def too_many() -> ApiError:
+    """The documented 429 of a request past the project's concurrency limit."""
+    return ApiError(429, "Too many requests. Please try again later", "TOO_MANY_REQUESTS")
+
+
 def routes(ctx: Context, courier: Courier) -> list[BaseRoute]:
-    """The speak endpoint, bound to this server's context and courier."""
+    """The speak endpoint, bound to this server's context and courier; under speak-429 it
+    refuses a request while SPEAK_CONCURRENCY others are in flight, as the live service does."""
+    in_flight = 0
 
     async def endpoint(request: Request) -> Response:
-        return await speak(request, ctx, courier)
+        nonlocal in_flight
+        if not ctx.settings.imitates("speak-429"):
+            return await speak(request, ctx, courier)
+        ctx.authenticate(request.headers.get("authorization"))
+        if in_flight >= SPEAK_CONCURRENCY:
+            raise too_many()
+        in_flight += 1
+        try:
+            return await speak(request, ctx, courier)
+        finally:
+            in_flight -= 1
 
     return [Route("/v1/speak", endpoint, methods=["POST"])]

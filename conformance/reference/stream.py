@@ -147,7 +147,7 @@ class Session:
         duration = self.duration()
         if self.settings.has("stream-wrong-duration"):
             duration = round(duration * 1.5 + 1.0, 6)
-        return {
+        message = {
             "type": "Metadata",
             "transaction_key": "deprecated",
             "request_id": self._request_id(),
@@ -158,6 +158,11 @@ class Session:
             "models": [response.MODEL_UUID],
             "model_info": {response.MODEL_UUID: dict(response.MODEL_INFO)},
         }
+        if complete and not self.received and self.settings.imitates("zero-channels-empty-stream"):
+            # the Close Stream page's example of a stream without audio: no channel, no model
+            message.update(duration=0.0, channels=0)
+            del message["models"], message["model_info"]
+        return message
 
     async def shutdown(self) -> _Ending:
         """The documented end: remaining finals, one Metadata, then a normal close."""

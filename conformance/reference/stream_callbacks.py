@@ -1,6 +1,7 @@
 """Where a stream's messages go: the client, or the callback that replaces it (http(s) or ws(s)).
 
-With an http(s) callback each message is one POST (or callback_method); with ws(s) the server
+With an http(s) callback each message is one POST (or callback_method, unless the
+post-only-stream-callbacks variant imitates the live service); with ws(s) the server
 opens one WebSocket to the callback and sends each message as a text frame, and if that
 connection drops the client's stream is killed.
 """
@@ -138,7 +139,9 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
     url = httpx.URL(options.callback)
     if url.scheme in ("http", "https"):
         drop = settings.has("stream-http-callback-ignored")
-        ignored = settings.has("stream-callback-method-ignored")
+        ignored = settings.has("stream-callback-method-ignored") or settings.imitates(
+            "post-only-stream-callbacks"
+        )
         method = "POST" if ignored else options.callback_method
         return HttpSink(str(url), method, options.key_id, drop)
     kill = not settings.has("stream-ws-callback-drop-ignored")

@@ -10,6 +10,7 @@ from .settings import Settings
 from .stream_audio import OnlineVad
 from .stream_options import StreamOptions
 from .transcribe import Word
+from .vad import Region
 
 WINDOW = 1.0
 """Seconds of audio after which a final result is sent at the next silence."""
@@ -17,6 +18,10 @@ MAX_WINDOW = 5.0
 """Seconds after which a final result is sent even in the middle of a word."""
 INTERIM_EVERY = 0.5
 """Seconds of audio between interim results, when they are asked for."""
+FINALIZE_LEAST = 0.75
+"""Seconds of unfinalized audio below which Finalize sends nothing under no-flush-without-audio:
+between half a second (a short buffer) and the ~1 s the Finalize page's "significant amount of
+audio" is read as (issue 14)."""
 
 
 class Lane:
@@ -30,7 +35,7 @@ class Lane:
         self.vad = OnlineVad(options.sample_rate)
         self.window_start = 0.0
         self.last_interim = 0.0
-        self.regions: list[Any] = []
+        self.regions: list[Region] = []
         self.samples = 0
         self._interims = not settings.has("stream-no-interims") and (
             options.interim_results or settings.has("stream-interims-always")
@@ -44,10 +49,10 @@ class Lane:
         now = self.vad.processed
         elapsed = now - self.window_start
         if elapsed >= WINDOW and self.vad.silent:
-            return [self._final(now, speech_final=True)]
+            return [self._due(now, speech_final=True)]
         if elapsed >= MAX_WINDOW:
             self.regions += self.vad.flush()
-            return [self._final(now, speech_final=False)]
+            return [self._due(now, speech_final=False)]
         if self._interims and now - self.last_interim >= INTERIM_EVERY:
             self.last_interim = now
             return [self._message(now, is_final=False, speech_final=False)]
@@ -61,11 +66,35 @@ class Lane:
         end = round(self.samples / self.options.sample_rate, 6)
         if end <= self.window_start and not finalize:
             return []
+        short = end - self.window_start < FINALIZE_LEAST
+        if finalize and short and self.settings.imitates("no-flush-without-audio"):
+            return []
         message = self._final(end, speech_final=True, from_finalize=finalize)
         if not finalize and self.settings.has("stream-flush-restarts"):
             message["duration"] = round(message["start"] + message["duration"], 6)
             message["start"] = 0.0
         return [message]
+
+    def _due(self, end: float, *, speech_final: bool) -> dict[str, Any]:
+        """The final due at end; under finals-shorter one that ends early, at the start of the
+        last word begun before the last interim's end, leaving that word on to the next final
+        (the live service's "final transcripts may end early")."""
+        cut = self._early_end()
+        if cut is None:
+            return self._final(end, speech_final=speech_final)
+        later = [region for region in self.regions if region.start >= cut]
+        self.regions = [region for region in self.regions if region.start < cut]
+        message = self._final(cut, speech_final=False)
+        self.regions = later
+        return message
+
+    def _early_end(self) -> float | None:
+        """Where a final ends early under finals-shorter; None without an interim to undercut or
+        a word begun inside it (the final then covers the window, as usual)."""
+        if not self.settings.imitates("finals-shorter") or self.last_interim <= self.window_start:
+            return None
+        starts = [r.start for r in self.regions if self.window_start < r.start < self.last_interim]
+        return starts[-1] if starts else None
 
     def _final(
         self, end: float, *, speech_final: bool, from_finalize: bool = False
