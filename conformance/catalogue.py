@@ -52,6 +52,9 @@ class Requirement:
     """The optional capability it needs; requirements needing it need the capability too."""
     dialect_levels: tuple[tuple[str, Level], ...] = ()
     """Its level under a dialect where the evidence sets another one (e.g. SHOULD under v1)."""
+    evidence: tuple[str, ...] = ()
+    """Where the behaviour is attested, one line each (schemas/requirements/README.md):
+    its own document's sentence first, then every other source on each side."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def load() -> Catalogue:
             dialect_levels=tuple(
                 (dialect, Level(level)) for dialect, level in raw.get("levels", {}).items()
             ),
+            evidence=tuple(raw.get("evidence", ())),
         )
         for name in files
         for raw in _load_toml(f"requirements/{name}").get("requirement", [])
