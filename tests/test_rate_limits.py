@@ -99,7 +99,7 @@ def rate_limiting(mode: str, upstream: str) -> Iterator[tuple[str, RateLimiting]
 
 
 def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
-    """Run against `url`; the report.json it wrote."""
+    """Run against `url`; the report.json it wrote (its console output beside it, console.txt)."""
     done = _run_cli(
         "run",
         "--target",
@@ -115,6 +115,7 @@ def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
         *args,
     )
     assert done.returncode in (0, 1), done.stderr
+    (report_dir / "console.txt").write_text(done.stdout)
     report: dict[str, object] = json.loads((report_dir / "report.json").read_text())
     return report
 
@@ -131,14 +132,19 @@ AREAS = ("--only", "SPEAK", "--only", "STREAM", "--only", "KEYS")
 def test_refusals_are_waited_out_and_counted(tmp_path: Path) -> None:
     """429 to the first request of each kind and to the first upgrade: the verdicts are those
     against the plain reference, and the report counts every refusal by endpoint."""
+    markdown = tmp_path / "summary.md"
     with reference() as upstream:
         plain = _run(upstream, tmp_path / "plain", *AREAS)
         with rate_limiting("first", upstream) as (url, target):
-            limited = _run(url, tmp_path / "limited", *AREAS)
+            limited = _run(url, tmp_path / "limited", *AREAS, "--markdown", str(markdown))
     assert _verdicts(limited) == _verdicts(plain)
     assert {"listen", "speak", "streams", "manage"} <= set(target.refused)
+    met = sum(target.refused.values())
+    console = (tmp_path / "limited" / "console.txt").read_text()
+    assert f"{met} rate-limited answers (429) waited out" in console
+    assert f"Rate-limited answers (429) waited out: {met}" in markdown.read_text()
     assert limited["rate_limited"] == {
-        "responses": sum(target.refused.values()),
+        "responses": met,
         "by_endpoint": dict(sorted(target.refused.items())),
     }
     assert plain["rate_limited"] == {"responses": 0, "by_endpoint": {}}

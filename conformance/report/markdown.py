@@ -57,6 +57,12 @@ def render(start: RunStarted, finish: RunFinished) -> str:
             lines.append(f"| {area} | " + " | ".join(str(counts[v]) for v in Verdict) + " |")
     for blocker, blocked in blocked_groups(finish.requirements).items():
         lines += ["", f"**Blocked by `{blocker}`** (not judged): " + ", ".join(blocked)]
+    for result in (r for r in finish.requirements if r.deviation_not_seen):
+        lines += [
+            "",
+            f"**Deviation not seen:** `{result.requirement.id}` passes now; the documented "
+            f"deviation ({_cell(result.deviation or '')}) may be gone (not failing the run).",
+        ]
     trouble = [r for r in finish.requirements if r.verdict is not Verdict.PASS]
     if trouble:
         lines += ["", "| requirement | level | verdict | reason |", "| --- | --- | --- | --- |"]
