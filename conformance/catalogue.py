@@ -53,8 +53,7 @@ class Requirement:
     dialect_levels: tuple[tuple[str, Level], ...] = ()
     """Its level under a dialect where the evidence sets another one (e.g. SHOULD under v1)."""
     evidence: tuple[str, ...] = ()
-    """Where the behaviour is attested, one line each (schemas/requirements/README.md):
-    its own document's sentence first, then every other source on each side."""
+    """Where the behaviour is attested: `KIND WHERE: WHAT` lines, its own document's first."""
 
 
 @dataclass(frozen=True)

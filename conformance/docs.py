@@ -10,8 +10,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _prose(text: str) -> str:
+    """An evidence line as Markdown, `<` and `*` escaped outside code spans to show as quoted."""
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):
+        parts[index] = parts[index].replace("*", "\\*").replace("<", "&lt;")
+    return "`".join(parts) if len(parts) % 2 else text.replace("<", "&lt;")
+
+
 def catalogue_markdown(catalogue: Catalogue) -> str:
-    """Every requirement with its level, source, quoted sentence and summary, by area."""
+    """Every requirement with its level, source, quote, summary and evidence, by area."""
     lines = [
         "# Requirements",
         "",
@@ -37,4 +45,12 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
                 f"| `{r.id}` | {r.level.value} | {_cell(r.summary)} "
                 f"| “{_cell(r.quote)}” | {r.source} |"
             )
+        lines += [
+            "",
+            f"Evidence ({area}): `KIND WHERE: WHAT`, see schemas/requirements/README.md.",
+            "",
+        ]
+        for r in entries:
+            lines.append(f"- `{r.id}`")
+            lines += [f"  - {_prose(entry)}" for entry in r.evidence]
     return "\n".join(lines) + "\n"

@@ -3,16 +3,21 @@ there exist and say what is quoted, and every MUST holds against every genuine r
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from test_contract_documents import OUT_OF_SCOPE
 
-from conformance import catalogue
+from conformance import catalogue, shapes
 from conformance.capture import judge, read, rules
 from conformance.capture.model import Capture
+from conformance.cli import main
 from conformance.config import Level
+from conformance.docs import catalogue_markdown
+from conformance.report.html import render
 
 CATALOGUE = catalogue.load()
 ENTRY = re.compile(r"^(doc|spec|recording|page|sdk|issue|none) ((?:[^:\n]|:[^ \n])+): (\S.*)$")
@@ -88,6 +93,34 @@ def test_every_local_source_named_exists_and_holds_what_is_quoted(shared: Path) 
                     assert piece in text, f"{r.id}: not verbatim in {path.name}: {piece!r}"
     assert any(p.parent.name == "contract-docs" for p in named)
     assert any("real-world" in p.parts and "specs" not in p.parts for p in named)
+
+
+# ------------------------------------------------------------------ shown to people
+
+
+def test_docs_requirements_md_lists_every_evidence_line() -> None:
+    markdown = catalogue_markdown(CATALOGUE)
+    for r in CATALOGUE.requirements:
+        block = markdown[markdown.index(f"- `{r.id}`\n") :]
+        for entry in r.evidence:
+            shown = entry.replace("*", "\\*").replace("<", "&lt;") if "`" not in entry else entry
+            assert f"  - {shown}\n" in block.split("\n- `", 1)[0] + "\n", (r.id, entry)
+
+
+def test_report_json_and_html_show_each_judged_requirements_evidence(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = shared / "real-world" / "ManeeshJupalle-Auricle" / "frame_017.json"
+    assert main(["validate", str(recording), "--report-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert shapes.problems("report", report) == []
+    page = render(report)
+    entry = next(e for e in report["requirements"] if e["id"] == "STREAM-METADATA")
+    assert entry["evidence"] == list(CATALOGUE.requirement("STREAM-METADATA").evidence)
+    assert "Evidence (" in page
+    for line in entry["evidence"]:
+        assert f"<li>{escape(line)}</li>" in page, line
 
 
 # ------------------------------------------------------------------ every MUST, every recording

@@ -34,6 +34,7 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
         "summary": requirement.summary,
         "source": requirement.source,
         "quote": requirement.quote,
+        "evidence": list(requirement.evidence),
         "cases": [
             {
                 "name": case.name,
