@@ -114,7 +114,7 @@ def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
         str(report_dir),
         *args,
     )
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode in (0, 1), (done.returncode, done.stderr, done.stdout[-3000:])
     (report_dir / "console.txt").write_text(done.stdout)
     report: dict[str, object] = json.loads((report_dir / "report.json").read_text())
     return report

@@ -209,21 +209,19 @@ class TargetClient:
         endpoint, started, refusals = endpoint_of(path), time.monotonic(), 0
         while True:
             await self._send(request, exchange, endpoint)
+            exchange.elapsed = time.monotonic() - started
+            exchange.response_body = _summarise_body(
+                exchange.content, exchange.content_type, self._redactor
+            )
             wait = refusal_wait(exchange.status or 0, exchange.response_headers, refusals)
             if wait is None:
-                break
+                return exchange
             refusals += 1
             self._gate.met(endpoint)
-            spent = time.monotonic() - started
-            if spent + wait > self._gate.budget:
-                exchange.error = gave_up(refusals, exchange.status or 0, spent)
+            if exchange.elapsed + wait > self._gate.budget:
+                exchange.error = gave_up(refusals, exchange.status or 0, exchange.elapsed)
                 raise TargetTimeout(exchange.describe())
             await asyncio.sleep(wait)  # the back-off is the waiting itself
-        exchange.elapsed = time.monotonic() - started
-        exchange.response_body = _summarise_body(
-            exchange.content, exchange.content_type, self._redactor
-        )
-        return exchange
 
     async def _send(self, request: httpx.Request, exchange: Exchange, endpoint: str) -> None:
         """One attempt under the endpoint's cap; transport failures become verdicts."""
