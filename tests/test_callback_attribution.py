@@ -24,7 +24,7 @@ def test_refusals_of_private_hosts_are_not_taken_for_the_port_or_scheme_rule(
 ) -> None:
     with reference("--fault", "callback-any-port", api_key=KEY, private=False) as url:
         done = _run_cli(
-            "run", "--target", url, "--api-key", KEY, "--capabilities", "callbacks,speak",
+            "run", "--target", url, "--api-key", KEY, "--capabilities", "listen,callbacks,speak",
             "--only", "CALLBACK", "--only", "SPEAK", "--report-dir", str(tmp_path),
         )  # fmt: skip
     assert "Traceback" not in done.stdout + done.stderr, done.stderr

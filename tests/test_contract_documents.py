@@ -20,11 +20,12 @@ from openapi_spec_validator import validate
 
 from conformance import catalogue, fuzz, shapes
 from conformance.config import AuthScheme, Credentials, RunConfig
+from conformance.profile import CAPABILITIES
 from conformance.wire import audio
 
 SCHEMAS = REPO / "schemas"
 CATALOGUE = catalogue.load()
-EVERY_CAPABILITY = frozenset({"grant", "speak", "keys", "usage", "callbacks", "streaming"})
+EVERY_CAPABILITY = frozenset(CAPABILITIES)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -174,10 +175,12 @@ def test_fuzzing_leaves_out_undeclared_capabilities_and_projectless_operations()
     config = RunConfig(
         target="http://127.0.0.1:1",
         credentials=Credentials("k", AuthScheme.TOKEN),
-        capabilities=frozenset({"grant"}),
+        capabilities=frozenset({"listen", "grant"}),
     )
     document, notes = fuzz.fuzzed_document(config.capabilities, config.project_id)
     assert set(document["paths"]) == {"/v1/listen", "/v1/auth/grant"}
+    streaming_only, _ = fuzz.fuzzed_document(frozenset({"streaming"}), None)
+    assert "/v1/listen" not in streaming_only["paths"]
     assert "security" not in document
     listen = document["paths"]["/v1/listen"]["post"]
     assert {p["name"] for p in listen["parameters"]}.isdisjoint({"callback", "tag", "extra"})

@@ -64,7 +64,7 @@ def callback_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--api-key-id",
             KEY_ID,
             "--capabilities",
-            "callbacks,speak",
+            "listen,callbacks,speak",
             "--only",
             "CALLBACK",
             "--only",

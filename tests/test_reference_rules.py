@@ -138,7 +138,7 @@ def test_options_carry_repeated_values_in_order() -> None:
         ("search", 25, "search-limit-too-low", 24, 25),
         ("search", 25, "unenforced-search-limit", 100, None),
         ("keywords", 200, None, 200, 201),
-        ("keywords", 200, "keywords-limit-too-low", 199, 200),
+        ("keywords", 200, "keywords-limit-too-low", 99, 100),
         ("keywords", 200, "unenforced-keywords-limit", 500, None),
     ],
 )

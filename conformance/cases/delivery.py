@@ -57,7 +57,7 @@ LISTEN = Endpoint(
     "listen",
     LISTEN_PATH,
     "CALLBACK",
-    ("callbacks",),
+    ("listen", "callbacks"),
     "the whole transcription as application/json, valid against schemas/listen-response.json, "
     "its metadata.request_id the one of the immediate answer",
 )

@@ -112,7 +112,7 @@ async def error_bodies_are_json(ctx: CaseContext) -> None:
         ctx.client.request(
             "POST",
             LISTEN_PATH,
-            params=[("alternatives", "0")],
+            params=[("alternatives", "two")],
             content=wav,
             content_type="audio/wav",
         ),

@@ -143,7 +143,7 @@ def _limits(settings: Settings) -> tuple[int | None, int | None]:
     if settings.has("unenforced-keywords-limit"):
         keywords = None
     elif settings.has("keywords-limit-too-low"):
-        keywords = KEYWORDS_LIMIT - 1
+        keywords = CURRENT_KEYWORDS_LIMIT - 1  # below both: 100 (v1) and 200 (v2) are refused
     return search, keywords
 
 

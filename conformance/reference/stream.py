@@ -185,6 +185,8 @@ class Session:
             return None
         if kind == "Finalize" and not self.settings.has("stream-finalize-ignored"):
             await self.flush(finalize=True)
+            if self.settings.has("stream-finalize-closes"):
+                return _Ending(1000, "")
         elif kind == "CloseStream" and not self.settings.has("stream-closestream-ignored"):
             return await self.shutdown()
         return None
