@@ -20,9 +20,7 @@ from test_cli import _run_cli, reference
 from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.reference.variants import VARIANTS
 
-KNOWN: dict[str, set[str]] = {
-    "lenient-params": {"FUZZ-INVALID-4XX"},
-}
+KNOWN: dict[str, set[str]] = {}
 """Variant -> the MUST/SHOULD requirements that still fail against it: the suite is not yet
 tolerant of that behaviour. Remove an entry once the suite accepts it (its test then XPASSes)."""
 
