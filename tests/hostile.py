@@ -101,8 +101,23 @@ def hostile(mode: str) -> Iterator[str]:
     thread.start()
     asyncio.run_coroutine_threadsafe(start(), loop)
     assert ready.wait(10), "the hostile server did not start"
+
+    async def stop() -> None:
+        """Close the server and end every handler still running (a dripping answer), so no
+        coroutine is left for the garbage collector to finalise on a closed loop: finalising
+        one during compile() trips CPython 3.11.7's AST recursion check (gh-106905)."""
+        server = holder["server"]
+        assert isinstance(server, asyncio.base_events.Server)
+        server.close()
+        handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+
     try:
         yield f"http://127.0.0.1:{holder['port']}"
     finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()
