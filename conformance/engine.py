@@ -277,10 +277,10 @@ class Engine:
     def _declared(self, requirement_id: str) -> None:
         """Skip a requirement that needs, itself or through a prerequisite, a capability the
         target does not declare (pre-recorded listen, for a streaming-only gateway)."""
-        for needed_id in sorted(
-            catalogue_module.prerequisite_closure(self.catalogue, {requirement_id})
-        ):
-            needed = self.catalogue.requirement(needed_id)
+        by_id = {r.id: r for r in self.catalogue.requirements}
+        closure = catalogue_module.prerequisite_closure(self.catalogue, {requirement_id})
+        for needed_id in sorted(closure & by_id.keys()):
+            needed = by_id[needed_id]
             if needed.capability and not self.config.declares(needed.capability):
                 through = "" if needed_id == requirement_id else f" (through {needed_id})"
                 raise Skipped(

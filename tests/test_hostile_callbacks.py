@@ -63,4 +63,4 @@ def test_hostile_callbacks_break_only_what_they_break(
         given, delivered = UUID.findall(judged.reason("CALLBACK-REQUEST-ID"))
         assert given != delivered
     skips = [judged.reason(i) for i in judged.with_verdict("skip")]
-    assert all("see CALLBACK-DELIVERY" in r or "--api-key-id" in r for r in skips), skips
+    assert all("blocked: CALLBACK-DELIVERY fails" in r or "--api-key-id" in r for r in skips), skips

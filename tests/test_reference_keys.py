@@ -33,6 +33,7 @@ from conformance.reference import Settings, create_app
 from conformance.reference import keys as reference_keys
 from conformance.reference.requests_log import MAX_LOGGED, LoggedRequest, RequestLog
 from conformance.reference.serving import running
+from conformance.timing import EMBEDDED_OBSERVATION, Timing
 from conformance.verdicts import Verdict
 from conformance.wire import audio
 
@@ -114,6 +115,7 @@ def _keys_and_tags_run(url: str, dialect: str) -> RunFinished:
         credentials=Credentials(SETTINGS.api_key, AuthScheme.TOKEN, SETTINGS.api_key_id),
         project_id=SETTINGS.project_id,
         dialect=dialect,
+        timing=Timing(observation_base=EMBEDDED_OBSERVATION),  # it logs as it answers
     )
     return asyncio.run(Engine(config, [Collector()], catalogue=only, cases=cases).run())
 
@@ -142,7 +144,8 @@ def _keys_run(server: str, tmp_path: Path, *more: str) -> subprocess.CompletedPr
     """`conformance run --only KEYS` against `server` with the development key."""
     return _run_cli(
         "run", "--target", server, "--api-key", SETTINGS.api_key,
-        "--project-id", SETTINGS.project_id, "--only", "KEYS", "--report-dir", str(tmp_path), *more,
+        "--project-id", SETTINGS.project_id, "--only", "KEYS", "--report-dir", str(tmp_path),
+        "--time-scale", "0.2", *more,
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ class Fixtures:
                     content_type=clip.content_type,
                 )
             )
+            task.add_done_callback(_retrieved)
             self._memo[key] = task
         exchange = await asyncio.shield(task)
         record(exchange)
@@ -55,9 +56,17 @@ class Fixtures:
         task = self._shared.get(key)
         if task is None:
             task = asyncio.ensure_future(make())
+            task.add_done_callback(_retrieved)
             self._shared[key] = task
         result: T = await asyncio.shield(task)
         return result
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a shared task's exception as seen: each case awaiting it reports it, and one a
+    stopped run no longer awaits must not be printed as 'never retrieved'."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Cleanups:
