@@ -58,6 +58,7 @@ accepted as one (answered with a request_id, the result to come by callback)."""
 
 EXTRA_ECHOES = {
     "EXTRA-ECHO", "EXTRA-MULTIPLE", "EXTRA-DUPLICATE-LAST", "EXTRA-FIRST-COLON", "EXTRA-ENCODING",
+    "EXTRA-ENCODING-UNICODE",
 }  # fmt: skip
 """EXTRA requirements judged on metadata.extra of a transcription."""
 TAG_LOOKUPS = {"TAG-REQUEST-LOG", "TAG-USAGE-FILTER"}
