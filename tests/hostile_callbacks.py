@@ -160,6 +160,16 @@ def hostile_callbacks(mode: str, upstream: str) -> Iterator[str]:
     config = uvicorn.Config(
         app, log_level="error", access_log=False, lifespan="on", timeout_graceful_shutdown=2
     )
+    with uvicorn_thread(config, started, 10, "the hostile callback proxy") as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def uvicorn_thread(
+    config: uvicorn.Config, started: threading.Event, deadline: float, what: str
+) -> Iterator[int]:
+    """Serve `config` from a thread on a free loopback port until the block ends; yield the
+    port once the app's lifespan has set `started`."""
     server = uvicorn.Server(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
@@ -167,9 +177,9 @@ def hostile_callbacks(mode: str, upstream: str) -> Iterator[str]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        assert started.wait(10), "the hostile callback proxy did not start"
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        assert started.wait(deadline), f"{what} did not start"
+        yield sock.getsockname()[1]
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(deadline)
         sock.close()

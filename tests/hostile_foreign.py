@@ -8,7 +8,6 @@ import asyncio
 import hashlib
 import json
 import random
-import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -17,7 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from hostile_callbacks import FORWARD_TIMEOUT, HOP_BY_HOP, _relay
+from hostile_callbacks import FORWARD_TIMEOUT, HOP_BY_HOP, _relay, uvicorn_thread
 from hostile_stream import DEADLINE
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -275,19 +274,8 @@ def _serving(
         ws_per_message_deflate=False,
         ws_max_size=1 << 26,
     )
-    server = uvicorn.Server(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # connections wait in the backlog until uvicorn serves them
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        assert started.wait(DEADLINE), "the foreign target did not start"
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(DEADLINE)
-        sock.close()
+    with uvicorn_thread(config, started, DEADLINE, "the foreign target") as port:
+        yield port
 
 
 @contextmanager
