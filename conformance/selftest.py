@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -44,9 +45,15 @@ async def one_row(
     scheme = catalogue.load().fault_scheme(fault) if fault else "token"
     async with slots:
         with tempfile.TemporaryDirectory() as reports:
+            # An empty profile of its own: the matrix never reads the working directory's
+            # [tool.conformance], whose target would get every faulted run (issue 17).
+            empty = Path(reports) / "selftest-profile.toml"
+            empty.write_text("", encoding="utf-8")
             args = build_parser().parse_args(
                 [
                     "run",
+                    "--profile",
+                    str(empty),
                     "--auth-scheme",
                     scheme,
                     "--report-dir",

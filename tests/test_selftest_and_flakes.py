@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from conftest import reference_run
 from test_cli import _run_cli
 
@@ -30,3 +34,19 @@ def test_three_default_runs_give_identical_verdicts() -> None:
         if len({v[r.requirement.id] for v in verdicts}) > 1
     }
     assert not varied, varied
+
+
+def test_selftest_ignores_the_working_directorys_profile(tmp_path: Path) -> None:
+    """A [tool.conformance] target in ./pyproject.toml (a production server, say) never gets the
+    matrix's faulted runs: selftest judges its own embedded reference (issue 17's bug: exit 4)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.conformance]\ntarget = "http://127.0.0.1:9"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "selftest", "--fault", "wrong-sha256"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 of 1 rows as declared" in done.stdout
