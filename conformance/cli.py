@@ -131,6 +131,22 @@ def _area(text: str) -> str:
     return area
 
 
+def _summary_flags(parser: argparse.ArgumentParser, testcase: str) -> None:
+    """--junit and --markdown, the outputs `run` and `validate` share."""
+    parser.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help=f"also write JUnit XML, one testcase per {testcase}",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)",
+    )
+
+
 def build_parser() -> Parser:
     """Every subcommand and flag; the names are a contract with users' CI scripts."""
     parser = Parser(
@@ -251,18 +267,7 @@ def build_parser() -> Parser:
         metavar="X",
         help="streaming speed as a multiple of real time (default 1; embedded: 20)",
     )
-    run.add_argument(
-        "--junit",
-        type=Path,
-        metavar="FILE",
-        help="also write JUnit XML, one testcase per requirement",
-    )
-    run.add_argument(
-        "--markdown",
-        type=Path,
-        metavar="FILE",
-        help="also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)",
-    )
+    _summary_flags(run, "requirement")
     run.add_argument(
         "--events", type=Path, metavar="FILE", help="also write NDJSON events, one line per case"
     )
@@ -332,15 +337,7 @@ def build_parser() -> Parser:
         choices=sorted(shapes.SCHEMA_FILES),
         help="the kind of a lone JSON document (default: the one it says it is)",
     )
-    check.add_argument(
-        "--junit", type=Path, metavar="FILE", help="also write JUnit XML, one testcase per rule"
-    )
-    check.add_argument(
-        "--markdown",
-        type=Path,
-        metavar="FILE",
-        help="also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)",
-    )
+    _summary_flags(check, "rule")
     check.add_argument("--report-dir", type=Path, metavar="DIR", help="also write DIR/report.json")
     cover = commands.add_parser(
         "coverage",

@@ -198,7 +198,13 @@ class Engine:
             if mine:
                 judged.append(judge(requirement, mine, config))
         finished = RunFinished(
-            judged, outcome(judged), started, datetime.now(UTC), tuple(left), tuple(notices)
+            judged,
+            outcome(judged),
+            started,
+            datetime.now(UTC),
+            tuple(left),
+            tuple(notices),
+            dict(sorted(client.rate_limited.by_endpoint.items())),
         )
         self.emit(finished)
         return finished

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -49,6 +49,8 @@ class RunFinished:
     """What the run created on the target and could not delete (identifiers, never secrets)."""
     notices: tuple[str, ...] = ()
     """Warnings about the run as a whole (a route every case needs is missing)."""
+    rate_limited: dict[str, int] = field(default_factory=dict)
+    """Rate-limit refusals (429, or 503 with Retry-After) waited out, by endpoint."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from typing import Any
 from . import shapes
 from .catalogue import Catalogue
 from .errors import UsageError
-
-BROKEN = {"fail", "timeout", "error"}
+from .verdicts import BROKEN
 
 
 def load_report(path: Path) -> dict[str, Any]:

@@ -17,9 +17,7 @@ from . import catalogue, loop
 from .cli import build_parser, run_from_args
 from .errors import UsageError
 from .timing import TEARDOWN
-from .verdicts import Verdict
-
-BROKEN = {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}
+from .verdicts import BROKEN, Verdict
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ def deciding_case(cases: list[CaseResult]) -> CaseResult:
 
 
 BROKEN = frozenset({Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR})
+"""Verdicts that say the requirement does not hold (or could not be judged for a bug)."""
 EXCERPT = 300
 """Characters of a blocked case's own finding kept in its reason (the evidence keeps it all)."""
 
@@ -129,9 +130,6 @@ EXCERPT = 300
 def _excerpt(text: str) -> str:
     """The start of a finding, short enough to read beside the requirement that blocks it."""
     return text if len(text) <= EXCERPT else text[: EXCERPT - 3] + "..."
-
-
-"""Verdicts that say the requirement does not hold (or could not be judged for a bug)."""
 
 
 def attribute_blocked(results: list[CaseResult]) -> list[CaseResult]:

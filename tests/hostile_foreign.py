@@ -17,15 +17,15 @@ from typing import Any
 import httpx
 import uvicorn
 from hostile_callbacks import FORWARD_TIMEOUT, HOP_BY_HOP, _relay, uvicorn_thread
-from hostile_stream import DEADLINE
+from hostile_stream import DEADLINE, connect_upstream
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.typing import Data, Subprotocol
+from websockets.typing import Data
 
 MODES = ("replay", "random", "gateway", "sync-callback", "wrong-base")
 """replay: a fixture-replay emulator, every accepted synchronous listen answered with one recorded
@@ -183,19 +183,12 @@ class ForeignTarget:
             await websocket.accept()
             await websocket.close(1008, NOT_SUPPORTED)
             return
-        offered = websocket.headers.get("sec-websocket-protocol", "")
-        protocols = [Subprotocol(p.strip()) for p in offered.split(",") if p.strip()]
-        authorization = websocket.headers.get("authorization")
         query = websocket.url.query
         try:
-            upstream = await connect(
+            upstream = await connect_upstream(
                 self.ws_upstream + websocket.url.path + (f"?{query}" if query else ""),
-                additional_headers={"Authorization": authorization} if authorization else {},
-                subprotocols=protocols or None,
-                open_timeout=DEADLINE,
-                ping_interval=None,
-                compression=None,
-                max_size=None,
+                websocket.headers.get("authorization"),
+                websocket.headers.get("sec-websocket-protocol", ""),
             )
         except InvalidStatus as exc:
             refused = exc.response

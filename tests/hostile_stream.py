@@ -43,6 +43,20 @@ DEADLINE = 10.0
 """Seconds the proxy gives the reference to open a stream, and itself to start and stop."""
 
 
+async def connect_upstream(url: str, authorization: str | None, offered: str) -> ClientConnection:
+    """Open the same stream upstream as a client asked for: its credentials, its subprotocols."""
+    protocols = [Subprotocol(p.strip()) for p in offered.split(",") if p.strip()]
+    return await connect(
+        url,
+        additional_headers={"Authorization": authorization} if authorization else {},
+        subprotocols=protocols or None,
+        open_timeout=DEADLINE,
+        ping_interval=None,
+        compression=None,
+        max_size=None,
+    )
+
+
 class StreamProxy:
     """Opens the same stream upstream for every client, then relays it the way the mode says."""
 
@@ -56,18 +70,11 @@ class StreamProxy:
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         """Open the stream upstream first: a refusal there is this upgrade's refusal too."""
-        offered = request.headers.get("Sec-WebSocket-Protocol", "")
-        protocols = [Subprotocol(p.strip()) for p in offered.split(",") if p.strip()]
-        authorization = request.headers.get("Authorization")
         try:
-            upstream = await connect(
+            upstream = await connect_upstream(
                 self.upstream + request.path,
-                additional_headers={"Authorization": authorization} if authorization else {},
-                subprotocols=protocols or None,
-                open_timeout=DEADLINE,
-                ping_interval=None,
-                compression=None,
-                max_size=None,
+                request.headers.get("Authorization"),
+                request.headers.get("Sec-WebSocket-Protocol", ""),
             )
         except InvalidStatus as exc:
             refused = exc.response

@@ -191,7 +191,7 @@ def test_a_target_that_keeps_refusing_ends_as_a_timeout_not_a_refusal() -> None:
 
     with pytest.raises(TargetTimeout, match=r"rate limited \(429\) \d+ times"):
         asyncio.run(ask())
-    tally = client._gate.concurrency.rate_limited
+    tally = client.rate_limited
     assert tally.responses >= 3
     assert set(tally.by_endpoint) == {"speak"}
 
@@ -201,7 +201,7 @@ def test_a_503_without_retry_after_is_an_answer() -> None:
     client = _client(httpx.MockTransport(lambda _: httpx.Response(503)))
     exchange = asyncio.run(client.request("GET", "/v1/projects/p/keys"))
     assert exchange.status == 503
-    assert client._gate.concurrency.rate_limited.responses == 0
+    assert client.rate_limited.responses == 0
 
 
 def test_rest_endpoints_are_capped_each() -> None:

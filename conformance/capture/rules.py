@@ -11,30 +11,33 @@ CAPTURE_KIND = "CAPTURE-KIND"
 CAPTURE_SCHEMA = "CAPTURE-SCHEMA"
 _SPEC = "deepgram-api-specs_asyncapi.yml"
 
-CAPTURE_RULES = {
-    CAPTURE_KIND: Requirement(
-        id=CAPTURE_KIND,
+
+def _rule(rule_id: str, summary: str) -> Requirement:
+    """A rule of the capture's own, judged like a MUST requirement of the catalogue."""
+    return Requirement(
+        id=rule_id,
         level=Level.MUST,
         area="CAPTURE",
         source=_SPEC,
         quote="description: Message type identifier",
-        summary="Every message and body of a capture is of a kind the contract knows: a stream "
+        summary=summary,
+        faults=(),
+        unbreakable="Judges captured traffic offline; the reference server is never involved.",
+    )
+
+
+CAPTURE_RULES = {
+    CAPTURE_KIND: _rule(
+        CAPTURE_KIND,
+        "Every message and body of a capture is of a kind the contract knows: a stream "
         "message by its type, an answer by its endpoint, a lone body by the one schema whose "
         "keys it holds; anything else is 'kind unknown', never valid.",
-        faults=(),
-        unbreakable="Judges captured traffic offline; the reference server is never involved.",
     ),
-    CAPTURE_SCHEMA: Requirement(
-        id=CAPTURE_SCHEMA,
-        level=Level.MUST,
-        area="CAPTURE",
-        source=_SPEC,
-        quote="description: Message type identifier",
-        summary="A message no catalogued requirement's schema covers (UtteranceEnd, "
-        "SpeechStarted, the speak socket's Metadata, Flushed, Cleared, Warning) validates "
-        "against its schema in schemas/.",
-        faults=(),
-        unbreakable="Judges captured traffic offline; the reference server is never involved.",
+    CAPTURE_SCHEMA: _rule(
+        CAPTURE_SCHEMA,
+        "A message no catalogued requirement's schema covers (UtteranceEnd, SpeechStarted, "
+        "the speak socket's Metadata, Flushed, Cleared, Warning) validates against its schema "
+        "in schemas/.",
     ),
 }
 """Rules of `conformance validate` that are no requirement of the catalogue."""

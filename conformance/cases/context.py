@@ -246,16 +246,12 @@ def expect_transcription(exchange: Exchange) -> dict[str, Any]:
     return body
 
 
-PLAIN_NOT_FOUND = frozenset({404, 405})
-"""Statuses the live service is attested to answer in plain text (the Errors page shows a 404
-as text; the official ErrorResponse has a plain-text variant), so a text body is accepted."""
-
-
 def error_body_problem(exchange: Exchange) -> str | None:
     """Why a refusal's body is not a documented error, or None: JSON valid against
-    schemas/error.json, or non-empty plain text for a route or resource not found."""
+    schemas/error.json, or non-empty plain text for a route or resource not found (the Errors
+    page shows a 404 as text; the official ErrorResponse has a plain-text variant)."""
     if (
-        exchange.status in PLAIN_NOT_FOUND
+        exchange.status in ROUTE_MISSING
         and exchange.content_type == "text/plain"
         and exchange.response_body.strip()
     ):

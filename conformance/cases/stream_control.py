@@ -15,6 +15,7 @@ from .streaming import (
     SILENT,
     Plan,
     live,
+    not_ended_by_metadata,
     opened,
     require_typed,
     results,
@@ -73,13 +74,8 @@ async def finals_then_one_metadata(ctx: CaseContext) -> None:
     tolerance = ctx.config.timing.duration_tolerance
     for plan, stream in await shut_down_plays(ctx):
         what = plan.describe()
-        last = stream.messages[-1] if stream.messages else None
-        ctx.check(
-            last is not None and last.type == "Metadata",
-            f"{what}: the stream did not end with a Metadata; its last message was "
-            + (f"a {last.type} at {last.at:.2f} s" if last else "none")
-            + f" ({timeline(stream)})",
-        )
+        unended = not_ended_by_metadata(stream)
+        ctx.check(unended is None, f"{what}: {unended} ({timeline(stream)})")
         metas = [f"{m.at:.2f} s" for m in stream.messages if m.type == "Metadata"]
         ctx.check(
             len(metas) == 1,
@@ -115,13 +111,8 @@ async def no_audio_still_metadata(ctx: CaseContext) -> None:
     """A stream that sent no audio still ends with a Metadata message."""
     ctx.needs("streaming")
     stream = await opened(ctx, SILENT)
-    last = stream.messages[-1] if stream.messages else None
-    ctx.check(
-        last is not None and last.type == "Metadata",
-        f"{SILENT.describe()}: the stream did not end with a Metadata message"
-        + (f" (its last message was a {last.type} at {last.at:.2f} s)" if last else "")
-        + f" ({timeline(stream)})",
-    )
+    unended = not_ended_by_metadata(stream)
+    ctx.check(unended is None, f"{SILENT.describe()}: {unended} ({timeline(stream)})")
 
 
 # ------------------------------------------------------------------------------ control frames

@@ -273,6 +273,15 @@ def closing_metadata(stream: Stream) -> list[Message]:
     return [last] if last is not None and last.type == "Metadata" else []
 
 
+def not_ended_by_metadata(stream: Stream) -> str | None:
+    """Why the stream's last message is not a Metadata (what it was instead), or None."""
+    if closing_metadata(stream):
+        return None
+    last = stream.messages[-1] if stream.messages else None
+    instead = f"a {last.type} at {last.at:.2f} s" if last else "none"
+    return f"the stream did not end with a Metadata; its last message was {instead}"
+
+
 def results(stream: Stream) -> list[Message]:
     """The Results messages, in arrival order."""
     return stream.of_type("Results")

@@ -11,7 +11,6 @@ from rich.table import Table
 from ..config import AREAS
 from ..events import Event, Notice, RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict, blocked_groups
-from ..wire.limits import RateLimitTally
 
 _STYLE = {
     Verdict.PASS: "green",
@@ -27,18 +26,18 @@ class ConsoleReporter:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self._rate_limited: RateLimitTally | None = None
+
+    def _line(self, text: str) -> None:
+        """Print one line as written: no highlighting, never folded (IDs stay greppable)."""
+        self.console.print(text, highlight=False, soft_wrap=True)
 
     def handle(self, event: Event) -> None:
         """Announce the run; summarise it at the end."""
         if isinstance(event, RunStarted):
-            self._rate_limited = event.config.concurrency.rate_limited
             self.console.print(f"conformance: {event.case_count} cases against {event.target}")
         elif isinstance(event, Notice):
-            self.console.print(
+            self._line(
                 f"[yellow]conformance: warning:[/] {escape(event.text)}",
-                highlight=False,
-                soft_wrap=True,
             )
         elif isinstance(event, RunFinished):
             self._summary(event)
@@ -59,33 +58,25 @@ class ConsoleReporter:
             if result.verdict in {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}:
                 gate = f" (not gating: {result.ungated_why})" if result.ungated_why else ""
                 first = result.reason.splitlines()[0] if result.reason else ""
-                self.console.print(
+                self._line(
                     f"[{_STYLE[result.verdict]}]{result.verdict.value.upper()}[/] "
                     f"{result.requirement.id} {result.requirement.level.value}"
                     f"{escape(gate)}: {escape(first)}",
-                    highlight=False,
-                    soft_wrap=True,
                 )
             elif result.stale_waiver:
-                self.console.print(
+                self._line(
                     f"[red]STALE WAIVER[/] {result.requirement.id} passes now; remove it from "
                     f"the known-failing file ({escape(result.waiver or '')})",
-                    highlight=False,
-                    soft_wrap=True,
                 )
             elif result.deviation_not_seen:
-                self.console.print(
+                self._line(
                     f"[yellow]DEVIATION NOT SEEN[/] {result.requirement.id} passes now; the "
                     f"documented deviation ({escape(result.deviation or '')}) may be gone",
-                    highlight=False,
-                    soft_wrap=True,
                 )
         for blocker, blocked in blocked_groups(event.requirements).items():
-            self.console.print(
+            self._line(
                 f"[yellow]BLOCKED[/] by {blocker}: {len(blocked)} not judged "
                 f"({', '.join(blocked)})",
-                highlight=False,
-                soft_wrap=True,
             )
         seconds = (event.finished - event.started).total_seconds()
         verdict_line = {
@@ -93,6 +84,6 @@ class ConsoleReporter:
             Outcome.FAILED: "[red]FAILED[/]",
             Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]",
         }[event.outcome]
-        refused = self._rate_limited.responses if self._rate_limited else 0
+        refused = sum(event.rate_limited.values())
         waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
         self.console.print(f"{verdict_line} in {seconds:.1f} s{waited}", highlight=False)

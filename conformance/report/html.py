@@ -9,11 +9,10 @@ import jinja2
 
 from ..config import AREAS
 from ..events import RunFinished, RunStarted
-from ..verdicts import Verdict
+from ..verdicts import BROKEN, Verdict
 from .finish import WriteAtFinish
 from .json_report import JsonReportWriter
 
-BROKEN = ("fail", "timeout", "error")
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("conformance.report", "templates"),
     autoescape=True,

@@ -97,5 +97,8 @@ class JsonReportWriter(WriteAtFinish):
             "blocked": blocked_groups(finish.requirements),
             "left_on_target": list(finish.left_on_target),
             "notices": list(finish.notices),
-            "rate_limited": config.concurrency.rate_limited.as_report(),
+            "rate_limited": {
+                "responses": sum(finish.rate_limited.values()),
+                "by_endpoint": finish.rate_limited,
+            },
         }

@@ -24,13 +24,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _rate_limited(start: RunStarted) -> list[str]:
+def _rate_limited(finish: RunFinished) -> list[str]:
     """A line counting the rate-limit refusals waited out, when there were any."""
-    tally = start.config.concurrency.rate_limited
-    if not tally.responses:
+    if not finish.rate_limited:
         return []
-    where = ", ".join(f"{name} {count}" for name, count in sorted(tally.by_endpoint.items()))
-    return [f"Rate-limited answers (429) waited out: {tally.responses} ({where}).", ""]
+    where = ", ".join(f"{name} {count}" for name, count in finish.rate_limited.items())
+    total = sum(finish.rate_limited.values())
+    return [f"Rate-limited answers (429) waited out: {total} ({where}).", ""]
 
 
 def render(start: RunStarted, finish: RunFinished) -> str:
@@ -47,7 +47,7 @@ def render(start: RunStarted, finish: RunFinished) -> str:
         f"{(finish.finished - finish.started).total_seconds():.1f} s.",
         "",
         *(f"> **Warning:** {notice}\n" for notice in finish.notices),
-        *_rate_limited(start),
+        *_rate_limited(finish),
         "| area | " + " | ".join(f"{_ICON[v]} {v.value}" for v in Verdict) + " |",
         "| --- |" + " ---: |" * len(Verdict),
     ]

@@ -18,7 +18,15 @@ from ..errors import CheckFailed, TargetTimeout
 from ..redact import Redactor
 from ..timing import POOL_IDLE
 from . import audio
-from .limits import Concurrency, Gate, current_gate, endpoint_of, gave_up, refusal_wait
+from .limits import (
+    Concurrency,
+    Gate,
+    RateLimitTally,
+    current_gate,
+    endpoint_of,
+    gave_up,
+    refusal_wait,
+)
 
 Params = Sequence[tuple[str, str]]
 """Query parameters in order; a name may repeat (search=a&search=b)."""
@@ -165,6 +173,11 @@ class TargetClient:
             limits=httpx.Limits(max_connections=in_flight * 2, keepalive_expiry=POOL_IDLE),
         )
 
+    @property
+    def rate_limited(self) -> RateLimitTally:
+        """The rate-limit refusals this run's requests and streams met and waited out."""
+        return self._gate.rate_limited
+
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._http.aclose()
@@ -217,7 +230,7 @@ class TargetClient:
             if wait is None:
                 return exchange
             refusals += 1
-            self._gate.met(endpoint)
+            self._gate.rate_limited.met(endpoint)
             if exchange.elapsed + wait > self._gate.budget:
                 exchange.error = gave_up(refusals, exchange.status or 0, exchange.elapsed)
                 raise TargetTimeout(exchange.describe())

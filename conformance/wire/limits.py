@@ -7,7 +7,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -34,24 +34,16 @@ class RateLimitTally:
         """Every refusal the run met."""
         return sum(self.by_endpoint.values())
 
-    def as_report(self) -> dict[str, object]:
-        """The tally as report.json holds it."""
-        return {"responses": self.responses, "by_endpoint": dict(sorted(self.by_endpoint.items()))}
-
 
 @dataclass(frozen=True)
 class Concurrency:
     """At most this many exchanges in flight per endpoint (defaults under Deepgram's smallest
-    documented plan limits: 5 text-to-speech requests, 50 streams, 100 transcriptions), and the
-    tally of the refusals met under these caps."""
+    documented plan limits: 5 text-to-speech requests, 50 streams, 100 transcriptions)."""
 
     listen: int = 8
     speak: int = 5
     manage: int = 8
     streams: int = 40
-    rate_limited: RateLimitTally = field(
-        default_factory=RateLimitTally, compare=False, repr=False, hash=False
-    )
 
     @classmethod
     def of(cls, caps: Mapping[str, int]) -> Concurrency:
@@ -106,17 +98,13 @@ def refusal_wait(status: int, headers: Mapping[str, str], refusals: int) -> floa
 
 
 class Gate:
-    """The run's caps in force: one semaphore per endpoint, the tally, and how long one exchange
-    may keep being refused before the suite gives up on it."""
+    """The run's caps in force: one semaphore per endpoint, the tally of the refusals met, and how
+    long one exchange may keep being refused before the suite gives up on it."""
 
     def __init__(self, concurrency: Concurrency, budget: float) -> None:
-        self.concurrency = concurrency
         self.budget = budget
         self.slots = {name: asyncio.Semaphore(concurrency.cap(name)) for name in ENDPOINTS}
-
-    def met(self, endpoint: str) -> None:
-        """Count a refusal on the run's tally."""
-        self.concurrency.rate_limited.met(endpoint)
+        self.rate_limited = RateLimitTally()
 
 
 current_gate: ContextVar[Gate | None] = ContextVar("current_gate", default=None)

@@ -408,7 +408,7 @@ async def _outwait(
     wait = refusal_wait(status, exchange.response_headers, refusals)
     if gate is None or wait is None:
         return False
-    gate.met("streams")
+    gate.rate_limited.met("streams")
     if spent + wait > gate.budget:
         exchange.error = gave_up(refusals + 1, status, spent)
         raise TargetTimeout(exchange.describe())
