@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -25,7 +26,7 @@ from .config import (
     normalise_target,
 )
 from .docs import catalogue_markdown
-from .embedded import embedded_server
+from .embedded import EmbeddedServer, embedded_server
 from .engine import Engine
 from .errors import ConformanceError, HarnessError, TargetUnreachable, UsageError
 from .events import Handler, RunFinished
@@ -315,6 +316,12 @@ def build_parser() -> Parser:
     selftest.add_argument(
         "--parallel", type=_positive, default=2, metavar="N", help="runs at once (default 2)"
     )
+    selftest.add_argument(
+        "--full",
+        action="store_true",
+        help="run every area in each fault's row, not only the areas of the requirements it "
+        "declares (slower; the conformant row always runs every area)",
+    )
     requirements = commands.add_parser("requirements", help="list the requirement catalogue")
     requirements.add_argument(
         "--markdown",
@@ -426,41 +433,59 @@ def config_from(
     )
 
 
+@contextlib.asynccontextmanager
+async def started_reference(
+    args: argparse.Namespace, faults: tuple[str, ...] = (), tenants: bool = False
+) -> AsyncIterator[EmbeddedServer]:
+    """The embedded reference server, started with the timings the run of `args` declares."""
+    profile_data, _ = profile.load(args.profile)
+    timing = Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0))
+    planned = _embedded_config(args, None)
+    async with embedded_server(
+        planned.retry_delay,
+        planned.retry_count,
+        timing.server_start,
+        timing.shutdown,
+        faults=faults,
+        stream_idle_timeout=planned.stream_idle_timeout,
+        tenants=tenants,
+    ) as server:
+        yield server
+
+
+def _embedded_config(args: argparse.Namespace, server: EmbeddedServer | None) -> RunConfig:
+    """The configuration of a run against an embedded server (its embedded timings); without a
+    server, the plan the server is started from."""
+    planned = config_from(
+        args,
+        target=server.url if server else "http://127.0.0.1",
+        api_key=server.api_key if server else "",
+        api_key_id=server.api_key_id if server else None,
+        project_id=server.project_id if server else None,
+        embedded=True,
+    )
+    if server is None:
+        return planned
+    return replace(planned, ws_target=args.ws_target or derive_ws_url(server.url))
+
+
+async def run_embedded(
+    args: argparse.Namespace, handlers: Sequence[Handler], server: EmbeddedServer
+) -> RunFinished:
+    """Run against an embedded server already started (by this run or shared by a matrix)."""
+    return await Engine(_embedded_config(args, server), handlers).run()
+
+
 async def run_from_args(
     args: argparse.Namespace, handlers: Sequence[Handler], faults: tuple[str, ...] = ()
 ) -> RunFinished:
     """Run against --target, or against a freshly started reference server (with `faults` on,
-    for the selftest); the CLI, the pytest plugin and the selftest all come through here."""
+    for the selftest); the CLI and the pytest plugin come through here."""
     profile_data, _ = profile.load(args.profile)
-    timing = Timing(scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0))
     target = profile.pick(args.target, profile_data, "target", None)
     if target is None:
-        planned = config_from(
-            args,
-            target="http://127.0.0.1",
-            api_key="",
-            api_key_id=None,
-            project_id=None,
-            embedded=True,
-        )
-        async with embedded_server(
-            planned.retry_delay,
-            planned.retry_count,
-            timing.server_start,
-            timing.shutdown,
-            faults=faults,
-            stream_idle_timeout=planned.stream_idle_timeout,
-        ) as server:
-            config = replace(
-                planned,
-                target=server.url,
-                ws_target=args.ws_target or derive_ws_url(server.url),
-                credentials=replace(
-                    planned.credentials, api_key=server.api_key, api_key_id=server.api_key_id
-                ),
-                project_id=server.project_id,
-            )
-            return await Engine(config, handlers).run()
+        async with started_reference(args, faults) as server:
+            return await run_embedded(args, handlers, server)
     if not args.api_key:
         raise UsageError("--target needs an API key: give --api-key or set DEEPGRAM_API_KEY")
     config = config_from(
@@ -558,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return (
                 EXIT_PASSED
-                if run_selftest(args.fault, int(args.parallel), console)
+                if run_selftest(args.fault, int(args.parallel), console, args.full)
                 else EXIT_FAILED
             )
         if args.command == "diff":

@@ -9,8 +9,8 @@ import os
 import secrets
 import sys
 import tempfile
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
 
 from .errors import HarnessError
 from .timing import EMBEDDED_CALLBACK_TIMEOUT, EMBEDDED_STREAM_IDLE_TIMEOUT
@@ -25,6 +25,13 @@ class EmbeddedServer:
     api_key_id: str
     project_id: str
 
+    def under(self, kind: str, names: Sequence[str]) -> EmbeddedServer:
+        """The server a tenants process serves with these faults or variants on (kind "fault"
+        or "variant"); no names: this one."""
+        if not names:
+            return self
+        return replace(self, url=f"{self.url}/{kind}/{'+'.join(sorted(names))}")
+
 
 @contextlib.asynccontextmanager
 async def embedded_server(
@@ -34,8 +41,10 @@ async def embedded_server(
     stop_deadline: float,
     faults: tuple[str, ...] = (),
     stream_idle_timeout: float = EMBEDDED_STREAM_IDLE_TIMEOUT,
+    tenants: bool = False,
 ) -> AsyncIterator[EmbeddedServer]:
-    """Start `python -m conformance.reference` with a fresh key; stop it when the block ends."""
+    """Start `python -m conformance.reference` with a fresh key; stop it when the block ends.
+    With `tenants`, it also serves /fault/NAMES/ and /variant/NAMES/ (see EmbeddedServer.under)."""
     api_key = "embedded-" + secrets.token_hex(16)
     command = [
         sys.executable,
@@ -59,6 +68,8 @@ async def embedded_server(
     ]
     for fault in faults:
         command += ["--fault", fault]
+    if tenants:
+        command.append("--tenants")
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block
     process = await asyncio.create_subprocess_exec(
         *command,

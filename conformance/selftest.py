@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from argparse import Namespace
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import catalogue, loop
-from .cli import build_parser, run_from_args
+from .cli import build_parser, run_embedded, started_reference
+from .embedded import EmbeddedServer
 from .errors import UsageError
 from .timing import TEARDOWN
 from .verdicts import BROKEN, Verdict
@@ -36,31 +39,39 @@ class Row:
         return self.expected == self.observed
 
 
-async def one_row(
-    fault: str | None, expected: frozenset[str], slots: asyncio.Semaphore, examples: int
-) -> Row:
-    """Run the suite against the reference server with one fault (or none) on."""
+def _args(reports: str, fault: str | None, examples: int, areas: Sequence[str]) -> Namespace:
+    """The arguments of one row's run: its reports in a temporary folder and an empty profile
+    of its own (the matrix never reads the working directory's [tool.conformance], whose target
+    would get every faulted run: issue 17)."""
+    empty = Path(reports) / "selftest-profile.toml"
+    empty.write_text("", encoding="utf-8")
     scheme = catalogue.load().fault_scheme(fault) if fault else "token"
+    flags = ["--profile", str(empty), "--auth-scheme", scheme, "--report-dir", reports]
+    flags += ["--examples", str(examples), *(f"--only={area}" for area in areas)]
+    return build_parser().parse_args(["run", *flags])
+
+
+def areas_of(expected: frozenset[str]) -> list[str]:
+    """The areas a fault's row runs: those its declared requirements live in (the run adds
+    their prerequisites); the conformant row runs every area."""
+    found = catalogue.load()
+    return sorted({found.requirement(rid).area for rid in expected})
+
+
+async def one_row(
+    fault: str | None,
+    expected: frozenset[str],
+    slots: asyncio.Semaphore,
+    examples: int,
+    server: EmbeddedServer,
+    full: bool = False,
+) -> Row:
+    """Run the suite with one fault (or none) on, against its tenant of a shared server."""
     async with slots:
         with tempfile.TemporaryDirectory() as reports:
-            # An empty profile of its own: the matrix never reads the working directory's
-            # [tool.conformance], whose target would get every faulted run (issue 17).
-            empty = Path(reports) / "selftest-profile.toml"
-            empty.write_text("", encoding="utf-8")
-            args = build_parser().parse_args(
-                [
-                    "run",
-                    "--profile",
-                    str(empty),
-                    "--auth-scheme",
-                    scheme,
-                    "--report-dir",
-                    reports,
-                    "--examples",
-                    str(examples),
-                ]
-            )
-            finished = await run_from_args(args, [], faults=(fault,) if fault else ())
+            args = _args(reports, fault, examples, () if full else areas_of(expected))
+            tenant = server.under("fault", [fault] if fault else [])
+            finished = await run_embedded(args, [], tenant)
     observed = frozenset(r.requirement.id for r in finished.requirements if r.verdict in BROKEN)
     reasons = {
         r.requirement.id: f"{r.verdict.value}: {r.reason}"
@@ -76,28 +87,32 @@ every fault is caught without a large budget, and ~120 runs stay affordable."""
 
 
 async def matrix(
-    only: list[str],
+    faults: Sequence[str],
     parallel: int,
     examples: int = MATRIX_EXAMPLES,
-    conformant: bool | None = None,
+    conformant: bool = False,
+    full: bool = False,
 ) -> list[Row]:
-    """The rows of `only` (all when empty), `parallel` runs at a time; with `conformant` (by
-    default when `only` is empty) the conformant server's row first."""
+    """The rows of `faults`, `parallel` runs at a time against one shared reference process;
+    with `conformant`, the conformant server's row first, over every area. A fault's row runs
+    the areas of the requirements it declares, or, with `full`, every area."""
     table = catalogue.load().faults()
-    unknown = sorted(set(only) - set(table))
+    unknown = sorted(set(faults) - set(table))
     if unknown:
         raise UsageError(f"no requirement declares fault {', '.join(unknown)}")
-    chosen = only or sorted(table)
     slots = asyncio.Semaphore(parallel)
-    jobs = [one_row(f, table[f], slots, examples) for f in chosen]
-    if conformant if conformant is not None else not only:
-        jobs.insert(0, one_row(None, frozenset(), slots, examples))
-    return list(await asyncio.gather(*jobs))
+    with tempfile.TemporaryDirectory() as reports:
+        async with started_reference(_args(reports, None, examples, ()), tenants=True) as server:
+            jobs = [one_row(f, table[f], slots, examples, server, full) for f in faults]
+            if conformant:
+                jobs.insert(0, one_row(None, frozenset(), slots, examples, server))
+            return list(await asyncio.gather(*jobs))
 
 
-def run_selftest(only: list[str], parallel: int, console: Console) -> bool:
+def run_selftest(only: list[str], parallel: int, console: Console, full: bool = False) -> bool:
     """Print the matrix; True when every row is as declared."""
-    rows = loop.run(matrix(only, parallel), TEARDOWN)
+    everything = sorted(catalogue.load().faults())
+    rows = loop.run(matrix(only or everything, parallel, conformant=not only, full=full), TEARDOWN)
     table = Table(title="Fault matrix")
     for column in ("fault", "expected to fail", "observed failing", "ok"):
         table.add_column(column, overflow="fold")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+from argparse import Namespace
 from pathlib import Path
 
-from conftest import reference_run
 from test_cli import _run_cli
+
+from conformance import loop
+from conformance.cli import build_parser, run_embedded, started_reference
+from conformance.events import RunFinished
+from conformance.timing import TEARDOWN
 
 
 def test_selftest_reports_declared_rows_and_exits_0() -> None:
@@ -23,8 +29,21 @@ def test_selftest_refuses_an_unknown_fault() -> None:
     assert "no requirement declares fault no-such-fault" in done.stderr
 
 
-def test_three_default_runs_give_identical_verdicts() -> None:
-    runs = [reference_run() for _ in range(3)]
+async def _three_runs(reports: Path) -> list[RunFinished]:
+    """Three default runs at once against one reference server, which keeps what each run
+    leaves (request logs, keys), as a shared target would."""
+    (reports / "empty.toml").write_text("")
+
+    def args(n: int) -> Namespace:
+        flags = ["--profile", str(reports / "empty.toml"), "--report-dir", str(reports / str(n))]
+        return build_parser().parse_args(["run", *flags])
+
+    async with started_reference(args(0)) as server:
+        return list(await asyncio.gather(*(run_embedded(args(n), [], server) for n in range(3))))
+
+
+def test_three_default_runs_give_identical_verdicts(tmp_path: Path) -> None:
+    runs = loop.run(_three_runs(tmp_path), TEARDOWN)
     verdicts = [{r.requirement.id: r.verdict for r in run.requirements} for run in runs]
     varied = {
         r.requirement.id: [

@@ -3,22 +3,26 @@
 Each variant of the reference server imitates one behaviour the live service is attested to show
 (conformance/reference/variants.py). The whole suite runs against each one, and against all of
 them at once, and no MUST or SHOULD requirement may fail, time out or err (MAY ones may fail).
-The runs go concurrently, each within its own deadline, so the file stays fast.
+The runs go concurrently against one reference process (each variant under its own prefix,
+`conformance serve --tenants`), so the file stays fast.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import asyncio
+from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import _run_cli, reference
 
-from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
+from conformance import loop
+from conformance.cli import build_parser, run_embedded, started_reference
+from conformance.config import Level
+from conformance.embedded import EmbeddedServer
 from conformance.reference.variants import VARIANTS
+from conformance.timing import TEARDOWN
+from conformance.verdicts import BROKEN
 
 KNOWN: dict[str, set[str]] = {}
 """Variant -> the MUST/SHOULD requirements that still fail against it: the suite is not yet
@@ -27,17 +31,11 @@ tolerant of that behaviour. Remove an entry once the suite accepts it (its test 
 ALL = "all"
 """Every variant at once."""
 RUNS = [*VARIANTS, ALL]
-EXAMPLES = "5"
+EXAMPLES = 5
 """Generated examples per property case, as in the fault matrix (boundaries are explicit)."""
-GATING = frozenset({"MUST", "SHOULD"})
-BAD = frozenset({"fail", "timeout", "error"})
-KEY = "variant-matrix-key"
-WORKERS = 3
-"""Runs at once: the suite mostly waits on the server, so a few share two cores well."""
-RUN_DEADLINE = 180.0
-"""Seconds one whole run may take (it takes about 15 alone)."""
-WAIT = 280.0
-"""Seconds a test waits for its run, queue included (under pytest's 300 s timeout)."""
+GATING = frozenset({Level.MUST, Level.SHOULD})
+PARALLEL = 5
+"""Runs at once against the one shared reference process: the suite mostly waits on it."""
 
 
 class StillStrict(AssertionError):
@@ -52,36 +50,37 @@ def _known(run: str) -> set[str]:
     return set().union(*(KNOWN.get(name, set()) for name in _variants(run)))
 
 
-def _failing(run: str, reports: Path) -> dict[str, str]:
-    """Serve the run's variants and run the whole suite against them: the failing MUST and
-    SHOULD requirements, by ID, with their reasons."""
-    names = _variants(run)
-    flags = [flag for name in names for flag in ("--variant", name)]
-    with reference(*flags, api_key=KEY) as url:
-        done = _run_cli(
-            "run", "--target", url, "--api-key", KEY, "--project-id", DEFAULT_PROJECT_ID,
-            "--api-key-id", DEFAULT_API_KEY_ID, "--report-dir", str(reports / run),
-            "--examples", EXAMPLES,
-            timeout=RUN_DEADLINE,
+async def _failing_all(reports: Path) -> dict[str, dict[str, str]]:
+    """Run the whole suite against each run's variants, each under its prefix of one shared
+    reference process: per run, the failing MUST and SHOULD requirements with their reasons."""
+    slots = asyncio.Semaphore(PARALLEL)
+
+    def args(run: str) -> Namespace:
+        (reports / run).mkdir()
+        (reports / run / "empty.toml").write_text("")
+        return build_parser().parse_args(
+            ["run", "--profile", str(reports / run / "empty.toml"), "--report-dir",
+             str(reports / run), "--examples", str(EXAMPLES)]
         )  # fmt: skip
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    report: dict[str, Any] = json.loads((reports / run / "report.json").read_text())
-    return {
-        entry["id"]: f"{entry['level']} {entry['verdict']}: {entry['reason'][:300]}"
-        for entry in report["requirements"]
-        if entry["level"] in GATING and entry["verdict"] in BAD
-    }
+
+    async def one(run: str, server: EmbeddedServer) -> dict[str, str]:
+        async with slots:
+            finished = await run_embedded(args(run), [], server.under("variant", _variants(run)))
+        return {
+            r.requirement.id: f"{r.requirement.level.value} {r.verdict.value}: {r.reason[:300]}"
+            for r in finished.requirements
+            if r.requirement.level in GATING and r.verdict in BROKEN
+        }
+
+    async with started_reference(args("server"), tenants=True) as server:
+        failing = await asyncio.gather(*(one(run, server) for run in RUNS))
+    return dict(zip(RUNS, failing, strict=True))
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[dict[str, str]]]]:
-    """Every run started at once on a small pool; each test waits for its own."""
-    reports = tmp_path_factory.mktemp("variants")
-    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="variant-run")
-    try:
-        yield {run: pool.submit(_failing, run, reports) for run in RUNS}
-    finally:
-        pool.shutdown(cancel_futures=True)
+def failing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Every run, computed once for the module's tests."""
+    return loop.run(_failing_all(tmp_path_factory.mktemp("variants")), TEARDOWN)
 
 
 def _param(run: str) -> Any:
@@ -96,12 +95,13 @@ def _param(run: str) -> Any:
     return pytest.param(run, marks=marks if known else [], id=run)
 
 
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("run", [_param(run) for run in RUNS])
 def test_no_must_or_should_fails_against_the_variant(
-    run: str, runs: dict[str, Future[dict[str, str]]]
+    run: str, failing: dict[str, dict[str, str]]
 ) -> None:
-    failing = runs[run].result(timeout=WAIT)
-    unexpected = {rid: why for rid, why in failing.items() if rid not in _known(run)}
+    found = failing[run]
+    unexpected = {rid: why for rid, why in found.items() if rid not in _known(run)}
     assert not unexpected, "\n".join(f"{rid} {why}" for rid, why in sorted(unexpected.items()))
-    if failing:
-        raise StillStrict("\n".join(f"{rid} {why}" for rid, why in sorted(failing.items())))
+    if found:
+        raise StillStrict("\n".join(f"{rid} {why}" for rid, why in sorted(found.items())))

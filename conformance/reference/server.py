@@ -7,11 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 from .app import create_app
 from .faults import FAULTS, unknown_faults
 from .serving import Server, base_url, bind, config
 from .settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
+from .tenants import create_tenants
 from .variants import VARIANTS, unknown_variants
 
 API_KEY_ENV = "CONFORMANCE_REFERENCE_API_KEY"
@@ -128,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="let callback URLs resolve to loopback or private addresses (off: refused, no SSRF)",
     )
     parser.add_argument(
+        "--tenants",
+        action="store_true",
+        help="also serve /fault/NAME[+NAME]/... and /variant/NAME[+NAME]/..., each a server of "
+        "its own with those switches on (one process for a whole fault matrix)",
+    )
+    parser.add_argument(
         "--ready-json",
         action="store_true",
         help="print one JSON line describing the server once it listens, instead of the banner",
@@ -148,7 +156,7 @@ def ready_line(settings: Settings, host: str, port: int) -> str:
     )
 
 
-def banner(settings: Settings, host: str, port: int) -> str:
+def banner(settings: Settings, host: str, port: int, tenants: bool = False) -> str:
     """What a person starting the server needs to point a client at it."""
     url = base_url("http", host, port)
     faults = ", ".join(sorted(settings.faults)) or "none"
@@ -161,6 +169,11 @@ def banner(settings: Settings, host: str, port: int) -> str:
             f"  Project id:  {settings.project_id}",
             f"  Faults on:   {faults}",
             f"  Variants on: {variants}",
+            *(
+                [f"  Per prefix:  {url}/fault/NAME/... and {url}/variant/NAME/..."]
+                if tenants
+                else []
+            ),
             "Try:",
             f'  curl -H "Authorization: Token {settings.api_key}" -H "Content-Type: audio/wav" \\',
             f'    --data-binary @audio.wav "{url}/v1/listen?punctuate=true"',
@@ -219,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reference: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     port = int(sock.getsockname()[1])
-    announce = ready_line if args.ready_json else banner
-    server = Server(config(create_app(settings)), lambda: _say(announce(settings, args.host, port)))
+    announce = ready_line if args.ready_json else partial(banner, tenants=args.tenants)
+    app = create_tenants(settings) if args.tenants else create_app(settings)
+    server = Server(config(app), lambda: _say(announce(settings, args.host, port)))
     with sock:
         server.run(sockets=[sock])
     return 0
