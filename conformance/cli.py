@@ -52,6 +52,7 @@ from .timing import (
 )
 from .verdicts import Outcome
 from .wire import audio
+from .wire.cost import parse_budget
 from .wire.limits import ENDPOINTS, Concurrency
 
 EXIT_PASSED = 0
@@ -123,6 +124,13 @@ def _concurrency(text: str) -> dict[str, int]:
     if not caps or min(caps.values()) < 1:
         raise argparse.ArgumentTypeError(f"must be N or ENDPOINT=N with N of 1 or more, not {text}")
     return caps
+
+
+def _budget(text: str) -> dict[str, float]:
+    try:
+        return parse_budget(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _area(text: str) -> str:
@@ -292,6 +300,13 @@ def build_parser() -> Parser:
         help="generated examples per property-based case (default 20)",
     )
     run.add_argument(
+        "--budget",
+        type=_budget,
+        metavar="audio=SECONDS,requests=N",
+        help="the most the run may spend: audio seconds sent and requests (stream upgrades "
+        "included); what would exceed it is not sent, and its case skips saying why",
+    )
+    run.add_argument(
         "--concurrency",
         type=_concurrency,
         metavar="N|ENDPOINT=N,...",
@@ -421,6 +436,7 @@ def config_from(
         ),
         examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
         concurrency=Concurrency.of(profile.concurrency(args.concurrency, profile_data)),
+        budget=profile.budget(args.budget, profile_data),
         embedded=embedded,
         baseline=regress.baseline(args.baseline) if args.baseline else None,
         waivers=regress.waivers(args.known_failing, catalogue.load()) if args.known_failing else {},

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import UsageError
 from .timing import Timing
+from .wire.cost import Budget
 from .wire.limits import Concurrency
 
 AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS", "FUZZ")
@@ -73,7 +74,9 @@ class RunConfig:
     timing: Timing = field(default_factory=Timing)
     examples: int = 20
     concurrency: Concurrency = field(default_factory=Concurrency)
-    """Exchanges in flight per endpoint, and the rate-limit refusals met under those caps."""
+    """Exchanges in flight per endpoint."""
+    budget: Budget = field(default_factory=Budget)
+    """The most the run may spend (--budget): what would exceed it is not sent but skipped."""
     embedded: bool = False
     capabilities: frozenset[str] = frozenset(
         ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")

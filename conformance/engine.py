@@ -40,6 +40,7 @@ from .events import (
 from .redact import Redactor
 from .verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
 from .wire.audio import mono
+from .wire.cost import RunCost
 from .wire.http import Exchange, TargetClient, current_exchanges
 from .wire.receiver import Receiver
 
@@ -143,12 +144,14 @@ class Engine:
                 config, self.catalogue, self.redactor.text(config.target), started, len(self.cases)
             )
         )
+        cost = RunCost(config.budget)
         receiver = Receiver(
             config.callback_host,
             config.callback_public_url,
             timing.server_start,
             timing.shutdown,
             reachable_from_target=bool(config.callback_public_url) or is_loopback(config.target),
+            cost=cost,
         )
         client = TargetClient(
             config.target,
@@ -156,6 +159,7 @@ class Engine:
             self.redactor,
             timing.request,
             config.concurrency,
+            cost,
         )
         await receiver.start()
         cleanups = Cleanups()
@@ -205,6 +209,7 @@ class Engine:
             tuple(left),
             tuple(notices),
             dict(sorted(client.rate_limited.by_endpoint.items())),
+            cost.as_report(),
         )
         self.emit(finished)
         return finished

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from .catalogue import Catalogue
 from .config import RunConfig
 from .verdicts import CaseResult, Outcome, RequirementResult
+from .wire.cost import RunCost
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class RunFinished:
     """Warnings about the run as a whole (a route every case needs is missing)."""
     rate_limited: dict[str, int] = field(default_factory=dict)
     """Rate-limit refusals (429, or 503 with Retry-After) waited out, by endpoint."""
+    cost: dict[str, Any] = field(default_factory=lambda: RunCost().as_report())
+    """What the run spent: requests by endpoint, audio seconds, characters spoken, callback
+    deliveries, and the budget (RunCost.as_report)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import jsonschema
 
 from .catalogue import read_schema_file
 from .errors import UsageError
+from .wire.cost import Budget
 
 CAPABILITIES = ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
 """Optional parts of the contract a target declares; LISTEN and AUTH are always expected."""
@@ -95,6 +96,11 @@ def concurrency(flag: dict[str, int] | None, data: dict[str, Any]) -> dict[str, 
     caps.update(data.get("concurrency", {}))
     caps.update(flag or {})
     return caps
+
+
+def budget(flag: dict[str, float] | None, data: dict[str, Any]) -> Budget:
+    """The run's budget: the [budget] table, each of its keys overridden by the flag's."""
+    return Budget.of({**data.get("budget", {}), **(flag or {})})
 
 
 def pick(flag: Any, profile: dict[str, Any], key: str, default: Any) -> Any:

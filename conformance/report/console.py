@@ -11,6 +11,7 @@ from rich.table import Table
 from ..config import AREAS
 from ..events import Event, Notice, RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict, blocked_groups
+from ..wire import cost
 
 _STYLE = {
     Verdict.PASS: "green",
@@ -86,4 +87,5 @@ class ConsoleReporter:
         }[event.outcome]
         refused = sum(event.rate_limited.values())
         waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
+        self._line(f"cost: {escape(cost.describe(event.cost))}")
         self.console.print(f"{verdict_line} in {seconds:.1f} s{waited}", highlight=False)

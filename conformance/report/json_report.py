@@ -82,6 +82,7 @@ class JsonReportWriter(WriteAtFinish):
                 "stream_idle_timeout": config.stream_idle_timeout,
                 "pace": config.pace,
                 "concurrency": config.concurrency.as_report(),
+                "budget": config.budget.as_report(),
             },
             "profile": {
                 "source": config.profile_source,
@@ -101,4 +102,5 @@ class JsonReportWriter(WriteAtFinish):
                 "responses": sum(finish.rate_limited.values()),
                 "by_endpoint": finish.rate_limited,
             },
+            "cost": finish.cost,
         }

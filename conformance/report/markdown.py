@@ -8,6 +8,7 @@ from collections import Counter
 from ..config import AREAS
 from ..events import RunFinished, RunStarted
 from ..verdicts import Outcome, Verdict, blocked_groups
+from ..wire import cost
 from .finish import WriteAtFinish
 
 _ICON = {
@@ -48,6 +49,8 @@ def render(start: RunStarted, finish: RunFinished) -> str:
         "",
         *(f"> **Warning:** {notice}\n" for notice in finish.notices),
         *_rate_limited(finish),
+        f"Cost: {cost.describe(finish.cost)}.",
+        "",
         "| area | " + " | ".join(f"{_ICON[v]} {v.value}" for v in Verdict) + " |",
         "| --- |" + " ---: |" * len(Verdict),
     ]

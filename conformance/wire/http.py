@@ -18,6 +18,7 @@ from ..errors import CheckFailed, TargetTimeout
 from ..redact import Redactor
 from ..timing import POOL_IDLE
 from . import audio
+from .cost import RunCost, body_seconds, fetched_clip_seconds, spoken_characters
 from .limits import (
     Concurrency,
     Gate,
@@ -159,12 +160,13 @@ class TargetClient:
         redactor: Redactor,
         request_timeout: float,
         concurrency: Concurrency,
+        cost: RunCost | None = None,
     ) -> None:
         self.base_url = base_url
         self._authorization = authorization
         self._redactor = redactor
         self._timeout = request_timeout
-        self._gate = Gate(concurrency, request_timeout)
+        self._gate = Gate(concurrency, request_timeout, cost or RunCost())
         current_gate.set(self._gate)  # the run's cases, started after this, open streams under it
         in_flight = sum(concurrency.cap(name) for name in ("listen", "speak", "manage"))
         self._http = httpx.AsyncClient(
@@ -177,6 +179,11 @@ class TargetClient:
     def rate_limited(self) -> RateLimitTally:
         """The rate-limit refusals this run's requests and streams met and waited out."""
         return self._gate.rate_limited
+
+    @property
+    def cost(self) -> RunCost:
+        """What this run's requests and streams have spent."""
+        return self._gate.cost
 
     async def aclose(self) -> None:
         """Close pooled connections."""
@@ -218,9 +225,17 @@ class TargetClient:
             request_body=_summarise_body(content or b"", content_type or "", self._redactor),
             attachment=_clip_names().get(hashlib.sha256(content).hexdigest()) if content else None,
         )
-        record(exchange)
-        endpoint, started, refusals = endpoint_of(path), time.monotonic(), 0
-        while True:
+        body, endpoint = content or b"", endpoint_of(path)
+        seconds = body_seconds(body, content_type or "", params, exchange.attachment)
+        characters = spoken_characters(body) if endpoint == "speak" else 0
+        fetch = fetched_clip_seconds(body)
+        started, refusals = time.monotonic(), 0
+        while True:  # each attempt is billed; one the budget cannot afford is not sent
+            self._gate.cost.request(
+                endpoint, audio_seconds=seconds, characters=characters, fetch=fetch
+            )
+            if refusals == 0:
+                record(exchange)
             await self._send(request, exchange, endpoint)
             exchange.elapsed = time.monotonic() - started
             exchange.response_body = _summarise_body(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from ..timing import BACKOFF_FIRST, BACKOFF_MOST, RETRY_AFTER_MOST
+from .cost import RunCost
 
 ENDPOINTS = ("listen", "speak", "manage", "streams")
 """What the caps apply to: POST /v1/listen, POST /v1/speak, every other REST path, and open
@@ -98,13 +99,15 @@ def refusal_wait(status: int, headers: Mapping[str, str], refusals: int) -> floa
 
 
 class Gate:
-    """The run's caps in force: one semaphore per endpoint, the tally of the refusals met, and how
-    long one exchange may keep being refused before the suite gives up on it."""
+    """The run's caps in force: one semaphore per endpoint, the tally of the refusals met, what
+    the run has spent, and how long one exchange may keep being refused before the suite gives
+    up on it."""
 
-    def __init__(self, concurrency: Concurrency, budget: float) -> None:
+    def __init__(self, concurrency: Concurrency, budget: float, cost: RunCost) -> None:
         self.budget = budget
         self.slots = {name: asyncio.Semaphore(concurrency.cap(name)) for name in ENDPOINTS}
         self.rate_limited = RateLimitTally()
+        self.cost = cost
 
 
 current_gate: ContextVar[Gate | None] = ContextVar("current_gate", default=None)

@@ -28,6 +28,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from ..errors import HarnessError, UsageError
 from ..redact import Redactor
 from . import audio
+from .cost import RunCost
 from .http import Exchange, _summarise_body
 
 PREFERRED_PORT = 8080
@@ -263,8 +264,11 @@ class Receiver:
         shutdown_deadline: float,
         *,
         reachable_from_target: bool,
+        cost: RunCost | None = None,
     ) -> None:
         self._host = host
+        self.cost = cost or RunCost()
+        """The run's spending: the clips the target fetches and the deliveries it makes."""
         self.reachable_from_target = reachable_from_target
         """Whether the target can open the URLs this receiver hands out."""
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -337,6 +341,7 @@ class Receiver:
         clip = audio.CLIPS.get(name)
         if clip is None:
             return Response("no such clip", status_code=404, media_type="text/plain")
+        self.cost.fetched(clip().duration)
         return Response(clip().wav, media_type="audio/wav")
 
     async def _callback(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -359,6 +364,7 @@ class Receiver:
             answer=answer,
         )
         await box.add(delivery)
+        self.cost.delivered()
         try:
             if answer == HANG:
                 await self._hold(receive)
@@ -410,6 +416,7 @@ class Receiver:
                 delivery.ended_at = delivery.arrived
                 delivery.ended.set()
                 await box.add(delivery)
+                self.cost.delivered()
                 if answer == CLOSE:
                     await websocket.close(1001, "the suite dropped the callback connection")
                     return

@@ -15,9 +15,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from ..errors import TargetTimeout
+from ..errors import Skipped, TargetTimeout
 from ..redact import Redactor
 from .codecs import FRAME_SECONDS, StreamAudio
+from .cost import RunCost
 from .http import BODY_EXCERPT, Exchange, record
 from .limits import Gate, current_gate, gave_up, refusal_wait
 
@@ -121,6 +122,8 @@ class Stream:
         """What the suite did, as lines of the reproducer script."""
         self._slot: asyncio.Semaphore | None = None
         """The run's stream slot this stream holds until it closes."""
+        self._cost: RunCost | None = None
+        """The run's spending, which the audio this stream sends adds to."""
 
     @property
     def opened(self) -> bool:
@@ -143,10 +146,18 @@ class Stream:
     # ----------------------------------------------------------------------------- sending
 
     async def send_audio(self, audio: StreamAudio, pace: float, seconds: float = 0.0) -> None:
-        """Send audio (all of it, or its first `seconds`) in 100 ms frames at `pace` x real time."""
+        """Send audio (all of it, or its first `seconds`) in 100 ms frames at `pace` x real time;
+        audio the run's budget cannot afford is not sent: the stream is closed and the case
+        skips."""
         frames = audio.frames()
         if seconds:
             frames = frames[: max(1, round(seconds / FRAME_SECONDS))]
+        if self._cost is not None and self.opened:
+            try:
+                self._cost.afford_stream_audio(sum(map(len, frames)) / audio.bytes_per_second)
+            except Skipped:
+                await self.aclose()
+                raise
         start = time.monotonic()
         self.steps.append(
             f"    await send_audio(ws, {audio.name!r}, {audio.encoding!r}, "
@@ -159,6 +170,8 @@ class Stream:
             if not await self._send(frame, {"dir": "sent", "kind": "audio", "bytes": len(frame)}):
                 return
             self.audio_sent += frame
+            if self._cost is not None:
+                self._cost.streamed(len(frame) / audio.bytes_per_second)
 
     async def send_json(self, message: dict[str, Any]) -> bool:
         """Send a control message as a text frame; False when the stream is already closed."""
@@ -339,12 +352,16 @@ async def open_stream(
         request_headers={k: redactor.header(k, v) for k, v in headers.items()},
         request_body="",
     )
-    record(exchange)
     stream = Stream(exchange, redactor, redactor.text(url), auth_line)
     stream.close_deadline = close_deadline
     gate = current_gate.get()
+    stream._cost = gate.cost if gate is not None else None
     refusals, began = 0, time.monotonic()
     while True:
+        if stream._cost is not None:  # each upgrade is billed; one past the budget is not sent
+            stream._cost.request("streams")
+        if refusals == 0:
+            record(exchange)
         if gate is not None:  # held until the stream closes; the case deadline bounds the wait
             await gate.slots["streams"].acquire()
             stream._slot = gate.slots["streams"]
