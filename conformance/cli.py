@@ -15,7 +15,7 @@ from typing import NoReturn
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalogue, coverage, loop, profile, regress, shapes
+from . import __version__, catalogue, coverage, loop, profile, regress, sentences, shapes
 from .capture.check import check as check_capture
 from .config import (
     AREAS,
@@ -373,6 +373,18 @@ def build_parser() -> Parser:
         help="the official OpenAPI (default: $CONFORMANCE_SHARED or ../shared, "
         "real-world/specs/deepgram-api-specs_openapi.yml)",
     )
+    cover.add_argument(
+        "--documents",
+        action="store_true",
+        help="instead, each sentence of the contract documents: the requirements that enforce "
+        "it, or why it is waived (schemas/documents.toml; exit 1 when one is neither)",
+    )
+    cover.add_argument(
+        "--docs",
+        type=Path,
+        metavar="DIR",
+        help="the contract documents (default: $CONFORMANCE_SHARED or ../shared, contract-docs/)",
+    )
     clip = commands.add_parser(
         "audio", help="write one of the suite's test clips (for reproducers)"
     )
@@ -608,6 +620,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILED if result.newly_failing else EXIT_PASSED
         if args.command == "validate":
             return validate_command(args)
+        if args.command == "coverage" and args.documents:
+            found = sentences.sentences(catalogue.load(), args.docs or sentences.default_docs())
+            console.print(sentences.render(found))
+            stale = sentences.stale(found)
+            for line in stale:
+                console.print(f"stale waiver (every sentence it names is enforced): {line}")
+            return EXIT_PASSED if all(s.accounted for s in found) and not stale else EXIT_FAILED
         if args.command == "coverage":
             rows = coverage.table(catalogue.load(), args.spec or coverage.default_spec())
             console.print(coverage.render(rows))
