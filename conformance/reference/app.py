@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from . import deferred, grant, keys_api, listen, projects, speak, stream
+from . import deferred, grant, keys_api, listen, manage, projects, speak, stream
 from .callbacks import Courier
 from .context import Context
 from .errors import ApiError, error_response
@@ -51,6 +51,7 @@ def create_app(
             *grant.routes(ctx),
             *keys_api.routes(ctx),
             *projects.routes(ctx),
+            *manage.routes(ctx),  # last: it ends with the 404 of unknown WebSocket paths
         ],
         middleware=[Middleware(RecordRequests, ctx=ctx)],
         exception_handlers={

@@ -126,6 +126,20 @@ Fault = Literal[
     "stream-callback-method-ignored",
     "stream-auth-403",
     "stream-ws-callback-binary",
+    "projects-list-404",
+    "project-wrong-id",
+    "unknown-project-200",
+    "requests-limit-ignored",
+    "requests-filters-ignored",
+    "requests-range-ignored",
+    "requests-list-drops-tags",
+    "requests-list-listen-only",
+    "fields-drops-tags",
+    "fields-models-as-strings",
+    "breakdown-no-resolution",
+    "models-wrong-shape",
+    "members-wrong-shape",
+    "balances-wrong-shape",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -249,6 +263,20 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
     "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",
     "stream-ws-callback-binary": "streaming responses reach a ws(s) callback as binary frames",
+    "projects-list-404": "GET /v1/projects answers 404 (the key check of deepctl fails)",
+    "project-wrong-id": "GET /v1/projects/{project_id} returns another project_id",
+    "unknown-project-200": "management calls on an unknown project_id succeed instead of 404",
+    "requests-limit-ignored": "GET .../requests ignores limit and page: every request in one page",
+    "requests-filters-ignored": "GET .../requests ignores its status, endpoint and method filters",
+    "requests-range-ignored": "GET .../requests ignores start and end",
+    "requests-list-drops-tags": "GET .../requests lists requests without their tags",
+    "requests-list-listen-only": "streams and speak requests are not logged: only REST listen",
+    "fields-drops-tags": "GET .../usage/fields lists no tags",
+    "fields-models-as-strings": "GET .../usage/fields lists models as bare names, not objects",
+    "breakdown-no-resolution": "GET .../usage/breakdown has no resolution",
+    "models-wrong-shape": "GET /v1/models lists an stt model whose languages is a string",
+    "members-wrong-shape": "GET .../members lists a member whose scopes is a string",
+    "balances-wrong-shape": "GET .../balances lists a balance whose amount is a string",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

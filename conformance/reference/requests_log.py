@@ -1,4 +1,5 @@
-"""The request log: every transcription served, with its tags, for the requests and usage APIs."""
+"""The request log: every request served (listen, streams, speak), with its tags, method and
+duration, for the requests, usage and fields APIs."""
 
 from __future__ import annotations
 
@@ -23,7 +24,20 @@ class LoggedRequest:
     """The request's own tags followed by those of the key that made it."""
     code: int
     duration: float
-    """Seconds of audio transcribed (0 when the response did not say)."""
+    """Seconds of audio transcribed or synthesised (0 when the response did not say)."""
+    method: str = "sync"
+    """sync, async (answered at once, delivered to a callback) or streaming: the spec's enum."""
+    endpoint: str = "listen"
+    """listen or speak: the official spec's endpoint filter."""
+    features: tuple[str, ...] = ()
+    """The query's features (punctuate, diarize, ...), for Get Fields."""
+    characters: int = 0
+    """Characters synthesised (speak)."""
+
+    @property
+    def succeeded(self) -> bool:
+        """The spec's status filter: succeeded is a code below 300."""
+        return self.code < 300
 
 
 @dataclass

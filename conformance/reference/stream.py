@@ -16,6 +16,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import response
 from .context import Context
 from .errors import ApiError, error_response
+from .keys import iso
+from .recording import features, key_tags
+from .requests_log import LoggedRequest
 from .stream_audio import CODED_WIDTHS, Decoder, may_be_wav, wav_format
 from .stream_callbacks import Sink, open_sink
 from .stream_idle import IdleDeadline
@@ -241,10 +244,34 @@ async def stream_endpoint(websocket: WebSocket, ctx: Context) -> None:
     if sink is None:
         await websocket.close(1011, KILLED_REASON)
         return
+    session = Session(ctx, options, websocket, sink)
     try:
-        await Session(ctx, options, websocket, sink).run()
+        await session.run()
     except WebSocketDisconnect:
         await sink.close()
+    finally:
+        _log(session, websocket)
+
+
+def _log(session: Session, websocket: WebSocket) -> None:
+    """Log a stream served, as the management API lists it (method streaming)."""
+    if session.settings.has("requests-list-listen-only"):
+        return
+    ctx, query = session.ctx, websocket.query_params.multi_items()
+    ctx.requests.add(
+        LoggedRequest(
+            request_id=session.request_id,
+            created=iso(ctx.clock()),
+            path="/v1/listen",
+            api_key_id=session.options.key_id or None,
+            tags=key_tags(ctx, session.options.key_id, [v for k, v in query if k == "tag"]),
+            code=101,
+            duration=session.duration(),
+            method="streaming",
+            endpoint="listen",
+            features=features(query),
+        )
+    )
 
 
 def routes(ctx: Context) -> list[BaseRoute]:
