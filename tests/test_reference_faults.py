@@ -22,6 +22,7 @@ from tagging_checks import TAGGING_BREAKS, TAGGING_CHECKS
 from conformance.reference import FAULTS, Settings, create_app
 from conformance.reference.serving import running
 from conformance.wire import audio
+from conformance.wire.containers import CONTAINERS, encoded
 
 KEY = "dev-api-key"
 MONO = audio.mono()
@@ -162,6 +163,10 @@ def _n(name: str, count: int) -> str:
 
 
 CHECKS: dict[str, Callable[[Probe], bool]] = {
+    "containers": lambda p: all(
+        p.post(body=encoded(MONO, c), content_type=c.content_type).status_code == 200
+        for c in CONTAINERS
+    ),
     "sha256": lambda p: p.body()["metadata"]["sha256"] == hashlib.sha256(MONO.wav).hexdigest(),
     "request-id": lambda p: uuid.UUID(p.body()["metadata"]["request_id"]).version == 4,
     "duration": lambda p: abs(p.body()["metadata"]["duration"] - MONO.duration) < 1e-3,
@@ -265,6 +270,7 @@ BREAKS: dict[str, set[str]] = {
     "auth-403": {"auth-required", "auth-wrong-key", "key-delete"},  # each expects 401
     "param-breaks-schema": {"numerals-transcript"},
     "wav-16khz-only": {"wav-8khz"},
+    "wav-only": {"containers"},
 }
 """Fault -> the requirements it must break (and no others)."""
 

@@ -1,12 +1,15 @@
-"""WAV decoding: RIFF parsing and sample conversion as pure functions over bytes."""
+"""Audio decoding: WAV by our own RIFF parsing (exact, into a reusable buffer), every other
+container (MP3, FLAC, Ogg Opus and Vorbis, ...) by libsndfile, as pure functions over bytes."""
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import soundfile
 
 Samples = npt.NDArray[np.float32]
 """Audio as float32 in [-1, 1], shaped (frames, channels)."""
@@ -136,3 +139,16 @@ def decode_wav(data: bytes, out: Samples | None = None) -> Audio:
     into = out[:count] if out is not None and len(out) >= count else np.empty(count, np.float32)
     flat = _to_float(payload[: frames * fmt.block_align], fmt, into)  # a view: no copy of the body
     return Audio(flat.reshape(frames, fmt.channels), fmt.rate)
+
+
+def decode(data: bytes, out: Samples | None = None, containers: bool = True) -> Audio:
+    """Decode WAV, or (with `containers`) any container libsndfile reads."""
+    if data[:4] == b"RIFF" or not containers:
+        return decode_wav(data, out)
+    try:
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioError(f"not audio libsndfile can read: {exc}") from None
+    if not 1 <= samples.shape[1] <= _MAX_CHANNELS or not 1 <= rate <= _MAX_RATE:
+        raise AudioError("implausible channel count or sample rate")
+    return Audio(np.ascontiguousarray(samples), int(rate))

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from . import response
-from .audio import AudioError, Samples, decode_wav
+from .audio import AudioError, Samples, decode
 from .auth import Caller
 from .body import media_type, read_body
 from .context import Context
@@ -77,10 +77,11 @@ def _buffer(samples: int) -> Samples | None:
     return buffer
 
 
-def analyse(audio: bytes, multichannel: bool, any_rate: bool) -> Analysis:
+def analyse(audio: bytes, multichannel: bool, any_rate: bool, containers: bool = True) -> Analysis:
     """Decode audio and find its voiced regions, per channel or mixed (CPU-bound: see _cpu)."""
     try:
-        decoded = decode_wav(audio, _buffer(len(audio) // 2))  # only the regions outlive this call
+        # only the regions outlive this call, so the buffer is reused
+        decoded = decode(audio, _buffer(len(audio) // 2), containers)
     except AudioError:
         raise bad_request(UNDECODABLE) from None
     if not any_rate and decoded.rate != ONLY_RATE:
@@ -121,7 +122,8 @@ async def _analysis(audio: bytes, digest: str, multichannel: bool, ctx: Context)
     cached = ctx.analyses.get(key)
     if cached is None:
         any_rate = not ctx.settings.has("wav-16khz-only")
-        cached = await _cpu(len(audio), analyse, audio, multichannel, any_rate)
+        containers = not ctx.settings.has("wav-only")
+        cached = await _cpu(len(audio), analyse, audio, multichannel, any_rate, containers)
         ctx.analyses.put(key, cached)
     return cached
 

@@ -1,0 +1,54 @@
+"""LISTEN audio containers: the common compressed formats are transcribed like WAV."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..wire import audio
+from ..wire.containers import CONTAINERS, encoded
+from .context import LISTEN_PATH, CaseContext, expect_transcription
+from .registry import case
+from .walk import get, number
+
+LOSSY_SLACK = 0.05
+"""Seconds a lossy codec's frame padding may add to or take from the duration a target reads."""
+
+
+@case("LISTEN-FORMATS")
+async def compressed_containers(ctx: CaseContext) -> None:
+    """MP3, FLAC, Ogg Opus and Ogg Vorbis bodies are transcribed: 200, the sha256 of the bytes
+    sent, and the clip's duration and channels."""
+    clip = audio.mono()
+    tolerance = ctx.config.timing.duration_tolerance + LOSSY_SLACK
+    for container in CONTAINERS:
+        body = encoded(clip, container)
+        exchange = await ctx.client.request(
+            "POST", LISTEN_PATH, content=body, content_type=container.content_type
+        )
+        ctx.check(
+            exchange.status == 200,
+            f"{container.name} ({container.content_type}, {len(body)} bytes of the "
+            f"{clip.duration:g} s mono clip): {exchange.describe()}, expected 200 with a "
+            f"transcription; body {exchange.response_body[:200]!r}",
+            on=exchange,
+        )
+        metadata = get(expect_transcription(exchange), "metadata")
+        sha256 = get(metadata, "sha256")
+        ctx.check(
+            sha256 == hashlib.sha256(body).hexdigest(),
+            f"{container.name}: metadata.sha256 is {sha256!r}, not the SHA-256 of the bytes sent",
+            on=exchange,
+        )
+        duration = number(get(metadata, "duration"), "metadata.duration")
+        ctx.check(
+            abs(duration - clip.duration) <= tolerance,
+            f"{container.name}: metadata.duration is {duration:g} s; the audio lasts "
+            f"{clip.duration:g} s (tolerance {tolerance:g} s)",
+            on=exchange,
+        )
+        channels = get(metadata, "channels")
+        ctx.check(
+            channels == clip.channels,
+            f"{container.name}: metadata.channels is {channels!r}; the audio has {clip.channels}",
+            on=exchange,
+        )
