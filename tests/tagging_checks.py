@@ -122,7 +122,16 @@ def _key_delete_unauthorized(p: Any) -> bool:
     return wrong.status_code == anonymous.status_code == 401 and works.status_code == 200
 
 
+def _logged_for(p: Any, query: str) -> list[str]:
+    return _logged_tags(p, p.body(query)["metadata"]["request_id"])
+
+
 TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "tags-all-logged": lambda p: _logged_for(p, "tag=a1&tag=b2") == ["a1", "b2"],
+    "tags-decoded": lambda p: (
+        _logged_for(p, "tag=w1%20team") == ["w1 team"]
+        and _logged_for(p, "tag=w2+team") == ["w2 team"]
+    ),
     "extra-echo": lambda p: _extra(p, "extra=myKey:someValue") == {"myKey": "someValue"},
     "extra-multiple": lambda p: (
         _extra(p, "extra=team:marketing&extra=purpose:legal")
@@ -160,6 +169,8 @@ TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
 """Requirement -> whether the server meets it."""
 
 TAGGING_BREAKS: dict[str, set[str]] = {
+    "tags-first-only": {"tags-all-logged"},
+    "tags-stored-encoded": {"tags-decoded"},
     "extra-dropped": {
         "extra-echo",
         "extra-multiple",
@@ -179,7 +190,7 @@ TAGGING_BREAKS: dict[str, set[str]] = {
     "tag-repeat-refused": {"tag-repeat"},
     "tag-limit-too-low": {"tag-limit-128"},
     "tag-limit-unenforced": {"tag-limit-129"},
-    "request-log-drops-tags": {"request-log-tags", "key-tags"},
+    "request-log-drops-tags": {"request-log-tags", "key-tags", "tags-all-logged", "tags-decoded"},
     "usage-ignores-tag": {"usage-tag-filter"},
     "key-tags-not-applied": {"key-tags"},
     "create-key-no-secret": {

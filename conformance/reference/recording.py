@@ -8,7 +8,7 @@ import uuid
 import wave
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,6 +58,10 @@ def features(query: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 
 def key_tags(ctx: Context, key_id: str | None, tags: list[str]) -> tuple[str, ...]:
     """The request's own tags followed by those of the key that made it (document 002)."""
+    if ctx.settings.has("tags-first-only"):
+        tags = tags[:1]
+    if ctx.settings.has("tags-stored-encoded"):
+        tags = [quote(tag, safe="") for tag in tags]
     key = ctx.keys.get(key_id) if key_id else None
     if key is not None and not ctx.settings.has("key-tags-not-applied"):
         tags = tags + [t for t in key.tags if t not in tags]

@@ -264,7 +264,13 @@ def _log(session: Session, websocket: WebSocket) -> None:
             created=iso(ctx.clock()),
             path="/v1/listen",
             api_key_id=session.options.key_id or None,
-            tags=key_tags(ctx, session.options.key_id, [v for k, v in query if k == "tag"]),
+            tags=key_tags(
+                ctx,
+                session.options.key_id,
+                []
+                if ctx.settings.has("stream-tags-dropped")
+                else [v for k, v in query if k == "tag"],
+            ),
             code=101,
             duration=session.duration(),
             method="streaming",
