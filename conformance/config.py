@@ -14,7 +14,18 @@ from .timing import Timing
 from .wire.cost import Budget
 from .wire.limits import Concurrency
 
-AREAS = ("LISTEN", "AUTH", "CALLBACK", "SPEAK", "TAG", "EXTRA", "STREAM", "KEYS", "FUZZ")
+AREAS = (
+    "LISTEN",
+    "AUTH",
+    "CALLBACK",
+    "SPEAK",
+    "TAG",
+    "EXTRA",
+    "STREAM",
+    "KEYS",
+    "PROJECTS",
+    "FUZZ",
+)
 """Every area of the catalogue, in report order."""
 
 

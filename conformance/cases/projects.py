@@ -1,0 +1,426 @@
+"""PROJECTS: the management API a client's tooling reads beside keys and the request record:
+List and Get Projects (deepctl's key check), Get All Requests with its filters, Get Fields, the
+usage breakdown, and the optional models, members and balances listings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import jsonschema
+
+from ..catalogue import read_schema_file
+from ..wire import audio
+from ..wire.http import Exchange, Params
+from .context import CaseContext, error_body_problem, expect_transcription
+from .delivery import SPEAK_PATH, SPEAK_TEXT
+from .management import eventually, project_path, shaped, unique
+from .registry import case
+from .streaming import Plan, play
+from .walk import get, ordinal_list
+
+LISTED = "1000"
+"""The largest page Get All Requests allows: a run's own requests are among the newest."""
+PAGE_LOOKS = 3
+"""Times pages 0 and 1 are asked for together: requests made meanwhile by other cases shift the
+pages (newest first), so only pages equal every time mean `page` is ignored."""
+UNKNOWN_PROJECT = "00000000-0000-4000-8000-00000000dead"
+PAST = [("start", "2000-01-01"), ("end", "2000-01-02")]
+"""A range no request of the run can fall in."""
+
+
+@cache
+def _validator(schema_file: str) -> jsonschema.protocols.Validator:
+    """A compiled validator of one of the schemas/*.json files of this area."""
+    schema = json.loads(read_schema_file(schema_file))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def conforming(ctx: CaseContext, exchange: Exchange, schema_file: str) -> Any:
+    """The JSON of a 200 answer valid against schemas/SCHEMA_FILE, else the case fails."""
+    ctx.check(
+        exchange.status == 200,
+        f"{exchange.describe()}: expected 200; body {exchange.response_body[:200]!r}",
+        on=exchange,
+    )
+    body = exchange.json()
+    lines = schema_errors(schema_file, body)
+    ctx.check(
+        not lines,
+        f"{exchange.describe()}: the body breaks schemas/{schema_file}: {ordinal_list(lines)}",
+        on=exchange,
+    )
+    return body
+
+
+def recent() -> Params:
+    """start yesterday, end tomorrow (UTC): a range holding every request of the run."""
+    today = datetime.now(UTC).date()
+    return [
+        ("start", (today - timedelta(days=1)).isoformat()),
+        ("end", (today + timedelta(days=1)).isoformat()),
+    ]
+
+
+async def tagged(ctx: CaseContext, tag: str) -> str:
+    """Transcribe the mono clip with one tag; its request id."""
+    exchange = await ctx.transcribe(audio.mono(), [("tag", tag)])
+    request_id = get(expect_transcription(exchange), "metadata.request_id")
+    ctx.check(
+        isinstance(request_id, str) and request_id != "",
+        f"{exchange.describe()}: metadata.request_id is {request_id!r}",
+    )
+    return str(request_id)
+
+
+async def listed(ctx: CaseContext, params: Params = ()) -> tuple[Exchange, list[dict[str, Any]]]:
+    """One page of GET .../requests with these parameters, valid against requests-list.json."""
+    exchange = await ctx.client.request("GET", project_path(ctx, "/requests"), params=params)
+    body = shaped(ctx, exchange, "requests-list", {200})
+    return exchange, [r for r in body["requests"] if isinstance(r, dict)]
+
+
+def code_of(record: dict[str, Any]) -> float | None:
+    """A listed request's status code: the record's, else its response's (None when neither)."""
+    for where in (record, record.get("response")):
+        code = where.get("code") if isinstance(where, dict) else None
+        if isinstance(code, int | float) and not isinstance(code, bool):
+            return float(code)
+    return None
+
+
+def tags_of(record: dict[str, Any]) -> list[str] | None:
+    """response.details.tags of a listed request; None while its response is not logged."""
+    response = record.get("response")
+    if not isinstance(response, dict):
+        return None
+    details = response.get("details")
+    tags = details.get("tags") if isinstance(details, dict) else None
+    return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+async def _optional(ctx: CaseContext, path: str, schema_file: str) -> None:
+    """An optional listing: skipped when the target does not serve it, else in the shape."""
+    exchange = await ctx.client.request("GET", path)
+    if exchange.status in (404, 405, 501):
+        ctx.skip(f"{exchange.describe()}: the target does not offer this optional listing")
+    conforming(ctx, exchange, schema_file)
+
+
+@case("PROJECTS-LIST")
+async def projects_listed(ctx: CaseContext) -> None:
+    """GET /v1/projects answers 200 in the official shape and lists the run's project."""
+    exchange = await ctx.client.request("GET", "/v1/projects")
+    body = conforming(ctx, exchange, "projects-list.json")
+    ids = [p.get("project_id") for p in body["projects"] if isinstance(p, dict)]
+    if ctx.config.project_id:
+        ctx.check(
+            ctx.config.project_id in ids,
+            f"{exchange.describe()}: lists the projects {ids}, not the run's --project-id "
+            f"{ctx.config.project_id} (the key's project)",
+            on=exchange,
+        )
+
+
+@case("PROJECTS-GET")
+async def project_got(ctx: CaseContext) -> None:
+    """GET /v1/projects/{project_id} answers that project."""
+    exchange = await ctx.client.request("GET", project_path(ctx, ""))
+    body = conforming(ctx, exchange, "project.json")
+    ctx.check(
+        body["project_id"] == ctx.config.project_id,
+        f"{exchange.describe()}: project_id is {body['project_id']!r}, not the one asked for",
+        on=exchange,
+    )
+
+
+@case("PROJECTS-UNKNOWN")
+async def unknown_project_refused(ctx: CaseContext) -> None:
+    """A project that does not exist is refused with 404 or 403 and an error body."""
+    exchange = await ctx.client.request("GET", f"/v1/projects/{UNKNOWN_PROJECT}")
+    ctx.check(
+        exchange.status in (403, 404),
+        f"{exchange.describe()}: project {UNKNOWN_PROJECT} does not exist; expected 404 or 403",
+        on=exchange,
+    )
+    problem = error_body_problem(exchange)
+    ctx.check(problem is None, f"the refusal has no error body: {problem}", on=exchange)
+
+
+@case("PROJECTS-REQUESTS-LIMIT")
+async def requests_paged(ctx: CaseContext) -> None:
+    """No limit lists at most 10; limit=2 at most 2; page 1 holds other requests than page 0."""
+    for index in range(3):
+        await tagged(ctx, unique(f"page{index}"))
+    default, records = await listed(ctx)
+    ctx.check(
+        len(records) <= 10,
+        f"{default.describe()}: {len(records)} requests without limit; the default is 10",
+        on=default,
+    )
+    first, page0 = await listed(ctx, [("limit", "2")])
+    ctx.check(len(page0) <= 2, f"{first.describe()}: {len(page0)} requests with limit=2", on=first)
+    for _ in range(PAGE_LOOKS):
+        (first, page0), (second, page1) = await asyncio.gather(
+            listed(ctx, [("limit", "2")]), listed(ctx, [("limit", "2"), ("page", "1")])
+        )
+        ids0 = [r.get("request_id") for r in page0]
+        ids1 = [r.get("request_id") for r in page1]
+        if ids0 != ids1:
+            break
+    if len(page0) < 2 or not page1:
+        ctx.skip(f"too few requests listed to page through ({len(page0)} and {len(page1)})")
+    ctx.check(
+        ids0 != ids1,
+        f"{second.describe()}: page 1 lists the same requests as page 0 ({ids0}), "
+        f"{PAGE_LOOKS} times asked together",
+        on=second,
+    )
+
+
+async def _failed_request(ctx: CaseContext) -> Exchange:
+    """A request by the run's key that is refused (alternatives=two): a failed request."""
+    clip = audio.mono()
+    return await ctx.client.request(
+        "POST",
+        "/v1/listen",
+        params=[("alternatives", "two"), ("tag", unique("failed"))],
+        content=clip.wav,
+        content_type=clip.content_type,
+    )
+
+
+@case("PROJECTS-REQUESTS-FILTERS")
+async def requests_filtered(ctx: CaseContext) -> None:
+    """status=succeeded lists no failure, status=failed no success, endpoint=listen no speak."""
+    await tagged(ctx, unique("ok"))
+    await _failed_request(ctx)
+    if ctx.config.declares("speak"):
+        await ctx.client.request(
+            "POST", SPEAK_PATH, params=[("tag", unique("speak"))], json_body={"text": SPEAK_TEXT}
+        )
+    judged = 0
+    for status in ("succeeded", "failed"):
+        exchange, records = await listed(ctx, [("status", status), ("limit", LISTED), *recent()])
+        codes = [c for c in map(code_of, records) if c is not None]
+        judged += len(codes)
+        odd = sorted({int(c) for c in codes if (c >= 400 if status == "succeeded" else c < 300)})
+        ctx.check(
+            not odd,
+            f"{exchange.describe()}: status={status} lists requests with the codes {odd} "
+            "(succeeded is a code below 300, failed 400 or more)",
+            on=exchange,
+        )
+    exchange, records = await listed(ctx, [("endpoint", "listen"), ("limit", LISTED), *recent()])
+    paths = [str(r.get("path", "")) for r in records]
+    spoken = [p for p in paths if p.startswith(SPEAK_PATH)]
+    ctx.check(
+        not spoken,
+        f"{exchange.describe()}: endpoint=listen lists {len(spoken)} requests to {SPEAK_PATH}",
+        on=exchange,
+    )
+    if not judged:
+        ctx.skip("no listed request carries a code, so the status filter cannot be judged")
+
+
+@case("PROJECTS-REQUESTS-RANGE")
+async def requests_in_range(ctx: CaseContext) -> None:
+    """A range in 2000 lists none of the run's requests; one from yesterday lists a new one."""
+    request_id = await tagged(ctx, unique("range"))
+    exchange, records = await listed(ctx, [*PAST, ("limit", LISTED)])
+    ids = {r.get("request_id") for r in records}
+    ctx.check(
+        request_id not in ids,
+        f"{exchange.describe()}: request {request_id}, made now, is listed for "
+        "start=2000-01-01&end=2000-01-02",
+        on=exchange,
+    )
+
+    async def look() -> tuple[Exchange, set[Any]]:
+        seen, found = await listed(ctx, [*recent(), ("limit", LISTED)])
+        return seen, {r.get("request_id") for r in found}
+
+    seen, found = await eventually(ctx, look, lambda answer: request_id in answer[1])
+    ctx.check(
+        request_id in found,
+        f"{seen.describe()}: request {request_id}, made now, is not listed in the range "
+        f"from yesterday to tomorrow within {ctx.config.timing.observation:g} s",
+        on=seen,
+    )
+
+
+async def _record(ctx: CaseContext, request_id: str) -> tuple[Exchange, dict[str, Any] | None]:
+    """The listed record of one request (request_id filter, else among the newest 1000), looked
+    at until its response is logged."""
+
+    async def look() -> tuple[Exchange, dict[str, Any] | None]:
+        params = [("request_id", request_id), ("limit", LISTED), *recent()]
+        exchange, records = await listed(ctx, params)
+        found = [r for r in records if r.get("request_id") == request_id]
+        return exchange, (found[0] if found else None)
+
+    return await eventually(
+        ctx, look, lambda answer: answer[1] is not None and tags_of(answer[1]) is not None
+    )
+
+
+@case("PROJECTS-REQUESTS-TAGS")
+async def requests_listed_with_tags(ctx: CaseContext) -> None:
+    """A tagged request is listed with its tag."""
+    tag = unique("listed")
+    request_id = await tagged(ctx, tag)
+    exchange, record = await _record(ctx, request_id)
+    ctx.check(
+        record is not None,
+        f"{exchange.describe()}: request {request_id} (tag={tag}) is not listed within "
+        f"{ctx.config.timing.observation:g} s",
+        on=exchange,
+    )
+    assert record is not None
+    tags = tags_of(record)
+    if tags is None:
+        ctx.skip(f"request {request_id} is listed without a response yet (Pending)")
+    ctx.check(
+        tag in tags,
+        f"{exchange.describe()}: request {request_id} made with tag={tag} is listed with the "
+        f"tags {tags!r} (response.details.tags); document 002 says Get All Requests shows them",
+        on=exchange,
+    )
+
+
+async def _stream_id(ctx: CaseContext, tag: str) -> str:
+    """Play a short tagged stream; its request id (or blocked when it did not open)."""
+    stream = await play(ctx, Plan(params=(("interim_results", "false"), ("tag", tag))))
+    ids = [
+        get(m.body, "metadata.request_id")
+        if m.body.get("type") == "Results"
+        else m.body.get("request_id")
+        for m in stream.messages
+        if isinstance(m.body, dict)
+    ]
+    found = [i for i in ids if isinstance(i, str) and i]
+    if not stream.opened or not found:
+        ctx.blocked("STREAM-AUTH-HEADER", f"a stream with tag={tag} gave no request_id")
+    return found[0]
+
+
+async def _speak_id(ctx: CaseContext, tag: str) -> str | None:
+    """Ask for speech with a tag; its dg-request-id (None when the answer had none)."""
+    exchange = await ctx.client.request(
+        "POST", SPEAK_PATH, params=[("tag", tag)], json_body={"text": SPEAK_TEXT}
+    )
+    if exchange.status != 200:
+        ctx.blocked("SPEAK-AUDIO", f"{exchange.describe()}: speech with tag={tag} was refused")
+    return exchange.response_headers.get("dg-request-id")
+
+
+@case("PROJECTS-REQUESTS-KINDS")
+async def streams_and_speech_listed(ctx: CaseContext) -> None:
+    """A stream and a speak request are listed, not only pre-recorded listen."""
+    kinds = [k for k in ("streaming", "speak") if ctx.config.declares(k)]
+    if not kinds:
+        ctx.skip("the target declares neither streaming nor speak")
+    tag = unique("kinds")
+    wanted: dict[str, str | None] = {}
+    if "streaming" in kinds:
+        wanted["stream"] = await _stream_id(ctx, tag)
+    if "speak" in kinds:
+        wanted["speak"] = await _speak_id(ctx, tag)
+
+    def missing(records: list[dict[str, Any]]) -> list[str]:
+        ids = {r.get("request_id") for r in records}
+        speech = [r for r in records if str(r.get("path", "")).startswith(SPEAK_PATH)]
+        lost = [kind for kind, rid in wanted.items() if rid is not None and rid not in ids]
+        if "speak" in wanted and wanted["speak"] is None and not speech:
+            lost.append("speak")
+        return lost
+
+    async def look() -> tuple[Exchange, list[dict[str, Any]]]:
+        return await listed(ctx, [*recent(), ("limit", LISTED)])
+
+    exchange, records = await eventually(ctx, look, lambda answer: not missing(answer[1]))
+    lost = missing(records)
+    ctx.check(
+        not lost,
+        f"{exchange.describe()}: the {' and '.join(lost)} request(s) the run just made "
+        f"({', '.join(f'{k} {v}' for k, v in wanted.items())}, tag={tag}) are not listed "
+        f"within {ctx.config.timing.observation:g} s; only {len(records)} others",
+        on=exchange,
+    )
+
+
+def schema_errors(schema_file: str, body: Any) -> list[str]:
+    """Where a body breaks schemas/SCHEMA_FILE, one line each."""
+    errors = sorted(_validator(schema_file).iter_errors(body), key=lambda e: list(e.path))
+    return [f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
+
+
+async def _fields(ctx: CaseContext) -> tuple[Exchange, dict[str, Any]]:
+    """GET .../usage/fields for the run's range; blocked by PROJECTS-FIELDS-SCHEMA unless it is
+    a 200 in the official shape."""
+    path = project_path(ctx, "/usage/fields")
+    exchange = await ctx.client.request("GET", path, params=recent())
+    body = exchange.json() if exchange.status == 200 else None
+    problems = schema_errors("usage-fields.json", body) if body is not None else ["not a 200"]
+    if problems or not isinstance(body, dict):
+        ctx.blocked("PROJECTS-FIELDS-SCHEMA", f"{exchange.describe()}: {ordinal_list(problems)}")
+    return exchange, body
+
+
+@case("PROJECTS-FIELDS-SCHEMA")
+async def fields_shaped(ctx: CaseContext) -> None:
+    """Get Fields answers in the official shape."""
+    await tagged(ctx, unique("fields"))
+    path = project_path(ctx, "/usage/fields")
+    conforming(ctx, await ctx.client.request("GET", path, params=recent()), "usage-fields.json")
+
+
+@case("PROJECTS-FIELDS-TAGS")
+async def fields_list_tags(ctx: CaseContext) -> None:
+    """A tag used in the range appears in Get Fields' tags."""
+    tag = unique("field")
+    await tagged(ctx, tag)
+    exchange, body = await eventually(
+        ctx, lambda: _fields(ctx), lambda answer: tag in answer[1].get("tags", [])
+    )
+    ctx.check(
+        tag in body.get("tags", []),
+        f"{exchange.describe()}: a request made with tag={tag} in the range, yet tags lists "
+        f"{body.get('tags', [])[:10]!r} within {ctx.config.timing.observation:g} s; document 002 "
+        "says Get Fields shows the tags",
+        on=exchange,
+    )
+
+
+@case("PROJECTS-USAGE-BREAKDOWN")
+async def usage_broken_down(ctx: CaseContext) -> None:
+    """The usage breakdown, whole and grouped by endpoint, answers in the official shape."""
+    await tagged(ctx, unique("breakdown"))
+    path = project_path(ctx, "/usage/breakdown")
+    for grouping in ((), [("grouping", "endpoint")]):
+        exchange = await ctx.client.request("GET", path, params=[*recent(), *grouping])
+        if exchange.status in (404, 405, 501):
+            ctx.skip(f"{exchange.describe()}: the target does not offer the usage breakdown")
+        conforming(ctx, exchange, "usage-breakdown.json")
+
+
+@case("PROJECTS-MODELS")
+async def models_listed(ctx: CaseContext) -> None:
+    """GET /v1/models and the project's models answer in the official shape."""
+    await _optional(ctx, "/v1/models", "models-list.json")
+    await _optional(ctx, project_path(ctx, "/models"), "models-list.json")
+
+
+@case("PROJECTS-MEMBERS")
+async def members_listed(ctx: CaseContext) -> None:
+    """GET .../members answers in the official shape."""
+    await _optional(ctx, project_path(ctx, "/members"), "members-list.json")
+
+
+@case("PROJECTS-BALANCES")
+async def balances_listed(ctx: CaseContext) -> None:
+    """GET .../balances answers in the official shape."""
+    await _optional(ctx, project_path(ctx, "/balances"), "balances-list.json")
