@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from hypothesis import strategies as st
 
 from .catalogue import Parameter
@@ -118,8 +116,15 @@ def invalid_queries(parameters: list[Parameter]) -> st.SearchStrategy[tuple[str,
     return pick.flatmap(with_context)
 
 
-def documented_cases(parameters: list[Parameter]) -> Iterator[tuple[str, str]]:
-    """(name, value) for every documented value of every generated parameter."""
+def documented_rounds(parameters: list[Parameter]) -> list[Query]:
+    """Every documented value in as few queries as no parameter appears twice in (a repeatable
+    one takes all its values in the first): round N holds each parameter's Nth value."""
+    rounds: list[Query] = []
     for parameter in parameters:
-        for value in documented_values(parameter):
-            yield parameter.name, value
+        values = documented_values(parameter)
+        spread = [values] if parameter.repeatable else [[value] for value in values]
+        for index, chosen in enumerate(spread):
+            if index == len(rounds):
+                rounds.append([])
+            rounds[index] += [(parameter.name, value) for value in chosen]
+    return rounds

@@ -54,9 +54,22 @@ def test_invalid_queries_hold_exactly_one_invalid_value(
 
 
 def test_documented_values_cover_every_generated_parameter() -> None:
-    named = {name for name, _ in generate.documented_cases(PARAMETERS)}
-    assert named == set(BY_NAME)
-    assert ("redact", "ssn") in set(generate.documented_cases(PARAMETERS))
+    rounds = generate.documented_rounds(PARAMETERS)
+    sent = [pair for query in rounds for pair in query]
+    assert {name for name, _ in sent} == set(BY_NAME)
+    assert ("redact", "ssn") in sent
+    every = [(p.name, v) for p in PARAMETERS for v in generate.documented_values(p)]
+    assert sorted(sent) == sorted(every)
+
+
+def test_a_round_names_a_parameter_that_takes_one_value_once() -> None:
+    rounds = generate.documented_rounds(PARAMETERS)
+    assert len(rounds) == max(
+        len(generate.documented_values(p)) for p in PARAMETERS if not p.repeatable
+    )
+    for query in rounds:
+        single = [n for n, _ in query if not BY_NAME[n].repeatable]
+        assert len(single) == len(set(single))
 
 
 def test_parameters_owned_by_other_areas_are_not_generated() -> None:

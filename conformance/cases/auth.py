@@ -13,7 +13,8 @@ GRANT_PATH = "/v1/auth/grant"
 
 
 async def _listen_with(ctx: CaseContext, authorization: str | None) -> Exchange:
-    clip = audio.mono()
+    """POST the short phrase with these credentials."""
+    clip = audio.phrase()
     return await ctx.client.request(
         "POST",
         LISTEN_PATH,
@@ -29,7 +30,10 @@ async def token_scheme_accepted(ctx: CaseContext) -> None:
     credentials = ctx.config.credentials
     if credentials.scheme is AuthScheme.BASIC:
         ctx.skip("the run's credential is a Basic user:password pair, not an API key")
-    expect_accepted(await _listen_with(ctx, f"Token {credentials.api_key}"))
+    if credentials.scheme is AuthScheme.TOKEN:  # the run's own requests carry it
+        expect_accepted(await ctx.transcribe(audio.mono()))
+    else:
+        expect_accepted(await _listen_with(ctx, f"Token {credentials.api_key}"))
 
 
 @case("AUTH-BEARER")
@@ -65,8 +69,9 @@ Probe = tuple[str, str | None, Exchange]
 """What was sent, the Authorization header it carried, and the answer."""
 
 
-async def _refusals(ctx: CaseContext, kind: str) -> list[Probe]:
-    """The probes of one kind of bad credential, sent once per run."""
+async def refusals(ctx: CaseContext, kind: str) -> list[Probe]:
+    """The probes of one kind of bad credential, sent once per run (LISTEN-ERROR-BODY and the
+    KEYS controls read them too)."""
 
     async def send() -> list[Probe]:
         return [(label, header, await _listen_with(ctx, header)) for label, header in PROBES[kind]]
@@ -104,22 +109,22 @@ async def _expect_401(ctx: CaseContext, probes: list[Probe]) -> None:
 @case("AUTH-MISSING")
 async def missing_credentials_refused(ctx: CaseContext) -> None:
     """A request without an Authorization header is refused with a 4xx."""
-    await _expect_refused(ctx, await _refusals(ctx, "missing"))
+    await _expect_refused(ctx, await refusals(ctx, "missing"))
 
 
 @case("AUTH-MISSING-401")
 async def missing_credentials_get_401(ctx: CaseContext) -> None:
     """A request without an Authorization header gets 401."""
-    await _expect_401(ctx, await _refusals(ctx, "missing"))
+    await _expect_401(ctx, await refusals(ctx, "missing"))
 
 
 @case("AUTH-WRONG-KEY")
 async def wrong_key_refused(ctx: CaseContext) -> None:
     """An unknown key, whichever scheme carries it, is refused with a 4xx."""
-    await _expect_refused(ctx, await _refusals(ctx, "wrong"))
+    await _expect_refused(ctx, await refusals(ctx, "wrong"))
 
 
 @case("AUTH-WRONG-KEY-401")
 async def wrong_key_gets_401(ctx: CaseContext) -> None:
     """An unknown key, whichever scheme carries it, gets 401."""
-    await _expect_401(ctx, await _refusals(ctx, "wrong"))
+    await _expect_401(ctx, await refusals(ctx, "wrong"))

@@ -90,6 +90,11 @@ class Cleanups:
         never with a secret: it is printed when the action fails)."""
         self._actions.append((what, action))
 
+    def done(self, what: str) -> None:
+        """Drop the undo action of something a case has undone itself (a key it deleted and saw
+        gone), so the run does not ask the target again."""
+        self._actions = [(name, action) for name, action in self._actions if name != what]
+
     async def run(self, deadline: float) -> list[str]:
         """Run every action concurrently within the deadline; one failing stops no other.
         Returns, for each action that raised or did not finish in time, what it was and why."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import ipaddress
 import secrets
 from collections.abc import Sequence
@@ -23,6 +24,14 @@ from .context import LISTEN_PATH, CaseContext
 from .listen_params import explore
 
 SPEAK_PATH = "/v1/speak"
+PLAIN = "plain"
+"""The label of each endpoint's plain callback request, sent once per run: ACCEPTED, DELIVERY,
+REQUEST-ID, POST and DG-TOKEN read it (and, on port 8080, it is the control of the port and
+protocol rules and PORT-ALLOWED's 8080)."""
+USER = "conformance"
+"""The user name in the callback URL of the BASIC-AUTH requests."""
+CONTROL_PORT = 8080
+"""The allowed port of the control request: the receiver's own."""
 SPEAK_TEXT = "Hello from the conformance suite."
 ALLOWED_PORTS = (80, 443, 8080, 8443)
 NEIGHBOURS = (0, 79, 81, 442, 444, 8079, 8081, 8442, 8444)
@@ -43,11 +52,11 @@ class Endpoint:
     """The body its deliveries carry, in words, for reproducers."""
 
     async def submit(self, ctx: CaseContext, params: Params) -> Exchange:
-        """Send the endpoint's standard request (6 s of audio, or a sentence) with params."""
+        """Send the endpoint's standard request (1.3 s of audio, or a sentence) with params."""
         if self.name == "speak":
             body = {"text": SPEAK_TEXT}
             return await ctx.client.request("POST", self.path, params=params, json_body=body)
-        clip = audio.mono()
+        clip = audio.phrase()
         return await ctx.client.request(
             "POST", self.path, params=params, content=clip.wav, content_type=clip.content_type
         )
@@ -133,9 +142,8 @@ def keep_evidence(ctx: CaseContext, box: Mailbox, *, retried: bool = True) -> No
     """Put the attempts that arrived (and how they were answered) into the case's evidence, with
     their timeline: spacing judged against the declared delay where attempts are retries."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(ctx.receiver.base_url))
-    for delivery in box.deliveries[box.recorded :]:
+    for delivery in box.deliveries:
         record(delivery.exchange(origin, ctx.redactor))
-    box.recorded = len(box.deliveries)
     delay = ctx.config.retry_delay if retried else None
     bounds = None if delay is None else ctx.config.timing.spacing_bounds(delay)
     ctx.callbacks[box.path] = schedule.timeline(box, delay, bounds)
@@ -168,6 +176,19 @@ async def attempts(ctx: CaseContext, box: Mailbox, most: int) -> int:
             ctx.note(f"callback attempts at {box.path}: {show_spacings(box)}")
 
 
+async def _request(
+    ctx: CaseContext,
+    endpoint: Endpoint,
+    label: str,
+    script: Sequence[Answer],
+    params: Params,
+    userinfo: tuple[str, str] | None,
+) -> tuple[Mailbox, Exchange]:
+    """A fresh mailbox, and the endpoint's request with callback pointing at it."""
+    box = ctx.receiver.mailbox(label, script, userinfo=userinfo)
+    return box, await endpoint.submit(ctx, [("callback", box.url), *params])
+
+
 async def submit(
     ctx: CaseContext,
     endpoint: Endpoint,
@@ -175,10 +196,17 @@ async def submit(
     script: Sequence[Answer] = (),
     params: Params = (),
     userinfo: tuple[str, str] | None = None,
+    *,
+    share: bool = False,
 ) -> tuple[Mailbox, Exchange]:
-    """A fresh mailbox, and the endpoint's request with callback pointing at it."""
-    box = ctx.receiver.mailbox(label, script, userinfo=userinfo)
-    exchange = await endpoint.submit(ctx, [("callback", box.url), *params])
+    """A fresh mailbox and the endpoint's request with callback pointing at it; with `share`,
+    the run's one of this label, which every case naming it reads (see SHARED)."""
+    if share:
+        make = functools.partial(_request, ctx, endpoint, label, script, params, userinfo)
+        box, exchange = await ctx.fixtures.shared(("callback", endpoint.name, label), make)
+        record(exchange)
+    else:
+        box, exchange = await _request(ctx, endpoint, label, script, params, userinfo)
     unless_refused_as_private(ctx, exchange)
     submitted = reproduce.for_case([exchange.evidence()])
     if submitted:
@@ -196,10 +224,13 @@ async def delivered(
     script: Sequence[Answer] = (),
     params: Params = (),
     userinfo: tuple[str, str] | None = None,
+    *,
+    share: bool = False,
 ) -> tuple[Mailbox, str]:
-    """Submit a callback request and wait for its first attempt; skip when that cannot happen."""
+    """Submit a callback request (see submit) and wait for its first attempt; blocked when that
+    cannot happen."""
     applies(ctx, endpoint)
-    box, exchange = await submit(ctx, endpoint, label, script, params, userinfo)
+    box, exchange = await submit(ctx, endpoint, label, script, params, userinfo, share=share)
     request_id = accepted_request_id(exchange)
     if request_id is None:
         ctx.blocked(
@@ -214,10 +245,11 @@ async def delivered(
     return box, request_id
 
 
-async def first_delivery(ctx: CaseContext, endpoint: Endpoint, label: str) -> Mailbox:
-    """A callback request and its first attempt; a failure when either does not happen."""
+async def first_delivery(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
+    """The plain callback request and its first attempt; a failure when either does not
+    happen."""
     applies(ctx, endpoint)
-    box, exchange = await submit(ctx, endpoint, label)
+    box, exchange = await submit(ctx, endpoint, PLAIN, share=True)
     if accepted_request_id(exchange) is None:
         ctx.blocked(
             f"{endpoint.prefix}-ACCEPTED",
@@ -240,7 +272,7 @@ async def first_delivery(ctx: CaseContext, endpoint: Endpoint, label: str) -> Ma
 async def check_accepted(ctx: CaseContext, endpoint: Endpoint) -> None:
     """The immediate answer to a callback request is an acceptance with a request_id."""
     applies(ctx, endpoint, delivery=False)
-    _, exchange = await submit(ctx, endpoint, "accepted")
+    _, exchange = await submit(ctx, endpoint, PLAIN, share=True)
     ctx.note(
         f"the request with callback was answered in {exchange.elapsed:.3f} s "
         "(the documents set no bound on 'immediately'; for comparison only)"
@@ -256,7 +288,8 @@ async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) 
     """callback_method=value (or none) gives a delivery with the method it names (POST)."""
     params = [("callback_method", value)] if value else []
     expected = (value or "POST").upper()
-    box, _ = await delivered(ctx, endpoint, f"method-{value or 'default'}", params=params)
+    label = f"method-{value}" if value else PLAIN
+    box, _ = await delivered(ctx, endpoint, label, params=params, share=not value)
     got = box.deliveries[0].method
     ctx.check(
         got == expected,
@@ -265,11 +298,29 @@ async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) 
     )
 
 
-async def check_basic_auth(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
+async def _password(ctx: CaseContext) -> str:
+    """The run's callback password (redacted everywhere from the start)."""
+
+    async def make() -> str:
+        password = secrets.token_hex(12)
+        ctx.redactor.add(password)
+        return password
+
+    return await ctx.fixtures.shared(("callback-password",), make)
+
+
+async def basic(ctx: CaseContext, endpoint: Endpoint) -> tuple[Mailbox, str]:
+    """The run's callback request whose URL carries credentials (BASIC-AUTH and -HIDDEN read
+    it), and the password."""
+    password = await _password(ctx)
+    box, _ = await delivered(ctx, endpoint, "basic", userinfo=(USER, password), share=True)
+    return box, password
+
+
+async def check_basic_auth(ctx: CaseContext, endpoint: Endpoint) -> None:
     """Credentials in the callback URL come back as a Basic Authorization header."""
-    user, password = "conformance", secrets.token_hex(12)
-    ctx.redactor.add(password)
-    box, _ = await delivered(ctx, endpoint, "basic", userinfo=(user, password))
+    user = USER
+    box, password = await basic(ctx, endpoint)
     got = box.deliveries[0].headers.get("authorization")
     expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     ctx.check(
@@ -278,14 +329,11 @@ async def check_basic_auth(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
         f"header is {ctx.redactor.header('authorization', got) if got else 'missing'}, "
         "expected Basic with those credentials",
     )
-    return box
 
 
 async def check_basic_auth_hidden(ctx: CaseContext, endpoint: Endpoint) -> None:
     """The credentials of the callback URL never appear in the delivery's path or query."""
-    user, password = "conformance", secrets.token_hex(12)
-    ctx.redactor.add(password)
-    box, _ = await delivered(ctx, endpoint, "hidden", userinfo=(user, password))
+    box, password = await basic(ctx, endpoint)
     first = box.deliveries[0]
     line = f"{first.path}?{first.query}"
     ctx.check(
@@ -300,7 +348,7 @@ async def check_dg_token(ctx: CaseContext, endpoint: Endpoint) -> None:
     key_id = ctx.config.credentials.api_key_id
     if not key_id:
         ctx.skip("the API key's identifier is unknown: give --api-key-id to check dg-token")
-    box, _ = await delivered(ctx, endpoint, "dg-token")
+    box, _ = await delivered(ctx, endpoint, PLAIN, share=True)
     got = box.deliveries[0].headers.get("dg-token")
     ctx.check(
         got == key_id,
@@ -315,20 +363,36 @@ def _probe_url(ctx: CaseContext, scheme: str, port: int | None, path: str) -> st
     return f"{scheme}://{netloc}{'' if port is None else f':{port}'}{path}"
 
 
+async def control(ctx: CaseContext, endpoint: Endpoint) -> Exchange:
+    """The answer to an http callback URL on port 8080 of the receiver's host: the plain
+    request's, whose URL is one when the receiver listens there, else a probe of its own (each
+    sent once per run)."""
+    parts = urlsplit(ctx.receiver.base_url)
+    if parts.scheme == "http" and parts.port == CONTROL_PORT:
+        return (await submit(ctx, endpoint, PLAIN, share=True))[1]
+
+    async def probe() -> Exchange:
+        url = _probe_url(ctx, "http", CONTROL_PORT, ctx.receiver.mailbox("control").path)
+        return await endpoint.submit(ctx, [("callback", url)])
+
+    exchange = await ctx.fixtures.shared(("callback-control", endpoint.name), probe)
+    record(exchange)
+    return exchange
+
+
 async def check_ports_allowed(ctx: CaseContext, endpoint: Endpoint) -> None:
-    """80, 443, 8080 and 8443, explicit or implied by the scheme, are accepted."""
+    """80, 443, 8080 and 8443, explicit or implied by the scheme, are accepted (8080 on the
+    control request)."""
     applies(ctx, endpoint)
     path = ctx.receiver.mailbox("port-probe").path
-    urls = [_probe_url(ctx, "http", port, path) for port in ALLOWED_PORTS]
+    urls = [_probe_url(ctx, "http", port, path) for port in ALLOWED_PORTS if port != CONTROL_PORT]
     urls += [_probe_url(ctx, "http", None, path), _probe_url(ctx, "https", None, path)]
-    answers = await asyncio.gather(*(endpoint.submit(ctx, [("callback", u)]) for u in urls))
+    answers = await asyncio.gather(
+        control(ctx, endpoint), *(endpoint.submit(ctx, [("callback", u)]) for u in urls)
+    )
     if all(answer.status == 400 for answer in answers):
         unless_refused_as_private(ctx, answers[0])
-    refused = [
-        f"{url}: {answer.describe()}"
-        for url, answer in zip(urls, answers, strict=True)
-        if accepted_request_id(answer) is None
-    ]
+    refused = [answer.describe() for answer in answers if accepted_request_id(answer) is None]
     answered = [a for a in answers if a.status is not None and 200 <= a.status <= 299]
     if refused and len(answered) == len(answers):
         ctx.blocked(
@@ -344,11 +408,11 @@ async def check_ports_allowed(ctx: CaseContext, endpoint: Endpoint) -> None:
 
 
 async def attributable_refusals(ctx: CaseContext, endpoint: Endpoint) -> None:
-    """Skip unless the target accepts an http callback URL on port 8080 of the receiver's host:
-    only then can its refusal of another port or scheme on that host be put down to the port
-    or the scheme (a target refusing private hosts refuses every probe, proving nothing)."""
-    url = _probe_url(ctx, "http", 8080, ctx.receiver.mailbox("control").path)
-    exchange = await endpoint.submit(ctx, [("callback", url)])
+    """Skip unless the target accepts an http callback URL on port 8080 of the receiver's host
+    (the control): only then can its refusal of another port or scheme on that host be put down
+    to the port or the scheme (a target refusing private hosts refuses every probe, proving
+    nothing)."""
+    exchange = await control(ctx, endpoint)
     if accepted_request_id(exchange) is not None:
         return
     if exchange.status is not None and 200 <= exchange.status <= 299:
@@ -359,9 +423,10 @@ async def attributable_refusals(ctx: CaseContext, endpoint: Endpoint) -> None:
         )
     unless_refused_as_private(ctx, exchange)
     ctx.skip(
-        f"control request: {exchange.describe()}; the target refused callback={url}, on an "
-        "allowed port and scheme of the suite's receiver host, so a refusal of another port or "
-        "scheme on that host cannot be attributed to the port or the scheme"
+        f"control request: {exchange.describe()}; the target refused an http callback URL on "
+        f"port {CONTROL_PORT} of the suite's receiver host, an allowed port and scheme, so a "
+        "refusal of another port or scheme on that host cannot be attributed to the port or "
+        "the scheme"
     )
 
 

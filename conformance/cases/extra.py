@@ -54,15 +54,15 @@ def literal_extra(endpoint: Endpoint) -> Endpoint:
 
 
 async def _post(ctx: CaseContext, query_string: str) -> Exchange:
-    """POST the mono clip to /v1/listen?QUERY_STRING, sent exactly as written."""
-    clip = audio.mono()
+    """POST the short phrase to /v1/listen?QUERY_STRING, sent exactly as written."""
+    clip = audio.phrase()
     return await ctx.client.request(
         "POST", f"{LISTEN_PATH}?{query_string}", content=clip.wav, content_type=clip.content_type
     )
 
 
 async def _send(ctx: CaseContext, params: Params) -> Exchange:
-    """POST the mono clip with these parameters, extra written as documented."""
+    """POST the short phrase with these parameters, extra written as documented."""
     return await _post(ctx, query(params))
 
 

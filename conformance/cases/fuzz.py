@@ -26,7 +26,7 @@ async def _campaign(ctx: CaseContext) -> fuzz.Campaign:
     if ctx.config.dialect != "v1":
         ctx.skip("schemas/openapi.yaml documents the v1 API; this run speaks the legacy v2 one")
     receiver = ctx.receiver
-    audio_url = receiver.audio_url("mono") if receiver.reachable_from_target else None
+    audio_url = receiver.audio_url("phrase") if receiver.reachable_from_target else None
     campaign = await fuzz.campaign_for(ctx.config, ctx.client, audio_url)
     for note in campaign.notes:
         ctx.note(note)

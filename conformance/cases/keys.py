@@ -4,23 +4,26 @@ legacy /v2/keys of document 004). Every key created is deleted when the run ends
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from .auth import WRONG_KEY
+from ..wire.http import Exchange, record
+from .auth import WRONG_KEY, refusals
 from .context import CaseContext
-from .delivery import keep_evidence
+from .delivery import LISTEN, PLAIN, delivered, keep_evidence
 from .management import (
-    create_key,
     delete_as,
     delete_key,
     deleted_status,
     eventually,
+    gone,
     key_authorization,
     legacy,
     listed_keys,
     listen_as,
     project_path,
     shaped,
+    shared_key,
     usable_key,
 )
 from .registry import case
@@ -30,11 +33,32 @@ from .registry import case
 async def key_created(ctx: CaseContext) -> None:
     """Creating a key answers with its identifier and its secret in the documented shape."""
     ctx.needs("keys")
-    made = await create_key(ctx)
+    made = await shared_key(ctx)
     if legacy(ctx):
         shaped(ctx, made.exchange, "keys-legacy-create", {201})
     else:
         shaped(ctx, made.exchange, "keys-create", {200})
+
+
+async def _shared(ctx: CaseContext, name: str, make: Callable[[], Awaitable[Exchange]]) -> Exchange:
+    """The run's one exchange of this name about the shared key, in this case's evidence."""
+    exchange = await ctx.fixtures.shared(("key", name), make)
+    record(exchange)
+    return exchange
+
+
+async def _key_works(ctx: CaseContext) -> Exchange:
+    """A transcription made with the shared key, looked at again until accepted (within the
+    observation window): AUTHENTICATES judges it, DG-TOKEN needs it."""
+
+    async def look() -> Exchange:
+        key_id, secret = await usable_key(ctx)
+        authorization = key_authorization(ctx, key_id, secret)
+        return await eventually(
+            ctx, lambda: listen_as(ctx, authorization), lambda answer: answer.status == 200
+        )
+
+    return await _shared(ctx, "works", look)
 
 
 @case("KEYS-AUTHENTICATES")
@@ -43,11 +67,8 @@ async def new_key_authenticates(ctx: CaseContext) -> None:
     unknown key: one that accepts any key proves nothing by accepting this one)."""
     ctx.needs("keys")
     await _unknown_keys_refused(ctx, "the new key being accepted")
-    key_id, secret = await usable_key(ctx)
-    authorization = key_authorization(ctx, key_id, secret)
-    exchange = await eventually(
-        ctx, lambda: listen_as(ctx, authorization), lambda answer: answer.status == 200
-    )
+    key_id, _ = await usable_key(ctx)
+    exchange = await _key_works(ctx)
     ctx.check(
         exchange.status == 200,
         f"key {key_id} was just created; a transcription made with it got "
@@ -57,10 +78,16 @@ async def new_key_authenticates(ctx: CaseContext) -> None:
     )
 
 
+async def _unknown_key(ctx: CaseContext) -> Exchange:
+    """AUTH's request with an unknown key as Token (the run's one), in this case's evidence."""
+    header = f"Token {WRONG_KEY}"
+    return next(e for _, sent, e in await refusals(ctx, "wrong") if sent == header)
+
+
 async def _unknown_keys_refused(ctx: CaseContext, what: str) -> None:
     """Blocked by AUTH-WRONG-KEY unless an unknown key is refused (a 4xx): else `what` would
     prove nothing."""
-    control = await listen_as(ctx, f"Token {WRONG_KEY}")
+    control = await _unknown_key(ctx)
     if control.status is None or not 400 <= control.status < 500:
         ctx.blocked(
             "AUTH-WRONG-KEY",
@@ -68,16 +95,42 @@ async def _unknown_keys_refused(ctx: CaseContext, what: str) -> None:
         )
 
 
+async def _listing(ctx: CaseContext) -> tuple[Exchange, list[str]]:
+    """The key list once the shared key exists (LIST and SECRET-ONCE read the one request)."""
+
+    async def look() -> Exchange:
+        await shared_key(ctx)
+        return (await listed_keys(ctx))[0]
+
+    exchange = await _shared(ctx, "list", look)
+    return exchange, list(_listed_ids(ctx, exchange))
+
+
+def _listed_ids(ctx: CaseContext, exchange: Exchange) -> list[str]:
+    """The key identifiers of a key list (see listed_keys)."""
+    if legacy(ctx):
+        body = shaped(ctx, exchange, "keys-legacy-list", {200})
+        return [k["key"] for k in body["keys"]]
+    body = shaped(ctx, exchange, "keys-list", {200})
+    return [k["api_key"]["api_key_id"] for k in body["api_keys"]]
+
+
+async def _got(ctx: CaseContext, key_id: str) -> Exchange:
+    """GET .../keys/{key_id} of the shared key (GET and SECRET-ONCE read the one request)."""
+    path = project_path(ctx, f"/keys/{quote(key_id, safe='')}")
+    return await _shared(ctx, "get", lambda: ctx.client.request("GET", path))
+
+
 @case("KEYS-LIST")
 async def new_key_listed(ctx: CaseContext) -> None:
     """The key list includes a key just created."""
     ctx.needs("keys")
-    made = await create_key(ctx)
+    made = await shared_key(ctx)
     if made.key_id is None:
         ctx.blocked(
             "KEYS-CREATE", f"no key could be created to look for ({made.exchange.describe()})"
         )
-    exchange, ids = await listed_keys(ctx)
+    exchange, ids = await _listing(ctx)
     ctx.check(
         made.key_id in ids,
         f"key {made.key_id} was just created; {exchange.describe()} lists {len(ids)} keys "
@@ -90,10 +143,9 @@ async def secret_not_shown_again(ctx: CaseContext) -> None:
     """Neither the list nor the key itself shows the secret again."""
     ctx.needs("keys")
     key_id, secret = await usable_key(ctx)
-    answers = [(await listed_keys(ctx))[0]]
+    answers = [(await _listing(ctx))[0]]
     if not legacy(ctx):
-        path = project_path(ctx, f"/keys/{quote(key_id, safe='')}")
-        answers.append(await ctx.client.request("GET", path))
+        answers.append(await _got(ctx, key_id))
     showing = [e.describe() for e in answers if secret.encode() in e.content]
     ctx.check(
         not showing,
@@ -109,7 +161,7 @@ async def key_retrieved(ctx: CaseContext) -> None:
     if legacy(ctx):
         ctx.skip("the legacy key API of document 004 has no endpoint returning one key")
     key_id, _ = await usable_key(ctx)
-    exchange = await ctx.client.request("GET", project_path(ctx, f"/keys/{quote(key_id, safe='')}"))
+    exchange = await _got(ctx, key_id)
     body = shaped(ctx, exchange, "keys-get", {200})
     got = body["item"]["member"]["api_key"]["api_key_id"]
     ctx.check(got == key_id, f"{exchange.describe()}: returned the key {got!r}, not {key_id}")
@@ -120,7 +172,7 @@ async def deleted_key_stops_working(ctx: CaseContext) -> None:
     """A deleted key is gone: the delete succeeds, it no longer authenticates nor is listed."""
     ctx.needs("keys")
     await _unknown_keys_refused(ctx, "a deleted key being accepted")
-    key_id, secret = await usable_key(ctx)
+    key_id, secret = await usable_key(ctx, own=True)
     authorization = key_authorization(ctx, key_id, secret)
     before = await listen_as(ctx, authorization)
     if before.status != 200:
@@ -147,6 +199,7 @@ async def deleted_key_stops_working(ctx: CaseContext) -> None:
     )
     listing, ids = await listed_keys(ctx)
     ctx.check(key_id not in ids, f"key {key_id} was deleted, yet {listing.describe()} lists it")
+    gone(ctx, key_id)
 
 
 @case("KEYS-DELETE-UNKNOWN")
@@ -169,14 +222,14 @@ async def unauthorized_delete_refused(ctx: CaseContext) -> None:
         (f"Token {WRONG_KEY}", "a wrong key", "AUTH-WRONG-KEY"),
         (None, "no credentials", "AUTH-MISSING"),
     )
-    for authorization, what, see in attempts:
-        control = await listen_as(ctx, authorization)
+    controls = (await _unknown_key(ctx), (await refusals(ctx, "missing"))[0][2])
+    for (_, what, see), control in zip(attempts, controls, strict=True):
         if control.status != 401:
             ctx.skip(
                 f"a transcription with {what} is not refused ({control.describe()}; "
                 f"see {see}), so a delete accepted with it would only repeat that failure"
             )
-    key_id, secret = await usable_key(ctx)
+    key_id, secret = await usable_key(ctx, own=True)
     key_auth = key_authorization(ctx, key_id, secret)
     before = await listen_as(ctx, key_auth)
     if before.status != 200:
@@ -196,9 +249,10 @@ async def unauthorized_delete_refused(ctx: CaseContext) -> None:
     )
 
 
-async def _dg_token(ctx: CaseContext, authorization: str, label: str) -> str | None:
-    """Transcribe with a callback to a fresh mailbox; the first delivery's dg-token."""
-    box = ctx.receiver.mailbox(label)
+async def _dg_token(ctx: CaseContext, authorization: str) -> str | None:
+    """Transcribe with these credentials and a callback to a fresh mailbox; the first
+    delivery's dg-token."""
+    box = ctx.receiver.mailbox("new-key-dg-token")
     exchange = await listen_as(ctx, authorization, [("callback", box.url)])
     if exchange.status is None or not 200 <= exchange.status <= 299:
         ctx.blocked(
@@ -214,7 +268,8 @@ async def _dg_token(ctx: CaseContext, authorization: str, label: str) -> str | N
 
 @case("KEYS-DG-TOKEN")
 async def callback_names_the_new_key(ctx: CaseContext) -> None:
-    """A callback caused by a request made with a new key carries that key's id in dg-token."""
+    """A callback caused by a request made with a new key carries that key's id in dg-token
+    (compared with the run key's own, on CALLBACK's plain delivery)."""
     ctx.needs("keys")
     ctx.needs("callbacks")
     if not ctx.receiver.reachable_from_target:
@@ -227,18 +282,18 @@ async def callback_names_the_new_key(ctx: CaseContext) -> None:
         ctx.skip(
             "the run key's identifier is unknown (give --api-key-id): dg-token cannot be told apart"
         )
-    control = await _dg_token(ctx, ctx.config.credentials.authorization(), "run-key-dg-token")
+    box, _ = await delivered(ctx, LISTEN, PLAIN, share=True)
+    control = box.deliveries[0].headers.get("dg-token")
     if control != run_key_id:
         ctx.blocked(
             "CALLBACK-DG-TOKEN",
             f"even the run's own key gets dg-token {control!r}, not {run_key_id!r}",
         )
     key_id, secret = await usable_key(ctx)
-    authorization = key_authorization(ctx, key_id, secret)
-    before = await listen_as(ctx, authorization)
+    before = await _key_works(ctx)
     if before.status != 200:
         ctx.blocked("KEYS-AUTHENTICATES", f"the new key does not work ({before.describe()})")
-    got = await _dg_token(ctx, authorization, "new-key-dg-token")
+    got = await _dg_token(ctx, key_authorization(ctx, key_id, secret))
     ctx.check(
         got == key_id,
         f"a callback caused by a request made with the key {key_id} created just before "

@@ -26,7 +26,23 @@ RICH = (
     ("search", "hello"),
     ("search", "world"),
 )
-"""Every structural option at once, on stereo audio: one request exercising the whole schema."""
+"""Every structural option at once, on stereo audio: one request exercising the whole schema,
+which the alternatives (2 a channel) and multichannel cases read too."""
+
+SEARCH_TERMS = ("hello", "world", "conformance test")
+UTT_SPLIT = 0.3
+"""Below the test audio's 0.5 s and 1.2 s silences, above its 0.15 s and 0.2 s ones."""
+FEATURES = (
+    ("utterances", "true"),
+    ("utt_split", str(UTT_SPLIT)),
+    ("diarize", "true"),
+    ("punctuate", "true"),
+    ("alternatives", "3"),
+    *(("search", term) for term in SEARCH_TERMS),
+)
+"""The word-level options on mono audio in one request: utterances and their split, diarization,
+punctuation, search and alternatives=3 are each judged by their own case on its answer (none of
+them refuses or reshapes what the others read)."""
 
 
 def _clips() -> tuple[audio.TestAudio, ...]:
@@ -194,10 +210,10 @@ def _confidences(body: Any) -> list[tuple[str, Any]]:
 
 
 async def _alternative_counts(ctx: CaseContext) -> list[tuple[str, int, int]]:
-    """(request, channel, count of alternatives) for alternatives=3 mono and =2 stereo."""
+    """(request, channel, count of alternatives) for alternatives=3 mono (FEATURES) and =2
+    stereo with multichannel (RICH)."""
     counts = []
-    for clip, n, extra in ((audio.mono(), 3, ()), (audio.stereo(), 2, (("multichannel", "true"),))):
-        params = (("alternatives", str(n)), *extra)
+    for clip, n, params in ((audio.mono(), 3, FEATURES), (audio.stereo(), 2, RICH)):
         body = await ctx.transcription(clip, params)
         for c, channel in enumerate(result_channels(body)):
             got = len(items(get(channel, "alternatives"), f"results.channels[{c}].alternatives"))
@@ -221,9 +237,9 @@ async def alternatives_exactly_n(ctx: CaseContext) -> None:
 
 @case("LISTEN-MULTICHANNEL")
 async def multichannel_one_result_per_channel(ctx: CaseContext) -> None:
-    """Stereo gives two result channels with multichannel=true, one without."""
+    """Stereo gives two result channels with multichannel=true (RICH), one without."""
     clip = audio.stereo()
-    split = len(result_channels(await ctx.transcription(clip, (("multichannel", "true"),))))
+    split = len(result_channels(await ctx.transcription(clip, RICH)))
     ctx.check(
         split == 2, f"stereo audio with multichannel=true gave {split} result channels, expected 2"
     )
@@ -233,15 +249,11 @@ async def multichannel_one_result_per_channel(ctx: CaseContext) -> None:
     )
 
 
-SEARCH_TERMS = ("hello", "world", "conformance test")
-
-
 @case("LISTEN-SEARCH")
 async def search_entry_per_term(ctx: CaseContext) -> None:
     """Each channel gets one search entry per term, the query echoed, hits inside the audio."""
     clip = audio.mono()
-    params = tuple(("search", term) for term in SEARCH_TERMS)
-    body = await ctx.transcription(clip, params)
+    body = await ctx.transcription(clip, FEATURES)
     tolerance = ctx.config.timing.duration_tolerance
     for c, channel in enumerate(result_channels(body)):
         where = f"results.channels[{c}].search"
@@ -272,7 +284,7 @@ async def _limit_probe(ctx: CaseContext, name: str, count: int) -> Exchange:
         "POST",
         LISTEN_PATH,
         params=_many(name, count),
-        content=audio.mono().wav,
+        content=audio.phrase().wav,
         content_type="audio/wav",
     )
 
@@ -330,14 +342,14 @@ async def keywords_over_limit_refused(ctx: CaseContext) -> None:
 async def keyword_intensifiers_accepted(ctx: CaseContext) -> None:
     """Positive, negative and decimal intensifiers are accepted."""
     params = [("keywords", "medicine:2"), ("keywords", "pain:-1.5"), ("keywords", "cough:0.5")]
-    expect_accepted(await ctx.transcribe(audio.mono(), params))
+    expect_accepted(await ctx.transcribe(audio.phrase(), params))
 
 
 @case("LISTEN-UTTERANCES")
 async def utterances_returned(ctx: CaseContext) -> None:
     """utterances=true gives results.utterances inside the audio, with channels and words."""
     clip = audio.mono()
-    body = await ctx.transcription(clip, (("utterances", "true"),))
+    body = await ctx.transcription(clip, FEATURES)
     found = utterances(body)
     recognised = sum(1 for _ in words(body))
     _require_words(ctx, recognised)
@@ -360,15 +372,10 @@ async def utterances_returned(ctx: CaseContext) -> None:
         items(get(utterance, "words"), f"{at}.words")
 
 
-UTT_SPLIT = 0.3
-"""Below the test audio's 0.5 s and 1.2 s silences, above its 0.15 s and 0.2 s ones."""
-
-
 @case("LISTEN-UTT-SPLIT")
 async def utterances_split_at_utt_split(ctx: CaseContext) -> None:
     """With utt_split=0.3, no utterance spans a silence longer than 0.3 s between words."""
-    params = (("utterances", "true"), ("utt_split", str(UTT_SPLIT)))
-    body = await ctx.transcription(audio.mono(), params)
+    body = await ctx.transcription(audio.mono(), FEATURES)
     if "utterances" not in get(body, "results"):
         ctx.blocked("LISTEN-UTTERANCES", "the response has no results.utterances to inspect")
     allowed = UTT_SPLIT + ctx.config.timing.gap_tolerance
@@ -391,7 +398,7 @@ async def utterances_split_at_utt_split(ctx: CaseContext) -> None:
 @case("LISTEN-DIARIZE")
 async def diarize_speakers_from_zero(ctx: CaseContext) -> None:
     """diarize=true gives every word an integer speaker >= 0, the lowest being 0."""
-    body = await ctx.transcription(audio.mono(), (("diarize", "true"),))
+    body = await ctx.transcription(audio.mono(), FEATURES)
     speakers: list[int] = []
     for where, word in words(body):
         speaker = word.get("speaker") if isinstance(word, dict) else None
@@ -405,7 +412,7 @@ async def diarize_speakers_from_zero(ctx: CaseContext) -> None:
 @case("LISTEN-PUNCTUATE")
 async def punctuate_gives_punctuated_word(ctx: CaseContext) -> None:
     """punctuate=true gives every word a non-empty punctuated_word."""
-    body = await ctx.transcription(audio.mono(), (("punctuate", "true"),))
+    body = await ctx.transcription(audio.mono(), FEATURES)
     found = 0
     for where, word in words(body):
         found += 1

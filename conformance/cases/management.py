@@ -19,7 +19,7 @@ from .. import shapes
 from ..config import AuthScheme
 from ..errors import CheckFailed
 from ..wire import audio
-from ..wire.http import Exchange, Params, TargetClient
+from ..wire.http import Exchange, Params, TargetClient, record
 from .context import LISTEN_PATH, CaseContext
 from .walk import items, ordinal_list
 
@@ -108,7 +108,7 @@ async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
             if deleted.status != 404 and not 200 <= (deleted.status or 0) <= 299:
                 raise CheckFailed(deleted.describe())
 
-        ctx.cleanups.add(f"API key {key_id}", undo)
+        ctx.cleanups.add(_undoing(key_id), undo)
     return NewKey(
         exchange,
         key_id if isinstance(key_id, str) and key_id else None,
@@ -116,9 +116,30 @@ async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
     )
 
 
-async def usable_key(ctx: CaseContext, tags: list[str] | None = None) -> tuple[str, str]:
-    """A freshly created key's (identifier, secret), or a skip naming why there is none."""
-    made = await create_key(ctx, tags)
+def _undoing(key_id: str) -> str:
+    """What the run's cleanup names when it deletes a key."""
+    return f"API key {key_id}"
+
+
+def gone(ctx: CaseContext, key_id: str) -> None:
+    """A key a case deleted and saw refused and unlisted: the run's cleanup leaves it."""
+    ctx.cleanups.done(_undoing(key_id))
+
+
+async def shared_key(ctx: CaseContext) -> NewKey:
+    """The run's one key that the cases which only read a key share (created, listed, got,
+    authenticating, calling back): a key no case deletes or tags."""
+    made = await ctx.fixtures.shared(("key",), lambda: create_key(ctx))
+    record(made.exchange)
+    return made
+
+
+async def usable_key(
+    ctx: CaseContext, tags: list[str] | None = None, *, own: bool = False
+) -> tuple[str, str]:
+    """A key's (identifier, secret): the shared one, or with `own` (a case that deletes it) or
+    tags a fresh one; blocked by KEYS-CREATE when there is none."""
+    made = await create_key(ctx, tags) if own or tags else await shared_key(ctx)
     if made.exchange.status not in {200, 201} or made.key_id is None or made.secret is None:
         ctx.blocked(
             "KEYS-CREATE",
@@ -179,8 +200,8 @@ def key_authorization(ctx: CaseContext, key_id: str, secret: str) -> str:
 
 
 async def listen_as(ctx: CaseContext, authorization: str | None, params: Params = ()) -> Exchange:
-    """Transcribe the mono clip with these credentials and parameters."""
-    clip = audio.mono()
+    """Transcribe the short phrase with these credentials and parameters."""
+    clip = audio.phrase()
     return await ctx.client.request(
         "POST",
         LISTEN_PATH,

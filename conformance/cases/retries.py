@@ -15,8 +15,12 @@ from .context import CaseContext
 from .delivery import Endpoint
 from .walk import ordinal_list
 
-SUCCESSES = (200, 201, 202, 204, 299)
-"""2xx answers that must each end the retries."""
+SUCCESSES = (200, 204, 299)
+"""2xx answers that must each end the retries: both ends of the range, and the one without a
+body."""
+FAILING = "failing"
+"""The label of each endpoint's callback request whose every attempt is refused (500, then 503,
+then 500 until the target gives up): RETRY, RETRY-LIMIT and RETRY-DELAY read its one run."""
 
 
 def _same_content(box: Mailbox) -> bool:
@@ -32,9 +36,22 @@ def _same_content(box: Mailbox) -> bool:
     return len(set(bodies)) == 1
 
 
-async def check_retried(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
-    """A delivery answered 500 then 503 comes again, until 200, with the same body."""
-    box, _ = await delivery.delivered(ctx, endpoint, "retry", script=(500, 503))
+def _limit(ctx: CaseContext) -> int:
+    """Attempts allowed in all: the first and --retry-count retries."""
+    return ctx.config.retry_count + 1
+
+
+async def failing(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
+    """The run's callback request whose attempts are all refused (see FAILING), once its first
+    attempt came."""
+    script = (500, 503, *[500] * (_limit(ctx) + 10))
+    box, _ = await delivery.delivered(ctx, endpoint, FAILING, script=script, share=True)
+    return box
+
+
+async def check_retried(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """A delivery answered 500 then 503 comes again, with the same body."""
+    box = await failing(ctx, endpoint)
     got = await delivery.attempts(ctx, box, 3)
     ctx.check(
         got >= 3,
@@ -47,22 +64,16 @@ async def check_retried(ctx: CaseContext, endpoint: Endpoint) -> Mailbox:
         f"the retried attempts carry different bodies (sizes "
         f"{[len(d.body) for d in box.deliveries]}); a retry should resend the same result",
     )
-    return box
-
-
-def _limit(ctx: CaseContext) -> int:
-    """Attempts allowed in all: the first and --retry-count retries."""
-    return ctx.config.retry_count + 1
 
 
 async def check_limit(ctx: CaseContext, endpoint: Endpoint) -> None:
     """A delivery always answered 500 stops after retry_count retries."""
     most = _limit(ctx)
-    box, _ = await delivery.delivered(ctx, endpoint, "limit", script=[500] * (most + 10))
+    box = await failing(ctx, endpoint)
     got = await delivery.attempts(ctx, box, most + 1)
     ctx.check(
         got <= most,
-        f"every attempt was answered 500 and {got} attempts came; at most {most} "
+        f"every attempt was refused (500, 503, then 500) and {got} attempts came; at most {most} "
         f"(the first and {ctx.config.retry_count} retries) are allowed",
     )
 
@@ -72,7 +83,7 @@ async def check_delay(ctx: CaseContext, endpoint: Endpoint) -> None:
     delay = ctx.config.retry_delay
     early, late = ctx.config.timing.spacing_bounds(delay)
     most = _limit(ctx)
-    box, _ = await delivery.delivered(ctx, endpoint, "delay", script=[500] * (most + 10))
+    box = await failing(ctx, endpoint)
     if await delivery.attempts(ctx, box, most) < 2:
         ctx.skip("the failed attempt was not retried, so there is no spacing to measure")
     spacings = box.spacings()[: most - 1]

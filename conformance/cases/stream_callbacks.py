@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ..wire.http import record
 from ..wire.receiver import CLOSE, Mailbox
 from ..wire.stream import Stream
 from .context import CaseContext
@@ -18,7 +19,6 @@ from .streaming import (
     CLOSED,
     connect,
     error_closed,
-    probe,
     refusal_problem,
     require_open,
     timeline,
@@ -38,9 +38,10 @@ REFUSED = (
     ("http", 9000),
     ("ws", 9000),
     ("wss", 9443),
-    *((scheme, port) for port in NEIGHBOURS for scheme in ("http", "ws")),
+    *((("http", "ws")[n % 2], port) for n, port in enumerate(NEIGHBOURS)),
 )
-"""Callback schemes and ports the rule refuses: far off, and either side of each allowed port."""
+"""Callback schemes and ports the rule refuses: far off in each scheme, and either side of each
+allowed port, in http and ws by turns (the rule is one for both schemes; each boundary once)."""
 
 
 def _receiver(ctx: CaseContext) -> None:
@@ -78,13 +79,15 @@ def _types(box: Mailbox) -> list[Any]:
 async def _stream_to(
     ctx: CaseContext, callback: str, extra: Sequence[tuple[str, str]] = ()
 ) -> Stream:
-    """A whole stream (audio, CloseStream, close) whose responses go to `callback`."""
+    """A whole stream (audio, CloseStream, close) whose responses go to `callback` (one that
+    did not open is returned as it is)."""
     plan = CLOSED
     params = (*plan.source.params, *plan.params, ("callback", callback), *extra)
     stream = await connect(ctx, params)
-    unless_refused_as_private(ctx, stream.exchange)
-    require_open(ctx, stream)
+    if not stream.opened:
+        return stream
     await stream.send_audio(plan.source, ctx.config.pace)
+    stream.shutdown_at = stream.now()
     await stream.send_json({"type": "CloseStream"})
     await stream.wait_closed(ctx.config.timing.stream_end)
     await stream.aclose()
@@ -127,14 +130,12 @@ def _check_deliveries(ctx: CaseContext, box: Mailbox, stream: Stream, how: str, 
 async def _delivered(
     ctx: CaseContext,
     box: Mailbox,
-    url: str,
+    stream: Stream,
     how: str,
     method: str,
     needs: str,
-    extra: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """A whole stream to `url`: its Results and Metadata arrived at the mailbox by `method`."""
-    stream = await _stream_to(ctx, url, extra)
+    """The stream's Results and Metadata arrived at the mailbox by `method`."""
     _reproduce(
         ctx,
         stream,
@@ -148,12 +149,27 @@ async def _delivered(
     ctx.check(methods == [method], f"the deliveries came as {methods}, not {method}")
 
 
+async def _callback_stream(ctx: CaseContext, scheme: str) -> tuple[Mailbox, Stream]:
+    """The run's whole stream whose responses go to a callback on the receiver, over http or
+    ws: STREAM-CALLBACK-HTTP or -WS judges it, STREAM-CALLBACK-PORT takes it as its control."""
+
+    async def play() -> tuple[Mailbox, Stream]:
+        box = ctx.receiver.mailbox(f"stream-{scheme}")
+        return box, await _stream_to(ctx, box.url if scheme == "http" else _ws_url(box))
+
+    box, stream = await ctx.fixtures.shared(("stream-callback", scheme), play)
+    record(stream.exchange)
+    unless_refused_as_private(ctx, stream.exchange)
+    return box, stream
+
+
 @case("STREAM-CALLBACK-HTTP")
 async def http_callback_gets_each_response(ctx: CaseContext) -> None:
     """callback=http://... : each streaming response is POSTed to the callback."""
     _receiver(ctx)
-    box = ctx.receiver.mailbox("stream-http")
-    await _delivered(ctx, box, box.url, "by POST", "POST", HTTP)
+    box, stream = await _callback_stream(ctx, "http")
+    require_open(ctx, stream)
+    await _delivered(ctx, box, stream, "by POST", "POST", HTTP)
 
 
 @case("STREAM-CALLBACK-METHOD")
@@ -161,15 +177,19 @@ async def http_callback_by_put(ctx: CaseContext) -> None:
     """callback=http://...&callback_method=put : each streaming response is sent by PUT."""
     _receiver(ctx)
     box = ctx.receiver.mailbox("stream-put")
-    await _delivered(ctx, box, box.url, "by PUT", "PUT", HTTP, (("callback_method", "put"),))
+    stream = await _stream_to(ctx, box.url, (("callback_method", "put"),))
+    unless_refused_as_private(ctx, stream.exchange)
+    require_open(ctx, stream)
+    await _delivered(ctx, box, stream, "by PUT", "PUT", HTTP)
 
 
 @case("STREAM-CALLBACK-WS")
 async def ws_callback_gets_each_response(ctx: CaseContext) -> None:
     """callback=ws://... : the target opens a WebSocket to the callback, one text frame each."""
     _receiver(ctx)
-    box = ctx.receiver.mailbox("stream-ws")
-    await _delivered(ctx, box, _ws_url(box), "over the callback WebSocket", "WEBSOCKET", WS)
+    box, stream = await _callback_stream(ctx, "ws")
+    require_open(ctx, stream)
+    await _delivered(ctx, box, stream, "over the callback WebSocket", "WEBSOCKET", WS)
 
 
 @case("STREAM-CALLBACK-WS-KILL")
@@ -190,10 +210,15 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
             await box.wait_for(KILL_AFTER, deadline)
         keep_evidence(ctx, box, retried=False)
         if len(box.deliveries) < KILL_AFTER:
+            during = len(box.deliveries)
+            await stream.send_json({"type": "CloseStream"})  # do any come once the upload ends?
+            await box.wait_for(during + 1, deadline)
+            late = len(box.deliveries) > during
             ctx.blocked(
-                WS,
-                f"only {len(box.deliveries)} messages reached the callback WebSocket, so the "
-                f"suite could not drop it mid stream ({timeline(stream)})",
+                "STREAM-FULL-DUPLEX" if late else WS,
+                f"only {during} messages reached the callback WebSocket while audio was sent"
+                + (", more after the shutdown" if late else "")
+                + f", so the suite could not drop it mid stream ({timeline(stream)})",
             )
         dropped = stream.now() - (time.monotonic() - box.deliveries[KILL_AFTER - 1].arrived)
         while stream.closed_at is None and (left := dropped + deadline - stream.now()) > 0:
@@ -242,16 +267,14 @@ async def callback_port_rule(ctx: CaseContext) -> None:
             f"the suite's receiver is on port {port} ({ctx.receiver.base_url}), which the rule "
             "does not allow, so no URL of it can show that an allowed port is accepted"
         )
-    for control_scheme in (scheme, "ws" + scheme.removeprefix("http")):
-        url = _on_port(box.url, control_scheme, port)
-        control = await probe(ctx, (*CLOSED.source.params, ("callback", url)))
-        unless_refused_as_private(ctx, control.exchange)
+    for control_scheme in ("http", "ws"):
+        _, control = await _callback_stream(ctx, control_scheme)
         if not _taken(control):
             ctx.blocked(
-                WS if control_scheme.startswith("ws") else HTTP,
-                f"{control.exchange.describe()}: the target refused the callback {url} on the "
-                f"allowed port {port} as well ({timeline(control)}), so refusals on other ports "
-                "cannot be attributed to the port rule",
+                WS if control_scheme == "ws" else HTTP,
+                f"{control.exchange.describe()}: the target refused the callback on the "
+                f"allowed port {port} as well ({timeline(control)}), so refusals on other "
+                "ports cannot be attributed to the port rule",
             )
     problems = []
     for refused_scheme, refused_port in REFUSED:

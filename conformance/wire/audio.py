@@ -55,6 +55,8 @@ _LAYOUT_B = (
     0.40,
     0.30,
 )
+_LAYOUT_PHRASE = (0.20, 0.40, 0.15, 0.35, 0.20)
+"""One phrase of two bursts (1.3 s): for requests that need only a valid body."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,20 @@ def mono() -> TestAudio:
 
 
 @cache
+def phrase() -> TestAudio:
+    """1.3 s of one speaker, one phrase: the body of every request that needs only valid audio,
+    so a metered target bills a fifth of mono() for it."""
+    return TestAudio(
+        name="phrase",
+        wav=_encode([_channel(_LAYOUT_PHRASE, 140.0)]),
+        channels=1,
+        sample_rate=SAMPLE_RATE,
+        duration=round(sum(_LAYOUT_PHRASE), 6),
+        bursts=(_bursts(_LAYOUT_PHRASE),),
+    )
+
+
+@cache
 def stereo() -> TestAudio:
     """Two channels with different burst patterns, padded to the same length."""
     length = max(sum(_LAYOUT_A), sum(_LAYOUT_B))
@@ -163,5 +179,5 @@ def at_8khz(clip: TestAudio) -> bytes:
     return out.getvalue()
 
 
-CLIPS = {"mono": mono, "stereo": stereo}
+CLIPS = {"mono": mono, "stereo": stereo, "phrase": phrase}
 """Every clip by name, for the audio server and for reproducers."""

@@ -71,6 +71,7 @@ class Delivery:
     """Set when the attempt is over (at once, or when the sender gives up on a hang)."""
     ended_at: float | None = None
     """time.monotonic() when the receiver answered, dropped, or stopped holding the attempt."""
+    _evidence: Exchange | None = field(default=None, repr=False)
 
     @property
     def content_type(self) -> str:
@@ -78,7 +79,13 @@ class Delivery:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def exchange(self, base_url: str, redactor: Redactor) -> Exchange:
-        """The attempt as evidence, seen from the target's side: its request, our answer."""
+        """The attempt as evidence, seen from the target's side: its request, our answer (one
+        object, so each case that reads a shared mailbox keeps it once)."""
+        if self._evidence is None:
+            self._evidence = self._as_exchange(base_url, redactor)
+        return self._evidence
+
+    def _as_exchange(self, base_url: str, redactor: Redactor) -> Exchange:
         target = self.path + (f"?{self.query}" if self.query else "")
         answered = {HANG: "no answer (held open)", CLOSE: "connection dropped"}
         return Exchange(
@@ -101,8 +108,6 @@ class Mailbox:
         self.path = path
         self._script = list(script)
         self.deliveries: list[Delivery] = []
-        self.recorded = 0
-        """How many of the deliveries are already in the case's evidence."""
         self.opened = time.monotonic()
         """When the case opened the mailbox, just before sending the request that names it."""
         self._arrived = asyncio.Condition()
