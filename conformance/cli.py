@@ -19,6 +19,7 @@ from . import __version__, catalogue, coverage, loop, profile, regress, sentence
 from .capture.check import check as check_capture
 from .config import (
     AREAS,
+    DEFAULT_EXAMPLES,
     AuthScheme,
     Credentials,
     RunConfig,
@@ -297,7 +298,7 @@ def build_parser() -> Parser:
         "--examples",
         type=_count,
         metavar="N",
-        help="generated examples per property-based case (default 20)",
+        help=f"generated examples per property-based case (default {DEFAULT_EXAMPLES})",
     )
     run.add_argument(
         "--budget",
@@ -446,7 +447,7 @@ def config_from(
             scale=profile.pick(args.time_scale, profile_data, "timing.time_scale", 1.0),
             observation_base=EMBEDDED_OBSERVATION if embedded else Timing.observation_base,
         ),
-        examples=profile.pick(args.examples, profile_data, "timing.examples", 20),
+        examples=profile.pick(args.examples, profile_data, "timing.examples", DEFAULT_EXAMPLES),
         concurrency=Concurrency.of(profile.concurrency(args.concurrency, profile_data)),
         budget=profile.budget(args.budget, profile_data),
         embedded=embedded,

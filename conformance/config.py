@@ -29,6 +29,12 @@ AREAS = (
 """Every area of the catalogue, in report order."""
 
 
+DEFAULT_EXAMPLES = 5
+"""Generated examples per property-based case by default: the boundaries are explicit examples,
+so a few generated ones prove the rest (the fault matrix catches every fault with as many), and
+against a metered API each costs a request."""
+
+
 CALLBACK_PREFIXES = ("CALLBACK-", "SPEAK-CALLBACK-", "EXTRA-IN-CALLBACK")
 """Requirements whose cases wait for callback deliveries, so their deadline follows the retries."""
 
@@ -83,7 +89,7 @@ class RunConfig:
     strict: bool = False
     report_dir: Path = Path("reports")
     timing: Timing = field(default_factory=Timing)
-    examples: int = 20
+    examples: int = DEFAULT_EXAMPLES
     concurrency: Concurrency = field(default_factory=Concurrency)
     """Exchanges in flight per endpoint."""
     budget: Budget = field(default_factory=Budget)
