@@ -187,7 +187,7 @@ TAGGING_BREAKS: dict[str, set[str]] = {
     "extra-limit-too-low": {"extra-limit-2048"},
     "extra-limit-unenforced": {"extra-limit-2049"},
     "extra-no-colon-accepted": {"extra-no-colon"},
-    "tag-repeat-refused": {"tag-repeat"},
+    "tag-repeat-refused": {"tag-repeat", "tags-all-logged"},
     "tag-limit-too-low": {"tag-limit-128"},
     "tag-limit-unenforced": {"tag-limit-129"},
     "request-log-drops-tags": {"request-log-tags", "key-tags", "tags-all-logged", "tags-decoded"},

@@ -290,7 +290,7 @@ BREAKS: dict[str, set[str]] = {
     "bad-json-500": {"bad-json"},
     "errors-as-text": {"error-body"},
     "no-url-body": {"url-body"},
-    "strict-audio-mime": {"mime-variants"},
+    "strict-audio-mime": {"mime-variants", "containers"},
     "schema-missing-models": {"models"},
     "no-auth": {"auth-required"},
     "any-key-accepted": {"auth-wrong-key"},

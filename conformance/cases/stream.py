@@ -20,6 +20,7 @@ from .streaming import (
     EXTRA,
     FORMATS,
     STEREO,
+    Plan,
     channel_of,
     closing_metadata,
     connect,
@@ -297,6 +298,43 @@ async def no_interims_when_off(ctx: CaseContext) -> None:
         if interim
         else "",
     )
+
+
+FIRST_PART = 3.0
+"""Seconds of the mono clip sent before the full-duplex check waits: its first phrase and the
+silence after it, which a transcriber answers with at least an interim Results."""
+
+
+@case("STREAM-FULL-DUPLEX")
+async def results_while_uploading(ctx: CaseContext) -> None:
+    """Results arrive while the upload is still going on: after the first 3 s of audio, and
+    before any more is sent or the stream is ended, a Results comes."""
+    ctx.needs("streaming")
+    source = Plan().source
+    stream = await connect(ctx, (*source.params, ("interim_results", "true")))
+    require_open(ctx, stream)
+    deadline = ctx.config.timing.stream_message
+    idle = ctx.config.stream_idle_timeout
+    try:
+        await stream.send_audio(source, ctx.config.pace, seconds=FIRST_PART)
+        sent = stream.now()
+        until = sent + deadline
+        while not results(stream) and (left := until - stream.now()) > 0:
+            await stream.send_json({"type": "KeepAlive"})  # mid upload: only paused
+            await stream.wait_for(lambda: bool(results(stream)), min(idle / 3, left))
+        found = results(stream)
+        ctx.check(
+            bool(found),
+            f"no Results came within {deadline:g} s after the first {FIRST_PART:g} s of audio, "
+            f"with the upload paused but not ended ({timeline(stream)}); document 004: you "
+            "still receive transcription responses while uploading data",
+        )
+        ctx.note(f"the first Results came {found[0].at - sent:.2f} s after the pause began")
+        stream.shutdown_at = stream.now()
+        await stream.send_json({"type": "CloseStream"})
+        await stream.wait_closed(ctx.config.timing.stream_end)
+    finally:
+        await stream.aclose()
 
 
 @case("STREAM-INTERIM-ON")

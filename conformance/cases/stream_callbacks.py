@@ -206,8 +206,10 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
     idle = ctx.config.stream_idle_timeout
     try:
         await stream.send_audio(plan.source, ctx.config.pace)
-        if len(box.deliveries) < KILL_AFTER:
-            await box.wait_for(KILL_AFTER, deadline)
+        waited_until = stream.now() + deadline
+        while len(box.deliveries) < KILL_AFTER and (left := waited_until - stream.now()) > 0:
+            await stream.send_json({"type": "KeepAlive"})  # the upload is over, not the stream
+            await box.wait_for(KILL_AFTER, min(idle / 3, left))
         keep_evidence(ctx, box, retried=False)
         if len(box.deliveries) < KILL_AFTER:
             during = len(box.deliveries)

@@ -144,8 +144,10 @@ async def key_tags_apply_to_requests(ctx: CaseContext) -> None:
 
 
 async def _log_of(ctx: CaseContext, exchange: Exchange, what: str) -> list[str]:
-    """The tags the request log shows for a tagged transcription (blocked by TAG-REQUEST-LOG
-    when the request never shows its tags there)."""
+    """The tags the request log shows for a tagged transcription (blocked by TAG-ACCEPTED when
+    the tags were refused, by TAG-REQUEST-LOG when the request never shows tags there)."""
+    if exchange.status != 200:
+        ctx.blocked("TAG-ACCEPTED", f"{what}: refused")
     request_id = str(get(expect_transcription(exchange), "metadata.request_id"))
     tags = await logged_tags(ctx, request_id)
     if not tags:

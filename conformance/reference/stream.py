@@ -54,6 +54,8 @@ class Session:
         self.decoder = Decoder(options.encoding, options.channels) if options.decodable else None
         self.lanes = self._lanes()
         self.samples = 0
+        self.held: list[dict[str, Any]] = []
+        """Results kept back until the upload ends (the stream-half-duplex fault)."""
         self._head: bytes | None = b"" if options.encoding == CONTAINER else None
         """The first bytes of a stream without `encoding`, until its WAV header is read."""
 
@@ -121,7 +123,9 @@ class Session:
         else:
             mixed = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1)
             found += self.lanes[0].feed(mixed)
-        if found:
+        if found and self.settings.has("stream-half-duplex"):
+            self.held += found  # sent only once the upload has ended (see shutdown)
+        elif found:
             await self.results(found)
 
     async def flush(self, finalize: bool) -> None:
@@ -170,6 +174,8 @@ class Session:
     async def shutdown(self) -> _Ending:
         """The documented end: remaining finals, one Metadata, then a normal close."""
         settings = self.settings
+        held, self.held = self.held, []
+        await self.results(held)
         if settings.has("stream-metadata-before-final"):
             await self.emit(self.metadata(complete=True))
             await self.flush(finalize=False)
