@@ -76,7 +76,9 @@ def _item(key: ApiKey, ctx: Context) -> Json:
     if key.expiration_date:
         api_key["expiration_date"] = key.expiration_date
     member = {**MEMBER, "first_name": "Dev", "last_name": "Eloper", "api_key": api_key}
-    return {"item": {"member": member}}
+    # the official {"item": {"member": {"api_key"}}}, and the key at the top as deepctl 0.4's
+    # `keys --show` reads it (result.get("api_key", result))
+    return {"item": {"member": member}, "api_key": dict(api_key)}
 
 
 def _not_found() -> ApiError:

@@ -66,6 +66,9 @@ def request_json(entry: LoggedRequest, ctx: Context, *, listed: bool = False) ->
         "response": {"details": details, "code": entry.code, "completed": entry.created},
         "code": entry.code,
         "deployment": "hosted",
+        # beside the official record, where deepctl 0.4's `requests` reads them
+        "method": entry.method,
+        "duration": entry.duration,
     }
     if ctx.settings.imitates("bare-request-record"):
         record["callback"] = None
