@@ -26,6 +26,7 @@ from conformance.redact import Redactor
 from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.wire import audio
 from conformance.wire.codecs import stream_audio
+from conformance.wire.containers import CONTAINERS, encoded
 from conformance.wire.cost import Budget, RunCost, body_seconds, describe, parse_budget
 from conformance.wire.limits import Concurrency, Gate, current_gate, endpoint_of
 from conformance.wire.receiver import Receiver
@@ -159,6 +160,11 @@ def test_audio_in_a_body_is_read_from_its_clip_its_header_or_its_query() -> None
     assert body_seconds(raw, "audio/l16", params, None) == 1.0
     assert body_seconds(raw, "audio/l16", (*params, ("channels", "2")), None) == 0.5
     assert body_seconds(b'{"url": "x"}', "application/json", (), None) == 0.0
+    for container in CONTAINERS:
+        compressed = encoded(clip, container)
+        seconds = body_seconds(compressed, container.content_type, (), None)
+        assert seconds == pytest.approx(clip.duration, abs=0.1), container.name
+    assert body_seconds(b"not audio" * 10, "audio/mpeg", (), None) == 0.0
 
 
 def test_an_audio_budget_refuses_the_request_that_would_pass_it() -> None:

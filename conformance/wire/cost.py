@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import soundfile
+
 from ..errors import Skipped
 from . import audio
 
@@ -156,8 +158,9 @@ class RunCost:
 def body_seconds(
     content: bytes, content_type: str, params: Sequence[tuple[str, str]], clip: str | None
 ) -> float:
-    """Seconds of audio in a request body: a test clip by name, a WAV by its header, raw audio by
-    the encoding, sample rate and channels of the query; 0 for anything else."""
+    """Seconds of audio in a request body: a test clip by name, a container by its header (WAV,
+    or any libsndfile reads: FLAC, Ogg, MP3), raw audio by the encoding, sample rate and
+    channels of the query; 0 for anything else."""
     if clip is not None:
         return audio.CLIPS[clip]().duration
     if content[:4] == b"RIFF":
@@ -169,8 +172,15 @@ def body_seconds(
             return 0.0
     query = dict(params)
     width = SAMPLE_WIDTH.get(query.get("encoding", ""))
+    if not content_type.startswith("audio/") or not content:
+        return 0.0
+    if width is None:
+        try:
+            return float(soundfile.info(io.BytesIO(content)).duration)
+        except (RuntimeError, TypeError, ValueError):  # not a container libsndfile knows
+            return 0.0
     rate, channels = query.get("sample_rate", ""), query.get("channels", "1")
-    if not content_type.startswith("audio/") or width is None or not rate.isdigit():
+    if not rate.isdigit():
         return 0.0
     per_second = int(rate) * width * (int(channels) if channels.isdigit() else 1)
     return len(content) / per_second if per_second else 0.0
