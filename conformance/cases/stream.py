@@ -337,6 +337,56 @@ async def results_while_uploading(ctx: CaseContext) -> None:
         await stream.aclose()
 
 
+ENDPOINTING_OFF = Plan(params=(("interim_results", "false"), ("endpointing", "false")))
+"""The canonical stream with endpointing turned off."""
+
+
+def _endpoints(ctx: CaseContext, stream: Stream, plan: Plan) -> list[tuple[int, float]]:
+    """The Results that close an endpoint before the end of the audio: (index, end) of each
+    final with speech_final true ending earlier than the audio sent, by the duration tolerance
+    (the flush at shutdown ends with the audio, and may say speech_final either way)."""
+    audio_end = plan.source.duration
+    tolerance = ctx.config.timing.duration_tolerance
+    found = []
+    for n, message in enumerate(results(stream)):
+        body = message.body
+        if body.get("is_final") is True and body.get("speech_final") is True:
+            start = number(_at(message, "start", f"Results {n}"), f"Results {n}.start")
+            length = number(_at(message, "duration", f"Results {n}"), f"Results {n}.duration")
+            if start + length < audio_end - tolerance:
+                found.append((n, round(start + length, 3)))
+    return found
+
+
+@case("STREAM-ENDPOINTING-ON")
+async def endpoint_after_a_pause(ctx: CaseContext) -> None:
+    """With endpointing on (the default), a pause in the speech brings a final with
+    speech_final true before the end of the audio (the clip pauses 0.5 s and 1.2 s)."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, CLOSED)
+    ctx.check(
+        bool(_endpoints(ctx, stream, CLOSED)),
+        f"{CLOSED.describe()}: no final Results with speech_final true ends before the audio "
+        f"does ({CLOSED.source.duration:g} s), though the speech pauses for 0.5 s and 1.2 s "
+        f"({timeline(stream)}); document 004: an endpoint is finalized with speech_final true",
+    )
+
+
+@case("STREAM-ENDPOINTING-OFF")
+async def no_endpoint_when_off(ctx: CaseContext) -> None:
+    """With endpointing=false, no final before the shutdown says speech_final true."""
+    ctx.needs("streaming")
+    stream = await opened(ctx, ENDPOINTING_OFF)
+    found = ", ".join(
+        f"{n} (ending at {end:g} s)" for n, end in _endpoints(ctx, stream, ENDPOINTING_OFF)
+    )
+    ctx.check(
+        not found,
+        f"{ENDPOINTING_OFF.describe()}: Results {found} say speech_final true before the end "
+        "of the audio; with endpointing off there is no endpoint to finalize",
+    )
+
+
 @case("STREAM-INTERIM-ON")
 async def interims_then_final(ctx: CaseContext) -> None:
     """With interim_results=true, interim Results come, and the finals that follow each one

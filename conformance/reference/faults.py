@@ -127,6 +127,8 @@ Fault = Literal[
     "tags-stored-encoded",
     "stream-tags-dropped",
     "stream-half-duplex",
+    "stream-no-speech-final",
+    "stream-endpointing-ignored",
     "key-delete-needs-no-auth",
     "stream-callback-method-ignored",
     "stream-auth-403",
@@ -269,6 +271,9 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "tags-stored-encoded": "tags are logged URL-encoded again (a space as %20)",
     "stream-tags-dropped": "a stream's tag parameters are not recorded in the request log",
     "stream-half-duplex": "a stream's Results are held back until the upload ends (CloseStream)",
+    "stream-no-speech-final": "no final cut at a pause says speech_final true (the flush may)",
+    "stream-endpointing-ignored": "endpointing=false is ignored: finals at pauses still say "
+    "speech_final true",
     "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
     "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
     "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",

@@ -41,6 +41,10 @@ class Lane:
             options.interim_results or settings.has("stream-interims-always")
         )
         """Whether interim results are sent (as the fault switches bend the option)."""
+        self._endpointing = (
+            options.endpointing or settings.has("stream-endpointing-ignored")
+        ) and not settings.has("stream-no-speech-final")
+        """Whether a final cut at a pause is an endpoint (speech_final true)."""
 
     def feed(self, signal: Samples) -> list[dict[str, Any]]:
         """Analyse new samples; the Results messages that are due."""
@@ -49,7 +53,7 @@ class Lane:
         now = self.vad.processed
         elapsed = now - self.window_start
         if elapsed >= WINDOW and self.vad.silent:
-            return [self._due(now, speech_final=True)]
+            return [self._due(now, speech_final=self._endpointing)]
         if elapsed >= MAX_WINDOW:
             self.regions += self.vad.flush()
             return [self._due(now, speech_final=False)]

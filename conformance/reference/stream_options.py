@@ -43,6 +43,8 @@ class StreamOptions:
     channels: int
     multichannel: bool
     interim_results: bool
+    endpointing: bool
+    """Whether finals cut at a pause say speech_final true (off only with endpointing=false)."""
     extra: tuple[tuple[str, str], ...]
     callback: str | None
     callback_method: str
@@ -76,6 +78,15 @@ def _boolean(value: str | None, name: str) -> bool:
     if value.lower() not in ("true", "false"):
         raise bad_request(f"Invalid value for `{name}`: {value!r} (expected true or false).")
     return value.lower() == "true"
+
+
+def _endpointing(value: str | None) -> bool:
+    """endpointing: false turns it off; true or milliseconds of silence keep it on; else 400."""
+    if value is None or value.lower() == "true" or _INTEGER.fullmatch(value):
+        return True
+    if value.lower() == "false":
+        return False
+    raise bad_request(f"Invalid value for `endpointing`: {value!r} (false, or milliseconds).")
 
 
 def _audio_format(query: Sequence[tuple[str, str]], settings: Settings) -> tuple[str, int, int]:
@@ -201,6 +212,7 @@ async def parse_stream_options(
         channels=channels,
         multichannel=listen.multichannel,
         interim_results=_boolean(_last(query, "interim_results"), "interim_results"),
+        endpointing=_endpointing(_last(query, "endpointing")),
         extra=_extra(query),
         callback=callback,
         callback_method=method,
