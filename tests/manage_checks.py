@@ -77,6 +77,13 @@ def _fields_models(p: Any) -> bool:
     return all(isinstance(m, dict) for m in _body(p, f"{PROJECT}/usage/fields")["models"])
 
 
+def _usage_range(p: Any) -> bool:
+    tag = uuid.uuid4().hex
+    _tagged(p, tag)
+    past = _body(p, f"{PROJECT}/usage", tag=tag, start="2000-01-01", end="2000-01-02")
+    return not past["results"]
+
+
 MANAGE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "projects-list": lambda p: _get(p, "./v1/projects").status_code == 200,
     "project-get": lambda p: _body(p, PROJECT)["project_id"] in PROJECT,
@@ -90,6 +97,7 @@ MANAGE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "requests-speak-listed": _speak_listed,
     "fields-tags": _fields_tags,
     "fields-models": _fields_models,
+    "usage-range": _usage_range,
     "breakdown-resolution": lambda p: "resolution" in _body(p, f"{PROJECT}/usage/breakdown"),
     "models-shape": lambda p: isinstance(_body(p, "./v1/models")["stt"][0]["languages"], list),
     "members-shape": lambda p: isinstance(
@@ -112,6 +120,7 @@ MANAGE_BREAKS: dict[str, set[str]] = {
     "requests-list-listen-only": {"requests-speak-listed"},
     "fields-drops-tags": {"fields-tags"},
     "fields-models-as-strings": {"fields-models"},
+    "usage-range-ignored": {"usage-range"},
     "breakdown-no-resolution": {"breakdown-resolution"},
     "models-wrong-shape": {"models-shape"},
     "members-wrong-shape": {"members-shape"},

@@ -395,6 +395,40 @@ async def fields_list_tags(ctx: CaseContext) -> None:
     )
 
 
+async def _usage(ctx: CaseContext, tag: str, dates: Params) -> tuple[Exchange, int]:
+    """Summarize Usage for one tag and range: the requests it counts in results (a skip when the
+    answer has the official shape, which carries no counts)."""
+    params = [("tag", tag), *dates]
+    exchange = await ctx.client.request("GET", project_path(ctx, "/usage"), params=params)
+    body = shaped(ctx, exchange, "usage", {200})
+    if "results" not in body:
+        ctx.skip(
+            f"{exchange.describe()}: the answer has no results, as the official UsageV1Response "
+            "(start, end, resolution) has none: the range cannot be observed in that shape"
+        )
+    counts = [r.get("requests") for r in body["results"] if isinstance(r, dict)]
+    return exchange, sum(int(c) for c in counts if isinstance(c, int | float))
+
+
+@case("PROJECTS-USAGE-RANGE")
+async def usage_in_range(ctx: CaseContext) -> None:
+    """Summarize Usage counts a request made now in the range holding it, not in 2000."""
+    tag = unique("usage-range")
+    await tagged(ctx, tag)
+    exchange, counted = await eventually(
+        ctx, lambda: _usage(ctx, tag, recent()), lambda answer: answer[1] >= 1
+    )
+    if counted < 1:
+        ctx.blocked("TAG-USAGE-FILTER", f"{exchange.describe()}: counts 0 requests with tag={tag}")
+    past, none = await _usage(ctx, tag, PAST)
+    ctx.check(
+        none == 0,
+        f"{past.describe()}: counts {none} requests with tag={tag} for two days of the year "
+        "2000; the one request with that tag was made now",
+        on=past,
+    )
+
+
 @case("PROJECTS-USAGE-BREAKDOWN")
 async def usage_broken_down(ctx: CaseContext) -> None:
     """The usage breakdown, whole and grouped by endpoint, answers in the official shape."""

@@ -147,6 +147,7 @@ Fault = Literal[
     "models-wrong-shape",
     "members-wrong-shape",
     "balances-wrong-shape",
+    "usage-range-ignored",
 ]
 """Every fault name, as a type so that a misspelt switch is a type error rather than a no-op."""
 
@@ -292,6 +293,7 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "models-wrong-shape": "GET /v1/models lists an stt model whose languages is a string",
     "members-wrong-shape": "GET .../members lists a member whose scopes is a string",
     "balances-wrong-shape": "GET .../balances lists a balance whose amount is a string",
+    "usage-range-ignored": "GET .../usage counts every request, whatever start and end say",
 }
 
 FAULTS: Mapping[str, str] = MappingProxyType(dict(sorted(_DESCRIPTIONS.items())))

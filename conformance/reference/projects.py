@@ -193,7 +193,9 @@ def used(request: Request, ctx: Context) -> list[LoggedRequest]:
     """The succeeded requests in the query's date range, filtered by tag (every one given),
     endpoint, method and accessor, as Summarize Usage and the breakdown count them."""
     query = request.query_params
-    entries = in_range([e for e in ctx.requests.all() if e.succeeded], query)
+    entries = [e for e in ctx.requests.all() if e.succeeded]
+    if not ctx.settings.has("usage-range-ignored"):
+        entries = in_range(entries, query)
     tags = query.getlist("tag")
     if tags and not ctx.settings.has("usage-ignores-tag"):
         entries = [e for e in entries if set(tags) <= set(e.tags)]
