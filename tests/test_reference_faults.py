@@ -192,6 +192,12 @@ def _n(name: str, count: int) -> str:
 
 
 CHECKS: dict[str, Callable[[Probe], bool]] = {
+    "model-values": lambda p: all(
+        p.status(f"model={m}&language=en-US") == 200 for m in ("voicemail", "video", "general")
+    ),
+    "language-values": lambda p: all(
+        p.status(f"model=general&language={t}") == 200 for t in ("de", "es-419", "en-GB")
+    ),
     "containers": lambda p: all(
         p.post(body=encoded(MONO, c), content_type=c.content_type).status_code == 200
         for c in CONTAINERS
@@ -300,6 +306,8 @@ BREAKS: dict[str, set[str]] = {
     "param-breaks-schema": {"numerals-transcript"},
     "wav-16khz-only": {"wav-8khz"},
     "wav-only": {"containers"},
+    "models-three-only": {"model-values"},
+    "english-only": {"language-values"},
 }
 """Fault -> the requirements it must break (and no others)."""
 

@@ -123,6 +123,8 @@ Fault = Literal[
     "param-breaks-schema",
     "wav-16khz-only",
     "wav-only",
+    "models-three-only",
+    "english-only",
     "tags-first-only",
     "tags-stored-encoded",
     "stream-tags-dropped",
@@ -268,6 +270,9 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "param-breaks-schema": "with numerals=true, alternatives lose their transcript field",
     "wav-16khz-only": "raw WAV audio at a sample rate other than 16 kHz is refused with 400",
     "wav-only": "only WAV bodies are decoded: MP3, FLAC and Ogg are refused with 400",
+    "models-three-only": "of the documented models only general, meeting and phonecall are "
+    "accepted; voicemail, finance, conversationalai and video get 400",
+    "english-only": "documented language tags other than English ones get 400",
     "tags-first-only": "a request with several tag parameters is logged with the first only",
     "tags-stored-encoded": "tags are logged URL-encoded again (a space as %20)",
     "stream-tags-dropped": "a stream's tag parameters are not recorded in the request log",

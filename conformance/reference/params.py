@@ -156,6 +156,15 @@ def _check_counts(items: Sequence[tuple[str, str]], settings: Settings) -> None:
             raise bad_request(f"Too many `{name}` values: {count} sent, at most {limit} allowed.")
 
 
+_LATER_MODELS = frozenset({"voicemail", "finance", "conversationalai", "video"})
+"""Documented models that models-three-only refuses (it keeps general, meeting, phonecall)."""
+_OTHER_LANGUAGES = frozenset(
+    {"nl", "fr", "fr-CA", "de", "hi", "it", "ja", "ko", "pt", "pt-BR", "ru", "es", "es-419"}
+    | {"sv", "tr"}
+)
+"""Documented language tags that english-only refuses."""
+
+
 def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Settings) -> None:
     """The fault switches that refuse values the contract allows."""
     for name, value in items:
@@ -164,6 +173,10 @@ def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Setting
         if name == "keywords" and _has_intensifier(value):
             if settings.has("reject-keyword-intensifier"):
                 raise bad_request(f"Invalid value for `keywords`: {value!r} has an intensifier.")
+        if name == "model" and value in _LATER_MODELS and settings.has("models-three-only"):
+            raise bad_request(f"Invalid value for `model`: {value!r} is not available.")
+        if name == "language" and value in _OTHER_LANGUAGES and settings.has("english-only"):
+            raise bad_request(f"Invalid value for `language`: {value!r} is not supported.")
 
 
 _LISTS: dict[str, Callable[[str], str]] = {"search": _term, "keywords": _keyword, "redact": _redact}
