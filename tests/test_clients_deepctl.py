@@ -1,6 +1,6 @@
 """The official CLI, deepctl 0.4 (PyPI), drives `conformance serve` with --base-url (issue 21):
 its key check (GET /v1/projects, before every command), listen on a file and on a raw stream,
-speak, projects, keys (list and --show), usage, requests, models and members."""
+speak, projects, keys (list and --show), usage, requests, models, members and billing."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_keys_list_and_show(deepctl: Any) -> None:
     assert shown["keys"][0]["key_id"] == KEY_ID and shown["keys"][0]["scopes"]
 
 
-def test_usage_models_members(deepctl: Any) -> None:
-    for command in ("usage", "models", "members"):
+def test_usage_models_members_billing(deepctl: Any) -> None:
+    for command in ("usage", "models", "members", "billing"):
         code, document, err = deepctl(command)
         assert code == 0 and document["status"] == "success", (command, err)

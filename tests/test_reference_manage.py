@@ -155,6 +155,9 @@ def test_models_members_balances(server: str) -> None:
     assert members[0]["scopes"] == ["owner"]
     balance = _get(server, f"{PROJECT}/balances").json()["balances"][0]
     assert _get(server, f"{PROJECT}/balances/{balance['balance_id']}").json() == balance
+    billing = _get(server, f"{PROJECT}/billing/breakdown").json()
+    assert [r["dollars"] for r in billing["results"]] == [0.0]
+    assert _get(server, f"{PROJECT}/billing/fields").json()["tags"] == [TAG]
 
 
 def test_an_unknown_websocket_path_is_404_with_an_error_body(server: str) -> None:

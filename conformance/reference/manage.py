@@ -1,6 +1,6 @@
 """The rest of the management API a client's tooling calls: List and Get Projects (the key
-check of deepctl), Get Fields, the usage breakdown, models, members and balances, in the shapes
-of the official spec and the SDKs' types."""
+check of deepctl), Get Fields, the usage breakdown, models, members, balances and billing, in
+the shapes of the official spec and the SDKs' types."""
 
 from __future__ import annotations
 
@@ -234,6 +234,35 @@ async def get_balance(request: Request, ctx: Context) -> Response:
     return JSONResponse(dict(BALANCE))
 
 
+async def billing_breakdown(request: Request, ctx: Context) -> Response:
+    """GET /v1/projects/{project_id}/billing/breakdown: BillingBreakdownV1Response; the
+    reference bills nothing, so one result of 0 dollars for the range."""
+    manager(request, ctx)
+    start, end = span(request, used(request, ctx))
+    return JSONResponse(
+        {
+            "start": start,
+            "end": end,
+            "resolution": {"units": "day", "amount": 1},
+            "results": [{"dollars": 0.0, "grouping": {"start": start, "end": end}}],
+        }
+    )
+
+
+async def billing_fields(request: Request, ctx: Context) -> Response:
+    """GET /v1/projects/{project_id}/billing/fields: ListBillingFieldsV1Response."""
+    manager(request, ctx)
+    entries = in_range(ctx.requests.all(), request.query_params)
+    return JSONResponse(
+        {
+            "accessors": sorted({e.api_key_id for e in entries if e.api_key_id}),
+            "deployments": ["hosted"],
+            "tags": sorted({t for e in entries for t in e.tags}),
+            "line_items": {},
+        }
+    )
+
+
 def unknown_socket(ctx: Context) -> WebSocketRoute:
     """Any WebSocket path not served: refused with 404 and the error body (a bare 403, which
     Starlette gives by default, reads as a credential problem)."""
@@ -247,8 +276,8 @@ def unknown_socket(ctx: Context) -> WebSocketRoute:
 
 
 def routes(ctx: Context) -> list[BaseRoute]:
-    """The projects, fields, breakdown, models, members and balances endpoints; last, the 404 of
-    an unknown WebSocket path (registered after every WebSocket route)."""
+    """The projects, fields, breakdown, models, members, balances and billing endpoints; last,
+    the 404 of an unknown WebSocket path (registered after every WebSocket route)."""
     bind = binder(ctx)
     base = "/v1/projects/{project_id}"
     return [
@@ -263,5 +292,7 @@ def routes(ctx: Context) -> list[BaseRoute]:
         Route(f"{base}/members", bind(list_members), methods=["GET"]),
         Route(f"{base}/balances", bind(list_balances), methods=["GET"]),
         Route(f"{base}/balances/{{balance_id}}", bind(get_balance), methods=["GET"]),
+        Route(f"{base}/billing/breakdown", bind(billing_breakdown), methods=["GET"]),
+        Route(f"{base}/billing/fields", bind(billing_fields), methods=["GET"]),
         unknown_socket(ctx),
     ]
