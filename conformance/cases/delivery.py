@@ -32,7 +32,9 @@ USER = "conformance"
 """The user name in the callback URL of the BASIC-AUTH requests."""
 CONTROL_PORT = 8080
 """The allowed port of the control request: the receiver's own."""
-SPEAK_TEXT = "Hello from the conformance suite."
+SPEAK_TEXT = "Hello."
+"""What every speak request asks to be spoken: a word is a valid body, and each character is
+billed."""
 ALLOWED_PORTS = (80, 443, 8080, 8443)
 NEIGHBOURS = (0, 79, 81, 442, 444, 8079, 8081, 8442, 8444)
 """The ports either side of each allowed one (the boundaries of the rule), and 0, which a
