@@ -127,6 +127,7 @@ def _logged_for(p: Any, query: str) -> list[str]:
 
 
 TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "key-label": lambda p: _create(p)["comment"] == "probe",
     "tags-all-logged": lambda p: _logged_for(p, "tag=a1&tag=b2") == ["a1", "b2"],
     "tags-decoded": lambda p: (
         _logged_for(p, "tag=w1%20team") == ["w1 team"]
@@ -169,6 +170,7 @@ TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
 """Requirement -> whether the server meets it."""
 
 TAGGING_BREAKS: dict[str, set[str]] = {
+    "key-label-replaced": {"key-label"},
     "tags-first-only": {"tags-all-logged"},
     "tags-stored-encoded": {"tags-decoded"},
     "extra-dropped": {

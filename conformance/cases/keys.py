@@ -40,6 +40,24 @@ async def key_created(ctx: CaseContext) -> None:
         shaped(ctx, made.exchange, "keys-create", {200})
 
 
+@case("KEYS-LABEL")
+async def key_label_echoed(ctx: CaseContext) -> None:
+    """The created key carries the comment (v2: label) it was created with."""
+    ctx.needs("keys")
+    made = await shared_key(ctx)
+    if made.key_id is None:
+        ctx.blocked("KEYS-CREATE", f"{made.exchange.describe()}: no key was created")
+    field = "label" if legacy(ctx) else "comment"
+    body = made.exchange.json()
+    ctx.check(
+        isinstance(body, dict) and body.get(field) == made.label,
+        f"{made.exchange.describe()}: the new key's {field} is "
+        f"{body.get(field) if isinstance(body, dict) else None!r}; it was created with "
+        f"{field} {made.label!r}",
+        on=made.exchange,
+    )
+
+
 async def _shared(ctx: CaseContext, name: str, make: Callable[[], Awaitable[Exchange]]) -> Exchange:
     """The run's one exchange of this name about the shared key, in this case's evidence."""
     exchange = await ctx.fixtures.shared(("key", name), make)

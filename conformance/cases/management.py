@@ -74,6 +74,8 @@ class NewKey:
     exchange: Exchange
     key_id: str | None
     secret: str | None
+    label: str = ""
+    """The comment (v2: label) the key was created with."""
 
 
 async def create_key(ctx: CaseContext, tags: list[str] | None = None) -> NewKey:
@@ -113,6 +115,7 @@ async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
         exchange,
         key_id if isinstance(key_id, str) and key_id else None,
         secret if isinstance(secret, str) and secret else None,
+        label,
     )
 
 

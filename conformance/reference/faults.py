@@ -125,6 +125,7 @@ Fault = Literal[
     "wav-only",
     "models-three-only",
     "english-only",
+    "key-label-replaced",
     "tags-first-only",
     "tags-stored-encoded",
     "stream-tags-dropped",
@@ -273,6 +274,7 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "models-three-only": "of the documented models only general, meeting and phonecall are "
     "accepted; voicemail, finance, conversationalai and video get 400",
     "english-only": "documented language tags other than English ones get 400",
+    "key-label-replaced": "a created key's comment (v2: label) is a fixed name, not the one sent",
     "tags-first-only": "a request with several tag parameters is logged with the first only",
     "tags-stored-encoded": "tags are logged URL-encoded again (a space as %20)",
     "stream-tags-dropped": "a stream's tag parameters are not recorded in the request log",

@@ -65,7 +65,7 @@ class KeyStore:
         key = ApiKey(
             api_key_id=str(uuid.uuid4()),
             secret=secrets.token_hex(20),
-            comment=comment,
+            comment="API key" if self.settings.has("key-label-replaced") else comment,
             scopes=tuple(scopes),
             tags=tuple(tags),
             created=iso(self.clock()),
