@@ -16,6 +16,7 @@ import httpx
 import pytest
 from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
 from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
+from manage_checks import MANAGE_BREAKS, MANAGE_CHECKS
 from starlette.types import ASGIApp
 from tagging_checks import TAGGING_BREAKS, TAGGING_CHECKS
 
@@ -319,6 +320,9 @@ for _fault, _broken in CALLBACK_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 CHECKS |= FUZZ_CHECKS
 for _fault, _broken in FUZZ_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= MANAGE_CHECKS
+for _fault, _broken in MANAGE_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 for _fault in FAULTS:
     if _fault.startswith("stream-"):  # WebSocket only: proven in the fault matrix
