@@ -103,8 +103,9 @@ def test_every_callback_attempt_is_timed_in_the_evidence(callback_report: Path) 
     assert timeline["bounds"] == [round(early, 4), round(late, 4)]
     attempts = timeline["attempts"]
     assert [a["attempt"] for a in attempts] == list(range(1, len(attempts) + 1))
-    assert len(attempts) == 11  # the first and 10 retries, every one answered 500
-    assert all(a["answer"] == 500 and a["method"] == "POST" for a in attempts)
+    assert len(attempts) == 11  # the first and 10 retries, every one refused
+    assert [a["answer"] for a in attempts] == [500, 503, *[500] * 9]  # RETRY's too: one request
+    assert all(a["method"] == "POST" for a in attempts)
     assert attempts[0]["spacing"] is None and attempts[0]["flag"] is None
     for before, after in pairwise(attempts):
         assert after["at"] == pytest.approx(
@@ -148,10 +149,11 @@ def test_failing_callback_reproducers_state_the_expected_delivery(callback_repor
     report = json.loads((callback_report / "report.json").read_text())
     early, late = Timing().spacing_bounds(EMBEDDED_RETRY_DELAY)
     timing = _case(report, "CALLBACK-RETRY-DELAY")["reproducer"]
-    assert timing.startswith("conformance audio mono > mono.wav && curl ")
+    assert timing.startswith("conformance audio phrase > phrase.wav && curl ")
     assert '-H "Authorization: Token $DEEPGRAM_API_KEY"' in timing
     assert "# Expected delivery" in timing
-    assert re.search(r"#   then POST /callback/delay-[0-9a-f]+ at the callback URL's host", timing)
+    assert re.search(r"#   then POST /callback/failing-[0-9a-f]+ at the callback URL", timing)
+    assert "attempt 2 was answered 503, every later one was answered 500" in timing
     assert "#   body: the whole transcription as application/json" in timing
     assert f"{early:.3g}-{late:.3g} s after it ended" in timing
     assert "at most 10 retries (11 attempts in all)" in timing

@@ -41,10 +41,16 @@ def _retries(ctx: CaseContext, script: Sequence[Answer]) -> str:
     limit = config.retry_count + 1
     if not script:
         return "the suite's receiver answered attempt 1 with 200: no attempt after it"
-    if len(script) >= limit and len(set(script)) == 1:
+    if len(script) >= limit and not any(isinstance(a, int) and 200 <= a <= 299 for a in script):
+        settled = len(script) - 1
+        while settled and script[settled - 1] == script[-1]:
+            settled -= 1
+        first = [f"attempt {n} was {_answered(ctx, a)}, " for n, a in enumerate(script, 1)]
+        rest = "every later one" if settled else "every attempt"
         return (
-            f"the suite's receiver: every attempt was {_answered(ctx, script[0])}; {retried}; "
-            f"at most {config.retry_count} retries ({limit} attempts in all)"
+            f"the suite's receiver: {''.join(first[:settled])}{rest} was "
+            f"{_answered(ctx, script[-1])}; {retried}; at most {config.retry_count} retries "
+            f"({limit} attempts in all)"
         )
     steps = [f"attempt {n} was {_answered(ctx, a)}" for n, a in enumerate(script, 1)]
     last = script[-1]
