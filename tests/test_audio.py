@@ -18,7 +18,7 @@ def test_clips_are_deterministic_bytes() -> None:
 
 
 def test_clip_headers_match_their_description() -> None:
-    for clip in (audio.mono(), audio.stereo()):
+    for clip in (audio.mono(), audio.stereo(), audio.phrase()):
         with wave.open(io.BytesIO(clip.wav)) as wav:
             assert wav.getnchannels() == clip.channels
             assert wav.getframerate() == clip.sample_rate == 16_000
@@ -45,3 +45,10 @@ def test_mono_has_silences_both_sides_of_the_utt_split_probe() -> None:
     gaps = sorted(round(b[0] - a[1], 3) for a, b in pairwise(bursts))
     assert gaps[0] < 0.3 < gaps[-1]
     assert any(0.3 < g < 0.8 for g in gaps), "a gap the default utt_split would not split at"
+
+
+def test_the_phrase_is_short_and_voiced() -> None:
+    """The clip of the requests that need only a valid body: a fifth of mono, yet speech."""
+    clip = audio.phrase()
+    assert clip.duration <= 1.5 and clip.duration * 4 < audio.mono().duration
+    assert len(clip.bursts[0]) == 2
