@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from test_cli import PYTHON, _run_cli
+from test_cli import PYTHON, cli
 
 from conformance import catalogue
 from conformance.cases import REGISTRY
@@ -140,12 +140,17 @@ def canary_secrets(monkeypatch: pytest.MonkeyPatch) -> itertools.count[int]:
     return counter
 
 
+KEYS_SCALE = "0.05"
+"""--time-scale of the KEYS runs against an in-process reference, which answers at once: a
+deleted key that still works (a fault) is polled for 3 s, not 60."""
+
+
 def _keys_run(server: str, tmp_path: Path, *more: str) -> subprocess.CompletedProcess[str]:
     """`conformance run --only KEYS` against `server` with the development key."""
-    return _run_cli(
+    return cli(
         "run", "--target", server, "--api-key", SETTINGS.api_key,
         "--project-id", SETTINGS.project_id, "--only", "KEYS", "--report-dir", str(tmp_path),
-        "--time-scale", "0.2", *more,
+        "--time-scale", KEYS_SCALE, *more,
     )  # fmt: skip
 
 
@@ -226,7 +231,7 @@ def test_a_key_the_run_cannot_delete_is_named_on_stderr_and_in_the_report(
     with running(_DeleteFails(create_app(Settings()))) as server:
         done = _keys_run(server, tmp_path)
         left = set(_key_ids(server)) - {SETTINGS.api_key_id}
-    assert len(left) > 3, "the run created keys"
+    assert len(left) >= 2, "the run created keys (the shared one and a case's own)"
     warnings = [line for line in done.stderr.splitlines() if "could not delete" in line]
     assert sorted(warnings) == sorted(
         f"conformance: warning: the run could not delete API key {key_id} "
