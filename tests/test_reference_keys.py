@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -33,7 +35,7 @@ from conformance.reference import Settings, create_app
 from conformance.reference import keys as reference_keys
 from conformance.reference.requests_log import MAX_LOGGED, LoggedRequest, RequestLog
 from conformance.reference.serving import running
-from conformance.timing import EMBEDDED_OBSERVATION, Timing
+from conformance.timing import EMBEDDED_OBSERVATION, EMBEDDED_PACE, Timing
 from conformance.verdicts import Verdict
 from conformance.wire import audio
 
@@ -116,6 +118,7 @@ def _keys_and_tags_run(url: str, dialect: str) -> RunFinished:
         project_id=SETTINGS.project_id,
         dialect=dialect,
         timing=Timing(observation_base=EMBEDDED_OBSERVATION),  # it logs as it answers
+        pace=EMBEDDED_PACE,  # a local server: TAG-STREAMING's stream need not take real time
     )
     return asyncio.run(Engine(config, [Collector()], catalogue=only, cases=cases).run())
 
@@ -134,9 +137,10 @@ def test_a_failing_run_still_deletes_every_key_it_created(dialect: str) -> None:
 def canary_secrets(monkeypatch: pytest.MonkeyPatch) -> itertools.count[int]:
     """Every key secret the reference creates holds CANARY; the count tells how many were."""
     counter = itertools.count()
-    monkeypatch.setattr(
-        reference_keys.secrets, "token_hex", lambda _: f"{CANARY}{next(counter):04d}"
-    )
+    # the reference's own `secrets` only: the suite, run in process, draws its callback paths
+    # from the real module
+    canaries = SimpleNamespace(token_hex=lambda _: f"{CANARY}{next(counter):04d}")
+    monkeypatch.setattr(reference_keys, "secrets", canaries)
     return counter
 
 
