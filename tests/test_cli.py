@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import socket
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from conformance import catalogue, shapes
 from conformance.cases import REGISTRY
 from conformance.cases.context import CaseContext
 from conformance.cli import main, requirements_command
+from conformance.reference import Settings, create_app
+from conformance.reference.serving import running
+from conformance.timing import (
+    EMBEDDED_CALLBACK_TIMEOUT,
+    EMBEDDED_RETRY_DELAY,
+    EMBEDDED_STREAM_IDLE_TIMEOUT,
+)
 
 PYTHON = sys.executable
 
@@ -45,6 +53,51 @@ def _run_cli(
         env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
     )
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`conformance ARGS` through the entry point the console script calls, in this process
+    (a second interpreter costs about 1 s of CPU to start), with what a process would print:
+    stdout, stderr and the tool's logged warnings. A run against a --target declares RUN_TIMING
+    unless its own flags say otherwise."""
+    if args[:1] == ("run",) and "--target" in args:
+        args = ("run", *RUN_TIMING, *args[1:])
+    out, err = io.StringIO(), io.StringIO()
+    warnings = logging.StreamHandler(err)
+    warnings.setLevel(logging.WARNING)
+    log = logging.getLogger("conformance")
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    log.addHandler(warnings)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        log.removeHandler(warnings)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(["conformance", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextmanager
+def served(*faults: str, api_key: str = "cli-test-key", private: bool = True) -> Iterator[str]:
+    """reference() in this process, on a thread: the same server with the same timings, without
+    a second interpreter. Its streams share this process with the test's own work, so tests
+    timing streams finely use reference()."""
+    settings = Settings(
+        api_key=api_key,
+        faults=frozenset(faults),
+        allow_private_urls=private,
+        allow_private_callbacks=private,
+        retry_delay=EMBEDDED_RETRY_DELAY,
+        callback_timeout=EMBEDDED_CALLBACK_TIMEOUT,
+        stream_idle_timeout=EMBEDDED_STREAM_IDLE_TIMEOUT,
+    )
+    with running(create_app(settings)) as url:
+        yield url
 
 
 @contextmanager
@@ -180,8 +233,8 @@ def test_embedded_run_passes_and_writes_a_valid_report(tmp_path: Path) -> None:
 
 
 def test_failing_target_exits_1_and_reports_the_requirement(tmp_path: Path) -> None:
-    with reference("--fault", "wrong-sha256", api_key="failing-key") as url:
-        done = _run_cli(
+    with served("wrong-sha256", api_key="failing-key") as url:
+        done = cli(
             "run",
             "--target",
             url,
@@ -202,15 +255,15 @@ def test_failing_target_exits_1_and_reports_the_requirement(tmp_path: Path) -> N
 
 
 def test_strict_makes_should_requirements_gate(tmp_path: Path) -> None:
-    with reference("--fault", "accept-empty-body", api_key="strict-key") as url:
+    with served("accept-empty-body", api_key="strict-key") as url:
         common = ["--target", url, "--api-key", "strict-key", "--only", "LISTEN"]
         common += ["--report-dir", str(tmp_path)]
-        assert _run_cli("run", *common).returncode == 0
-        assert _run_cli("run", *common, "--strict").returncode == 1
+        assert cli("run", *common).returncode == 0
+        assert cli("run", *common, "--strict").returncode == 1
 
 
 def test_only_selects_areas(tmp_path: Path) -> None:
-    done = _run_cli("run", "--only", "auth", "--report-dir", str(tmp_path))
+    done = cli("run", "--only", "auth", "--report-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     others = {r["id"] for r in report["requirements"] if r["area"] != "AUTH"}
@@ -219,7 +272,7 @@ def test_only_selects_areas(tmp_path: Path) -> None:
 
 
 def test_requirements_piped_is_one_whole_requirement_a_line() -> None:
-    done = _run_cli("requirements")
+    done = cli("requirements")  # stdout is no terminal, as when piped
     assert done.returncode == 0
     rows = [line.split("\t") for line in done.stdout.splitlines()]
     assert rows[0] == ["ID", "level", "area", "source", "summary"]
@@ -254,7 +307,7 @@ def test_a_harness_error_exits_3(tmp_path: Path) -> None:
 
 
 def test_serve_lists_the_faults_of_the_catalogue() -> None:
-    done = _run_cli("serve", "--list-faults")
+    done = cli("serve", "--list-faults")
     assert done.returncode == 0
     listed = {line.split("\t")[0] for line in done.stdout.splitlines() if line}
     assert set(catalogue.load().faults()) <= listed
