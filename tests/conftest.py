@@ -47,16 +47,22 @@ class Collector:
 
 
 async def run_against_reference(
-    faults: Sequence[str] = (), scheme: AuthScheme = AuthScheme.TOKEN, **overrides: object
+    faults: Sequence[str] = (),
+    scheme: AuthScheme = AuthScheme.TOKEN,
+    key_id_known: bool = True,
+    **overrides: object,
 ) -> RunFinished:
-    """Start the reference server with these faults and run the whole suite against it."""
+    """Start the reference server with these faults and run the whole suite against it (told
+    the key's identifier, as --api-key-id does, unless `key_id_known` is False)."""
     timing = Timing()
     async with embedded_server(
         EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
     ) as server:
         config = RunConfig(
             target=server.url,
-            credentials=Credentials(server.api_key, scheme, server.api_key_id),
+            credentials=Credentials(
+                server.api_key, scheme, server.api_key_id if key_id_known else None
+            ),
             project_id=server.project_id,
             embedded=True,
             retry_delay=EMBEDDED_RETRY_DELAY,
@@ -68,7 +74,10 @@ async def run_against_reference(
 
 
 def reference_run(
-    faults: Sequence[str] = (), scheme: AuthScheme = AuthScheme.TOKEN, **overrides: object
+    faults: Sequence[str] = (),
+    scheme: AuthScheme = AuthScheme.TOKEN,
+    key_id_known: bool = True,
+    **overrides: object,
 ) -> RunFinished:
     """Synchronous wrapper for tests."""
-    return loop.run(run_against_reference(faults, scheme, **overrides), TEARDOWN)
+    return loop.run(run_against_reference(faults, scheme, key_id_known, **overrides), TEARDOWN)

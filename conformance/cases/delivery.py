@@ -345,17 +345,36 @@ async def check_basic_auth_hidden(ctx: CaseContext, endpoint: Endpoint) -> None:
     )
 
 
-async def check_dg_token(ctx: CaseContext, endpoint: Endpoint) -> None:
-    """The delivery's dg-token is the submitting key's identifier."""
+def dg_token_problem(ctx: CaseContext, got: str | None) -> str | None:
+    """What is wrong with a delivery's dg-token header, or None: it must name the submitting key
+    (equal to --api-key-id when given), and without the identifier it must at least be present
+    and not be the key itself (the identifier, never the secret)."""
     key_id = ctx.config.credentials.api_key_id
-    if not key_id:
-        ctx.skip("the API key's identifier is unknown: give --api-key-id to check dg-token")
+    if key_id:
+        if got == key_id:
+            return None
+        return f"the dg-token header is {got!r}; expected the API key identifier {key_id!r}"
+    if not got:
+        return "the delivery has no dg-token header; it should carry the API key identifier"
+    if got == ctx.config.credentials.api_key:
+        return (
+            "the dg-token header is the API key itself (shown redacted); the documents say the "
+            "API Key Identifier, which is not the secret"
+        )
+    return None
+
+
+async def check_dg_token(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """The delivery's dg-token is the submitting key's identifier (without --api-key-id: a
+    dg-token is there, and it is not the key)."""
     box, _ = await delivered(ctx, endpoint, PLAIN, share=True)
-    got = box.deliveries[0].headers.get("dg-token")
-    ctx.check(
-        got == key_id,
-        f"the delivery's dg-token header is {got!r}; expected the API key identifier {key_id!r}",
-    )
+    problem = dg_token_problem(ctx, box.deliveries[0].headers.get("dg-token"))
+    ctx.check(problem is None, str(problem))
+    if not ctx.config.credentials.api_key_id:
+        ctx.note(
+            "without --api-key-id only the header's presence and that it is not the key "
+            "were checked; give --api-key-id to check its value"
+        )
 
 
 def _probe_url(ctx: CaseContext, scheme: str, port: int | None, path: str) -> str:
