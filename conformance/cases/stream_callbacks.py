@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Sequence
@@ -12,7 +13,13 @@ from ..wire.http import record
 from ..wire.receiver import CLOSE, Mailbox
 from ..wire.stream import Stream
 from .context import CaseContext
-from .delivery import ALLOWED_PORTS, NEIGHBOURS, keep_evidence, unless_refused_as_private
+from .delivery import (
+    ALLOWED_PORTS,
+    NEIGHBOURS,
+    dg_token_problem,
+    keep_evidence,
+    unless_refused_as_private,
+)
 from .expectation import HEADING, comment
 from .registry import case
 from .streaming import (
@@ -253,6 +260,92 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
             f"{box.path} of the callback URL's host; the suite's receiver drops that WebSocket "
             f"after message {KILL_AFTER}, and the target should then close this stream within "
             f"{deadline:g} s",
+        )
+
+
+USER, PASSWORD = "stream-user", "stream-pass"
+"""Credentials in the callback URL of the streams that judge STREAM-CALLBACK-BASIC-AUTH."""
+
+
+def _basic_problem(delivery_headers: dict[str, str]) -> str | None:
+    """Why a delivery (or the callback WebSocket's upgrade) lacks the URL's Basic credentials."""
+    expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    got = delivery_headers.get("authorization")
+    if got == expected:
+        return None
+    return f"Authorization is {got!r}, not Basic for the URL's {USER}:<password>"
+
+
+@case("STREAM-CALLBACK-BASIC-AUTH")
+async def stream_callback_basic_auth(ctx: CaseContext) -> None:
+    """A streaming callback URL with user:pass gives each POST, and the callback WebSocket's
+    upgrade, the Basic credentials; they never travel in the path or query."""
+    _receiver(ctx)
+    for scheme, how, needs in (
+        ("http", "by POST", HTTP),
+        ("ws", "over the callback WebSocket", WS),
+    ):
+        box = ctx.receiver.mailbox(f"stream-auth-{scheme}", userinfo=(USER, PASSWORD))
+        stream = await _stream_to(ctx, box.url if scheme == "http" else _ws_url(box))
+        unless_refused_as_private(ctx, stream.exchange)
+        require_open(ctx, stream)
+        await _until_metadata(ctx, box)
+        keep_evidence(ctx, box, retried=False)
+        if not box.deliveries:
+            ctx.blocked(needs, f"nothing arrived {how} with credentials in the callback URL")
+        problems = [
+            f"delivery {n}: {problem}"
+            for n, delivery in enumerate(box.deliveries)
+            if (problem := _basic_problem(delivery.headers))
+        ]
+        ctx.check(not problems, f"{scheme} streaming callback {how}: " + "; ".join(problems[:3]))
+        leaked = [d for d in box.deliveries if PASSWORD in f"{d.path}?{d.query}"]
+        ctx.check(not leaked, f"the URL's password appears in a delivery's request line {how}")
+
+
+@case("STREAM-CALLBACK-DG-TOKEN")
+async def stream_callback_dg_token(ctx: CaseContext) -> None:
+    """Each streaming POST, and the callback WebSocket's upgrade, carries dg-token: the
+    submitting key's identifier (without --api-key-id: present, and not the key)."""
+    _receiver(ctx)
+    for scheme, how, needs in (
+        ("http", "by POST", HTTP),
+        ("ws", "over the callback WebSocket", WS),
+    ):
+        box, stream = await _callback_stream(ctx, scheme)
+        require_open(ctx, stream)
+        await _until_metadata(ctx, box)
+        keep_evidence(ctx, box, retried=False)
+        if not box.deliveries:
+            ctx.blocked(needs, f"nothing arrived at the callback {how}")
+        problems = [
+            f"delivery {n}: {problem}"
+            for n, delivery in enumerate(box.deliveries)
+            if (problem := dg_token_problem(ctx, delivery.headers.get("dg-token")))
+        ]
+        ctx.check(not problems, f"{scheme} streaming callback {how}: " + "; ".join(problems[:3]))
+
+
+@case("STREAM-CALLBACK-METADATA")
+async def stream_callback_metadata(ctx: CaseContext) -> None:
+    """The closing Metadata reaches the callback too (http and ws), after the last Results."""
+    _receiver(ctx)
+    for scheme, how, needs in (
+        ("http", "by POST", HTTP),
+        ("ws", "over the callback WebSocket", WS),
+    ):
+        box, stream = await _callback_stream(ctx, scheme)
+        require_open(ctx, stream)
+        await _until_metadata(ctx, box)
+        keep_evidence(ctx, box, retried=False)
+        types = _types(box)
+        if "Results" not in types:
+            ctx.blocked(needs, f"no Results arrived at the callback {how}: types {types}")
+        ctx.check(
+            bool(types) and types[-1] == "Metadata",
+            f"the stream to the {scheme} callback ended ({timeline(stream)}) but the last "
+            f"message delivered {how} is a {types[-1] if types else None!r}, not the closing "
+            f"Metadata (types {types[-6:]})",
         )
 
 

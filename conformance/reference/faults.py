@@ -132,6 +132,9 @@ Fault = Literal[
     "stream-half-duplex",
     "stream-no-speech-final",
     "stream-endpointing-ignored",
+    "stream-callback-no-basic-auth",
+    "stream-callback-no-dg-token",
+    "stream-callback-no-metadata",
     "key-delete-needs-no-auth",
     "stream-callback-method-ignored",
     "stream-auth-403",
@@ -282,6 +285,10 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "stream-no-speech-final": "no final cut at a pause says speech_final true (the flush may)",
     "stream-endpointing-ignored": "endpointing=false is ignored: finals at pauses still say "
     "speech_final true",
+    "stream-callback-no-basic-auth": "streaming callbacks drop the URL's user:pass (no Basic auth)",
+    "stream-callback-no-dg-token": "streaming callbacks (POSTs, the WebSocket upgrade) carry no "
+    "dg-token",
+    "stream-callback-no-metadata": "the closing Metadata is not delivered to a streaming callback",
     "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
     "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
     "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",

@@ -91,6 +91,9 @@ class Session:
 
     async def emit(self, message: dict[str, Any]) -> None:
         """Send one message to the client, or to the callback that replaces it."""
+        if message["type"] == "Metadata" and self.settings.has("stream-callback-no-metadata"):
+            if self.options.callback is not None:
+                return
         if self.options.extra and not self.settings.has("stream-extra-dropped"):
             where = message if message["type"] == "Metadata" else message["metadata"]
             where["extra"] = dict(self.options.extra)

@@ -63,7 +63,10 @@ class HttpSink:
 
     def __init__(self, url: str, method: str, key_id: str, drop: bool) -> None:
         self._url, self._method, self._drop = url, method, drop
-        self._headers = {"dg-token": key_id, "Content-Type": "application/json"}
+        self._headers = {
+            "Content-Type": "application/json",
+            **({"dg-token": key_id} if key_id else {}),
+        }
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._task = asyncio.ensure_future(self._deliver())
 
@@ -137,13 +140,16 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
     if options.callback is None:
         return ClientSink(client, settings.has("stream-binary-messages"))
     url = httpx.URL(options.callback)
+    if settings.has("stream-callback-no-basic-auth"):
+        url = url.copy_with(userinfo=b"")
+    key_id = "" if settings.has("stream-callback-no-dg-token") else options.key_id
     if url.scheme in ("http", "https"):
         drop = settings.has("stream-http-callback-ignored")
         ignored = settings.has("stream-callback-method-ignored") or settings.imitates(
             "post-only-stream-callbacks"
         )
         method = "POST" if ignored else options.callback_method
-        return HttpSink(str(url), method, options.key_id, drop)
+        return HttpSink(str(url), method, key_id, drop)
     kill = not settings.has("stream-ws-callback-drop-ignored")
     binary = settings.has("stream-ws-callback-binary")
     if settings.has("stream-ws-callback-ignored"):
@@ -151,7 +157,7 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
     try:
         connection = await connect(
             str(url),
-            additional_headers={"dg-token": options.key_id},
+            additional_headers={"dg-token": key_id} if key_id else {},
             open_timeout=DELIVERY_DEADLINE,
             ping_interval=None,
             compression=None,
