@@ -40,7 +40,7 @@ from .events import (
 from .redact import Redactor
 from .verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
 from .wire.audio import mono
-from .wire.cost import RunCost
+from .wire.cost import RunCost, current_requirement
 from .wire.http import Exchange, TargetClient, current_exchanges
 from .wire.receiver import Receiver
 
@@ -239,6 +239,7 @@ class Engine:
         """Run one case under its deadline and turn how it ended into a verdict."""
         exchanges: list[Exchange] = []
         current_exchanges.set(exchanges)
+        current_requirement.set(case.requirement_id)
         self.emit(CaseStarted(case.name, case.requirement_id))
         began = time.monotonic()
         deadline = self.config.case_deadline(case.requirement_id)

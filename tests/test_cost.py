@@ -27,7 +27,14 @@ from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_I
 from conformance.wire import audio
 from conformance.wire.codecs import stream_audio
 from conformance.wire.containers import CONTAINERS, encoded
-from conformance.wire.cost import Budget, RunCost, body_seconds, describe, parse_budget
+from conformance.wire.cost import (
+    Budget,
+    RunCost,
+    body_seconds,
+    current_requirement,
+    describe,
+    parse_budget,
+)
 from conformance.wire.limits import Concurrency, Gate, current_gate, endpoint_of
 from conformance.wire.receiver import Receiver
 from conformance.wire.stream import open_stream
@@ -109,6 +116,10 @@ def test_the_report_counts_exactly_what_was_sent(tmp_path: Path) -> None:
     assert cost["audio_seconds_streamed"] == 0
     assert cost["tts_characters"] == target.characters > 0
     assert cost["budget"] == {"audio": None, "requests": None}
+    shares = cost["by_requirement"]
+    assert sum(share["requests"] for share in shares.values()) == cost["requests"]
+    assert sum(share["audio_seconds"] for share in shares.values()) == pytest.approx(target.audio)
+    assert shares["SPEAK-AUDIO"] == {"requests": 1, "audio_seconds": 0.0}
 
 
 def test_what_would_exceed_the_budget_is_skipped_saying_why(tmp_path: Path) -> None:
@@ -169,6 +180,7 @@ def test_audio_in_a_body_is_read_from_its_clip_its_header_or_its_query() -> None
 
 def test_an_audio_budget_refuses_the_request_that_would_pass_it() -> None:
     cost = RunCost(Budget(audio=10.0))
+    charged = current_requirement.set("LISTEN-SCHEMA")
     cost.request("listen", audio_seconds=6.0)
     with pytest.raises(Skipped, match=r"budget: 6.0 of 10 audio seconds spent .* 6.0 more"):
         cost.request("listen", audio_seconds=6.0)
@@ -176,6 +188,10 @@ def test_an_audio_budget_refuses_the_request_that_would_pass_it() -> None:
     assert cost.as_report()["requests_by_endpoint"] == {"listen": 1, "speak": 1}
     assert cost.as_report()["audio_seconds"] == 6.0
     assert "2 requests (listen 1, speak 1)" in describe(cost.as_report())
+    current_requirement.reset(charged)
+    assert cost.as_report()["by_requirement"] == {
+        "LISTEN-SCHEMA": {"requests": 2, "audio_seconds": 6.0}
+    }
 
 
 def test_streamed_audio_and_upgrades_are_counted_and_budgeted() -> None:

@@ -10,6 +10,7 @@ import re
 import wave
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,13 @@ requests and stream upgrades)."""
 
 SAMPLE_WIDTH = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
 """Bytes per sample of the raw encodings whose duration follows from their size."""
+
+RUN = "(run)"
+"""Where what no case sent is charged: the run's route check and its cleanup."""
+
+current_requirement: ContextVar[str] = ContextVar("current_requirement", default=RUN)
+"""The requirement whose case runs in this context: what it sends is charged to it (a request
+several cases share, to the case that sent it)."""
 
 CLIP_URL = re.compile(r"/audio/(?P<name>[a-z0-9_-]+)\.wav$")
 """The path of a test clip on the suite's receiver, which a {"url": ...} body names."""
@@ -50,6 +58,14 @@ def parse_budget(text: str) -> dict[str, float]:
     if not caps:
         raise ValueError(f"{text!r} names no cap; e.g. audio=120,requests=300")
     return caps
+
+
+@dataclass
+class Share:
+    """What one requirement's case sent."""
+
+    requests: int = 0
+    audio_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,12 @@ class RunCost:
         """Characters of text sent to be spoken."""
         self.callback_deliveries = 0
         """Callback attempts (HTTP requests, WebSocket messages) that reached a case's mailbox."""
+        self.by_requirement: dict[str, Share] = {}
+        """Requests and audio (in bodies and stream frames) by the requirement that sent them."""
+
+    def _share(self) -> Share:
+        """The share of the requirement whose case runs now."""
+        return self.by_requirement.setdefault(current_requirement.get(), Share())
 
     @property
     def audio_seconds(self) -> float:
@@ -109,6 +131,9 @@ class RunCost:
         self.requests[endpoint] += 1
         self.audio_prerecorded += audio_seconds
         self.tts_characters += characters
+        share = self._share()
+        share.requests += 1
+        share.audio_seconds += audio_seconds
 
     def afford_stream_audio(self, seconds: float) -> None:
         """A skip when streaming this much more audio would exceed the budget."""
@@ -117,6 +142,7 @@ class RunCost:
     def streamed(self, seconds: float) -> None:
         """Count audio sent in a stream frame."""
         self.audio_streamed += seconds
+        self._share().audio_seconds += seconds
 
     def fetched(self, seconds: float) -> None:
         """Count a clip the target fetched from the receiver (a {"url": ...} body's audio)."""
@@ -152,6 +178,10 @@ class RunCost:
             "tts_characters": self.tts_characters,
             "callback_deliveries": self.callback_deliveries,
             "budget": self.budget.as_report(),
+            "by_requirement": {
+                name: {"requests": share.requests, "audio_seconds": round(share.audio_seconds, 3)}
+                for name, share in sorted(self.by_requirement.items())
+            },
         }
 
 
