@@ -17,7 +17,8 @@ LOSSY_SLACK = 0.05
 @case("LISTEN-FORMATS")
 async def compressed_containers(ctx: CaseContext) -> None:
     """MP3, FLAC, Ogg Opus and Ogg Vorbis bodies are transcribed: 200, the sha256 of the bytes
-    sent, and the clip's duration and channels."""
+    sent, and the clip's duration and channels (a wrong one is blocked by the requirement that
+    judges it on WAV, and this one's own failure when WAV gets it right)."""
     clip = audio.mono()
     tolerance = ctx.config.timing.duration_tolerance + LOSSY_SLACK
     for container in CONTAINERS:
@@ -34,21 +35,23 @@ async def compressed_containers(ctx: CaseContext) -> None:
         )
         metadata = get(expect_transcription(exchange), "metadata")
         sha256 = get(metadata, "sha256")
-        ctx.check(
-            sha256 == hashlib.sha256(body).hexdigest(),
-            f"{container.name}: metadata.sha256 is {sha256!r}, not the SHA-256 of the bytes sent",
-            on=exchange,
-        )
+        if sha256 != hashlib.sha256(body).hexdigest():
+            ctx.blocked(
+                "LISTEN-SHA256",
+                f"{container.name}: metadata.sha256 is {sha256!r}, not the SHA-256 of the bytes "
+                "sent",
+            )
         duration = number(get(metadata, "duration"), "metadata.duration")
-        ctx.check(
-            abs(duration - clip.duration) <= tolerance,
-            f"{container.name}: metadata.duration is {duration:g} s; the audio lasts "
-            f"{clip.duration:g} s (tolerance {tolerance:g} s)",
-            on=exchange,
-        )
+        if abs(duration - clip.duration) > tolerance:
+            ctx.blocked(
+                "LISTEN-DURATION",
+                f"{container.name}: metadata.duration is {duration:g} s; the audio lasts "
+                f"{clip.duration:g} s (tolerance {tolerance:g} s)",
+            )
         channels = get(metadata, "channels")
-        ctx.check(
-            channels == clip.channels,
-            f"{container.name}: metadata.channels is {channels!r}; the audio has {clip.channels}",
-            on=exchange,
-        )
+        if channels != clip.channels:
+            ctx.blocked(
+                "LISTEN-CHANNELS",
+                f"{container.name}: metadata.channels is {channels!r}; the audio has "
+                f"{clip.channels}",
+            )

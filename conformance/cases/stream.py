@@ -349,8 +349,8 @@ def _endpoints(ctx: CaseContext, stream: Stream, plan: Plan) -> list[tuple[int, 
     tolerance = ctx.config.timing.duration_tolerance
     found = []
     for n, message in enumerate(results(stream)):
-        body = message.body
-        if body.get("is_final") is True and body.get("speech_final") is True:
+        where = f"Results {n}"
+        if _at(message, "is_final", where) is True and _at(message, "speech_final", where) is True:
             start = number(_at(message, "start", f"Results {n}"), f"Results {n}.start")
             length = number(_at(message, "duration", f"Results {n}"), f"Results {n}.duration")
             if start + length < audio_end - tolerance:
