@@ -194,6 +194,18 @@ def test_an_audio_budget_refuses_the_request_that_would_pass_it() -> None:
     }
 
 
+def test_streams_sending_at_once_cannot_pass_the_budget_together() -> None:
+    """Audio a stream is about to send is set aside: a second stream cannot take it too."""
+    cost = RunCost(Budget(audio=10.0))
+    cost.reserve(6.0)
+    with pytest.raises(Skipped, match=r"budget: 6.0 of 10 audio seconds spent"):
+        cost.reserve(6.0)
+    cost.streamed(2.0)
+    cost.release(4.0)  # the first stream closed early
+    cost.reserve(6.0)
+    assert cost.audio_streamed == 2.0
+
+
 def test_streamed_audio_and_upgrades_are_counted_and_budgeted() -> None:
     """A stream's upgrade is a request and its frames are streamed seconds; audio past the
     budget is not sent, the stream is closed and the case skips."""

@@ -110,6 +110,8 @@ class RunCost:
         """Callback attempts (HTTP requests, WebSocket messages) that reached a case's mailbox."""
         self.by_requirement: dict[str, Share] = {}
         """Requests and audio (in bodies and stream frames) by the requirement that sent them."""
+        self._reserved = 0.0
+        """Seconds streams have set aside and not yet sent (see reserve)."""
 
     def _share(self) -> Share:
         """The share of the requirement whose case runs now."""
@@ -135,14 +137,21 @@ class RunCost:
         share.requests += 1
         share.audio_seconds += audio_seconds
 
-    def afford_stream_audio(self, seconds: float) -> None:
-        """A skip when streaming this much more audio would exceed the budget."""
+    def reserve(self, seconds: float) -> None:
+        """Set aside the audio a stream is about to send (so streams sending at once cannot
+        exceed the budget together); a skip when it would exceed the budget."""
         self._afford("stream", seconds, requests=0)
+        self._reserved += seconds
 
     def streamed(self, seconds: float) -> None:
-        """Count audio sent in a stream frame."""
+        """Count audio sent in a stream frame, out of what its stream reserved."""
         self.audio_streamed += seconds
+        self._reserved = max(0.0, self._reserved - seconds)
         self._share().audio_seconds += seconds
+
+    def release(self, seconds: float) -> None:
+        """Give back audio a stream reserved and did not send (it closed first)."""
+        self._reserved = max(0.0, self._reserved - seconds)
 
     def fetched(self, seconds: float) -> None:
         """Count a clip the target fetched from the receiver (a {"url": ...} body's audio)."""
@@ -160,7 +169,7 @@ class RunCost:
                 f"budget: {sent} of {budget.requests} requests spent (--budget); this {what} "
                 "would be one more, so it was not sent"
             )
-        spent = self.audio_seconds
+        spent = self.audio_seconds + self._reserved
         if budget.audio is not None and seconds and spent + seconds > budget.audio:
             raise Skipped(
                 f"budget: {spent:.1f} of {budget.audio:g} audio seconds spent (--budget); this "

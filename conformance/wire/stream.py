@@ -152,9 +152,11 @@ class Stream:
         frames = audio.frames()
         if seconds:
             frames = frames[: max(1, round(seconds / FRAME_SECONDS))]
-        if self._cost is not None and self.opened:
+        left = sum(map(len, frames)) / audio.bytes_per_second
+        cost = self._cost if self.opened else None
+        if cost is not None:
             try:
-                self._cost.afford_stream_audio(sum(map(len, frames)) / audio.bytes_per_second)
+                cost.reserve(left)
             except Skipped:
                 await self.aclose()
                 raise
@@ -163,15 +165,22 @@ class Stream:
             f"    await send_audio(ws, {audio.name!r}, {audio.encoding!r}, "
             f"{audio.sample_rate}, {len(frames)})"
         )
-        for index, frame in enumerate(frames):
-            delay = start + index * FRAME_SECONDS / pace - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)  # pacing the audio, not waiting for an event
-            if not await self._send(frame, {"dir": "sent", "kind": "audio", "bytes": len(frame)}):
-                return
-            self.audio_sent += frame
-            if self._cost is not None:
-                self._cost.streamed(len(frame) / audio.bytes_per_second)
+        try:
+            for index, frame in enumerate(frames):
+                delay = start + index * FRAME_SECONDS / pace - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)  # pacing the audio, not waiting for an event
+                entry = {"dir": "sent", "kind": "audio", "bytes": len(frame)}
+                if not await self._send(frame, entry):
+                    return
+                self.audio_sent += frame
+                seconds = len(frame) / audio.bytes_per_second
+                left -= seconds
+                if cost is not None:
+                    cost.streamed(seconds)
+        finally:
+            if cost is not None:
+                cost.release(left)
 
     async def send_json(self, message: dict[str, Any]) -> bool:
         """Send a control message as a text frame; False when the stream is already closed."""
