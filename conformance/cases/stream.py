@@ -323,6 +323,8 @@ async def results_while_uploading(ctx: CaseContext) -> None:
             await stream.send_json({"type": "KeepAlive"})  # mid upload: only paused
             await stream.wait_for(lambda: bool(results(stream)), min(idle / 3, left))
         found = results(stream)
+        if not found:
+            require_typed(ctx, Plan(params=(("interim_results", "true"),)), stream)
         ctx.check(
             bool(found),
             f"no Results came within {deadline:g} s after the first {FIRST_PART:g} s of audio, "
