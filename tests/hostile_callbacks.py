@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conformance.reference.settings import DEFAULT_API_KEY_ID
 from conformance.timing import EMBEDDED_CALLBACK_TIMEOUT, EMBEDDED_RETRY_DELAY
 
 MODES = ("silent", "flood", "wrong-path", "wrong-request-id")
@@ -118,7 +119,8 @@ class CallbackProxy:
         await self.client.aclose()
 
     async def deliver(self, method: str, url: str, body: bytes, content_type: str) -> None:
-        """Deliver the way the mode says; otherwise retry failures like the reference."""
+        """Deliver the way the mode says; otherwise retry failures like the reference, and
+        name the reference's key (its default identifier) in dg-token as it does."""
         if self.mode == "silent":
             return
         if self.mode == "wrong-path":
@@ -132,7 +134,7 @@ class CallbackProxy:
                     method,
                     url,
                     content=body,
-                    headers={"content-type": content_type},
+                    headers={"content-type": content_type, "dg-token": DEFAULT_API_KEY_ID},
                     timeout=EMBEDDED_CALLBACK_TIMEOUT,
                 )
             except httpx.HTTPError:

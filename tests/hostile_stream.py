@@ -181,6 +181,10 @@ def hostile_stream(mode: str, upstream: str) -> Iterator[str]:
         )
 
     async def stop(server: Server) -> None:
+        """Drop what the run left open (never-closes keeps its streams; a client gone while
+        its frames were unread is never noticed) rather than wait out closing handshakes."""
+        for connection in server.connections:
+            connection.transport.abort()
         server.close()
         await asyncio.wait_for(server.wait_closed(), DEADLINE)
 

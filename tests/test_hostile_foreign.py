@@ -12,8 +12,7 @@ from typing import TypedDict
 
 import pytest
 from hostile_foreign import foreign
-from hostile_runs import KEY, Judged, run_hostile
-from test_cli import reference
+from hostile_runs import Judged, run_hostile, upstream_reference
 
 from conformance import catalogue
 from conformance.reference.settings import DEFAULT_API_KEY_ID
@@ -176,7 +175,7 @@ SCALES = {
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     """One reference server behind every foreign target of this module."""
-    with reference(api_key=KEY) as url:
+    with upstream_reference() as url:
         yield url
 
 

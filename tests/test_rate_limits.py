@@ -17,10 +17,11 @@ import httpx
 import pytest
 from hostile_callbacks import HOP_BY_HOP
 from hostile_foreign import ForeignTarget, _serving
+from hostile_runs import IDLE, KEY, upstream_reference
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
-from test_cli import _run_cli, reference
+from test_cli import cli
 
 from conformance.errors import TargetTimeout
 from conformance.redact import Redactor
@@ -100,20 +101,11 @@ def rate_limiting(mode: str, upstream: str) -> Iterator[tuple[str, RateLimiting]
 
 def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
     """Run against `url`; the report.json it wrote (its console output beside it, console.txt)."""
-    done = _run_cli(
-        "run",
-        "--target",
-        url,
-        "--api-key",
-        "cli-test-key",
-        "--project-id",
-        DEFAULT_PROJECT_ID,
-        "--api-key-id",
-        DEFAULT_API_KEY_ID,
-        "--report-dir",
-        str(report_dir),
-        *args,
-    )
+    done = cli(
+        "run", "--target", url, "--api-key", KEY, "--project-id", DEFAULT_PROJECT_ID,
+        "--api-key-id", DEFAULT_API_KEY_ID, "--stream-idle-timeout", str(IDLE),
+        "--report-dir", str(report_dir), *args,
+    )  # fmt: skip
     assert done.returncode in (0, 1), (done.returncode, done.stderr, done.stdout[-3000:])
     (report_dir / "console.txt").write_text(done.stdout)
     report: dict[str, object] = json.loads((report_dir / "report.json").read_text())
@@ -129,15 +121,34 @@ def _verdicts(report: dict[str, object]) -> dict[str, str]:
 AREAS = ("--only", "SPEAK", "--only", "STREAM", "--only", "KEYS")
 
 
-def test_refusals_are_waited_out_and_counted(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    """One reference server behind every relay of this module."""
+    with upstream_reference() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def plain(
+    upstream: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, object], RateLimiting]:
+    """A run of AREAS through the relay that refuses only a sixth speak request in flight,
+    which the suite never sends: the verdicts of a target that never refuses, and the relay
+    that watched how many speak requests were in flight at once."""
+    with rate_limiting("speak-cap", upstream) as (url, target):
+        report = _run(url, tmp_path_factory.mktemp("plain"), *AREAS)
+    return report, target
+
+
+def test_refusals_are_waited_out_and_counted(
+    upstream: str, plain: tuple[dict[str, object], RateLimiting], tmp_path: Path
+) -> None:
     """429 to the first request of each kind and to the first upgrade: the verdicts are those
-    against the plain reference, and the report counts every refusal by endpoint."""
+    of a target that never refuses, and the report counts every refusal by endpoint."""
     markdown = tmp_path / "summary.md"
-    with reference() as upstream:
-        plain = _run(upstream, tmp_path / "plain", *AREAS)
-        with rate_limiting("first", upstream) as (url, target):
-            limited = _run(url, tmp_path / "limited", *AREAS, "--markdown", str(markdown))
-    assert _verdicts(limited) == _verdicts(plain)
+    with rate_limiting("first", upstream) as (url, target):
+        limited = _run(url, tmp_path / "limited", *AREAS, "--markdown", str(markdown))
+    assert _verdicts(limited) == _verdicts(plain[0])
     assert {"listen", "speak", "streams", "manage"} <= set(target.refused)
     met = sum(target.refused.values())
     console = (tmp_path / "limited" / "console.txt").read_text()
@@ -147,26 +158,27 @@ def test_refusals_are_waited_out_and_counted(tmp_path: Path) -> None:
         "responses": met,
         "by_endpoint": dict(sorted(target.refused.items())),
     }
-    assert plain["rate_limited"] == {"responses": 0, "by_endpoint": {}}
+    assert plain[0]["rate_limited"] == {"responses": 0, "by_endpoint": {}}
 
 
-def test_a_503_with_retry_after_is_asked_again(tmp_path: Path) -> None:
-    """503 with Retry-After: 1 to the first request of each kind changes no verdict."""
-    with reference() as upstream:
-        plain = _run(upstream, tmp_path / "plain", "--only", "KEYS")
-        with rate_limiting("retry-after", upstream) as (url, target):
-            limited = _run(url, tmp_path / "limited", "--only", "KEYS")
-    assert _verdicts(limited) == _verdicts(plain)
+def test_a_503_with_retry_after_is_asked_again(
+    upstream: str, plain: tuple[dict[str, object], RateLimiting], tmp_path: Path
+) -> None:
+    """503 with Retry-After: 1 to the first request of each kind changes no verdict (of KEYS
+    and its prerequisites, all of them in the plain run too)."""
+    with rate_limiting("retry-after", upstream) as (url, target):
+        limited = _run(url, tmp_path, "--only", "KEYS")
+    verdicts, before = _verdicts(limited), _verdicts(plain[0])
+    assert verdicts == {i: before[i] for i in verdicts}
     counted = limited["rate_limited"]
     assert isinstance(counted, dict)
     assert counted["responses"] == sum(target.refused.values()) > 0
 
 
-def test_speak_stays_under_its_cap(tmp_path: Path) -> None:
+def test_speak_stays_under_its_cap(plain: tuple[dict[str, object], RateLimiting]) -> None:
     """A target refusing a sixth POST /v1/speak in flight is never refused: the suite keeps five
     at most, even where a case gathers more probes."""
-    with reference() as upstream, rate_limiting("speak-cap", upstream) as (url, target):
-        report = _run(url, tmp_path, "--only", "SPEAK")
+    report, target = plain
     assert target.most_speaking == 5
     assert not target.refused
     assert report["rate_limited"] == {"responses": 0, "by_endpoint": {}}

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hostile_runs import KEY, run_hostile
+from hostile_runs import run_hostile, upstream_reference
 from hostile_stream import hostile_stream
-from test_cli import reference
 
 from conformance import catalogue
 from conformance.cli import main
@@ -47,7 +46,7 @@ def test_a_chatty_stream_target_gets_every_report(tmp_path: Path) -> None:
     (tmp_path / "report.html").write_text(STALE)
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
     with (
-        reference(api_key=KEY) as url,
+        upstream_reference() as url,
         hostile_stream("chatty", "ws" + url.removeprefix("http")) as ws,
     ):
         judged = run_hostile(
