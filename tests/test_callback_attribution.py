@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_cli import _run_cli, reference
+from test_cli import cli, served
 
 KEY = "attribution-key"
 UNATTRIBUTABLE = (
@@ -22,8 +22,8 @@ UNATTRIBUTABLE = (
 def test_refusals_of_private_hosts_are_not_taken_for_the_port_or_scheme_rule(
     tmp_path: Path,
 ) -> None:
-    with reference("--fault", "callback-any-port", api_key=KEY, private=False) as url:
-        done = _run_cli(
+    with served("callback-any-port", api_key=KEY, private=False) as url:
+        done = cli(
             "run", "--target", url, "--api-key", KEY, "--capabilities", "listen,callbacks,speak",
             "--only", "CALLBACK", "--only", "SPEAK", "--report-dir", str(tmp_path),
         )  # fmt: skip

@@ -44,7 +44,7 @@ def _run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     if args[:1] == ("run",) and "--target" in args:
-        args = (*args, *RUN_TIMING)
+        args = ("run", *RUN_TIMING, *args[1:])  # the run's own flags have the last word
     return subprocess.run(
         [PYTHON, "-m", "conformance", *args],
         capture_output=True,

@@ -13,14 +13,19 @@ from pathlib import Path
 
 import pytest
 from conftest import Collector
+from test_cli import served
 
 from conformance import loop
 from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.embedded import EmbeddedServer, embedded_server
 from conformance.engine import Engine
-from conformance.timing import EMBEDDED_RETRY_DELAY, TEARDOWN, Timing
+from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
+from conformance.timing import TEARDOWN
 
 FAULTS = ("non-http-url-500", "grant-ignores-body", "errors-as-text")
+KEY = "fuzz-key"
+EXAMPLES = 5
+"""Generated examples per property case, as the fault matrix runs FUZZ (which proves these
+faults fail it there): the failing inputs are explicit examples, not a lucky draw."""
 WRITE_OUT = " -o /dev/null -w '%{http_code} %{content_type}'"
 """Appended to a reproducer (curl is its last command): print the status and content type."""
 
@@ -35,11 +40,11 @@ BROKEN: dict[str, Callable[[Outcome], bool]] = {
 """How each requirement's failure shows in a reproducer's answer."""
 
 
-def _shell(script: str, server: EmbeddedServer, workdir: Path) -> Outcome:
+def _shell(script: str, key: str, workdir: Path) -> Outcome:
     """Run a reproducer with bash, the server's key in $DEEPGRAM_API_KEY."""
     environment = {
         **os.environ,
-        "DEEPGRAM_API_KEY": server.api_key,
+        "DEEPGRAM_API_KEY": key,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     done = subprocess.run(
@@ -56,38 +61,36 @@ def _shell(script: str, server: EmbeddedServer, workdir: Path) -> Outcome:
     return int(status), content_type
 
 
-async def _reproduce(workdir: Path) -> dict[str, tuple[Outcome, Outcome]]:
+async def _reproduce(faulted: str, good: str, workdir: Path) -> dict[str, tuple[Outcome, Outcome]]:
     """Run FUZZ against a faulted reference; each failing case's reproducer against it and
     against a conformant one."""
-    timing = Timing()
-    start = (EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown)
-    async with embedded_server(*start, faults=FAULTS) as faulted, embedded_server(*start) as good:
-        config = RunConfig(
-            target=faulted.url,
-            credentials=Credentials(faulted.api_key, AuthScheme.TOKEN, faulted.api_key_id),
-            project_id=faulted.project_id,
-            embedded=True,
-            areas=frozenset({"FUZZ"}),
+    config = RunConfig(
+        target=faulted,
+        credentials=Credentials(KEY, AuthScheme.TOKEN, DEFAULT_API_KEY_ID),
+        project_id=DEFAULT_PROJECT_ID,
+        embedded=True,
+        areas=frozenset({"FUZZ"}),
+        examples=EXAMPLES,
+    )
+    finished = await Engine(config, [Collector()]).run()
+    scripts = {
+        result.requirement.id: case.reproducer
+        for result in finished.requirements
+        for case in result.cases
+        if result.verdict.value == "fail" and case.reproducer
+    }
+    assert set(scripts) == set(BROKEN), [
+        (r.requirement.id, r.reason) for r in finished.requirements
+    ]
+    outcomes = {}
+    for requirement_id, script in scripts.items():
+        elsewhere = script.replace(faulted, good)
+        assert elsewhere != script
+        outcomes[requirement_id] = (
+            await asyncio.to_thread(_shell, script, KEY, workdir),
+            await asyncio.to_thread(_shell, elsewhere, KEY, workdir),
         )
-        finished = await Engine(config, [Collector()]).run()
-        scripts = {
-            result.requirement.id: case.reproducer
-            for result in finished.requirements
-            for case in result.cases
-            if result.verdict.value == "fail" and case.reproducer
-        }
-        assert set(scripts) == set(BROKEN), [
-            (r.requirement.id, r.reason) for r in finished.requirements
-        ]
-        outcomes = {}
-        for requirement_id, script in scripts.items():
-            elsewhere = script.replace(faulted.url, good.url)
-            assert elsewhere != script
-            outcomes[requirement_id] = (
-                await asyncio.to_thread(_shell, script, faulted, workdir),
-                await asyncio.to_thread(_shell, elsewhere, good, workdir),
-            )
-        return outcomes
+    return outcomes
 
 
 @pytest.mark.skipif(
@@ -95,7 +98,8 @@ async def _reproduce(workdir: Path) -> dict[str, tuple[Outcome, Outcome]]:
     reason="reproducers are curl commands for bash; this machine has no curl or no bash",
 )
 def test_failing_fuzz_reproducers_reproduce_the_failure(tmp_path: Path) -> None:
-    outcomes = loop.run(_reproduce(tmp_path), TEARDOWN)
+    with served(*FAULTS, api_key=KEY) as faulted, served(api_key=KEY) as good:
+        outcomes = loop.run(_reproduce(faulted, good, tmp_path), TEARDOWN)
     for requirement_id, (faulted, conformant) in outcomes.items():
         assert BROKEN[requirement_id](faulted), (requirement_id, faulted)
         assert not BROKEN[requirement_id](conformant), (requirement_id, conformant)

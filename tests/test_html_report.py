@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import _run_cli, reference
+from test_cli import cli, served
 
 from conformance import shapes
 from conformance.redact import REDACTED
@@ -36,14 +36,14 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="module")
 def failing_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A report of a run against a reference server with two faults (one MUST, one SHOULD)."""
+    """A report of LISTEN (the area of both faults) against a reference server with two faults,
+    one breaking a MUST and one a SHOULD."""
     folder = tmp_path_factory.mktemp("html")
-    with reference(
-        "--fault", "wrong-sha256", "--fault", "accept-empty-body", api_key="html-key"
-    ) as url:
-        done = _run_cli(
-            "run", "--target", url, "--api-key", "html-key", "--report-dir", str(folder)
-        )
+    with served("wrong-sha256", "accept-empty-body", api_key="html-key") as url:
+        done = cli(
+            "run", "--target", url, "--api-key", "html-key", "--only", "LISTEN",
+            "--report-dir", str(folder),
+        )  # fmt: skip
     assert done.returncode == 1, done.stderr
     return folder / "report.html"
 
@@ -53,9 +53,8 @@ def callback_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run of the callback areas against a reference server whose retries come too fast and
     whose deliveries drop the callback URL's credentials; the key is a canary."""
     folder = tmp_path_factory.mktemp("callbacks")
-    faults = ("--fault", "callback-retry-too-fast", "--fault", "callback-no-basic-auth")
-    with reference(*faults, api_key=CANARY_KEY) as url:
-        done = _run_cli(
+    with served("callback-retry-too-fast", "callback-no-basic-auth", api_key=CANARY_KEY) as url:
+        done = cli(
             "run",
             "--target",
             url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_cli import RUN_TIMING, reference
+from test_cli import RUN_TIMING, served
 
 from conformance import catalogue
 
@@ -14,14 +14,14 @@ pytest_plugins = ["pytester"]
 
 def test_plugin_is_inert_without_its_option(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "conformance")
+    result = pytester.runpytest_inprocess("-p", "conformance")
     result.assert_outcomes(passed=1)
 
 
 def test_plugin_passes_each_requirement_on_the_reference(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "-p", "conformance", f"--conformance=--only AUTH --report-dir {tmp_path}"
     )
     auth = [r for r in catalogue.load().requirements if r.area == "AUTH"]
@@ -31,8 +31,8 @@ def test_plugin_passes_each_requirement_on_the_reference(
 def test_plugin_fails_the_broken_requirement_by_id(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
-    with reference("--fault", "wrong-sha256", api_key="plugin-key") as url:
-        result = pytester.runpytest_subprocess(
+    with served("wrong-sha256", api_key="plugin-key") as url:
+        result = pytester.runpytest_inprocess(
             "-p",
             "conformance",
             f"--conformance=--target {url} --api-key plugin-key --report-dir {tmp_path} "

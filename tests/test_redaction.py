@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 
+from hostile_runs import IDLE
 from test_cli import _run_cli, reference
 
 from conformance.redact import REDACTED, Redactor
@@ -19,8 +20,9 @@ public URL really reaches it (deliveries arrive instead of being waited for unti
 
 def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
     faults = ["--fault", "errors-as-text", "--fault", "wrong-sha256", "--fault", "no-auth"]
-    with reference(*faults, api_key=CANARY_KEY) as url:
-        done = _run_cli(
+    idle = ["--stream-idle-timeout", str(IDLE)]  # the STREAM idle checks wait it out
+    with reference(*faults, *idle, api_key=CANARY_KEY) as url:
+        done = _run_cli(  # a process of its own: everything it prints is an output
             "run",
             "--target",
             url,
@@ -30,6 +32,7 @@ def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
             CALLBACK_HOST,
             "--callback-public-url",
             f"http://user:{CANARY_PASSWORD}@{CALLBACK_HOST}:8080",
+            *idle,
             "--report-dir",
             str(tmp_path),
             "--junit",

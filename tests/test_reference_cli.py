@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_cli import cli
 
 from conformance.cli import main as cli_main
 from conformance.reference import FAULTS
@@ -137,10 +138,9 @@ def test_run_against_serve_skips_the_url_body_its_ssrf_guard_refuses(tmp_path: P
     env = {"CONFORMANCE_REFERENCE_API_KEY": "ssrf-key"}
     with server(env=env, command=("conformance", "serve")) as (_, lines):
         url = lines.get(timeout=DEADLINE).split(" on ", 1)[1].split()[0]
-        done = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--target", url, "--api-key", "ssrf-key",
-             "--only", "LISTEN", "--report-dir", str(tmp_path)],
-            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+        done = cli(
+            "run", "--target", url, "--api-key", "ssrf-key", "--only", "LISTEN",
+            "--report-dir", str(tmp_path),
         )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "report.json").read_text())

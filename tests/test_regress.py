@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, reference_run
-from test_cli import _run_cli, reference
+from test_cli import cli, served
 
 from conformance import catalogue, regress
 from conformance.cli import main
@@ -114,22 +114,26 @@ def test_waiver_file_rules(tmp_path: Path) -> None:
             regress.waivers(bad, catalogue.load())
 
 
+LISTEN = frozenset({"LISTEN"})
+"""The area of the waived requirements: the runs of the waiver test need no other."""
+
+
 def test_waived_failure_does_not_gate_and_stale_waiver_fails_the_run() -> None:
-    waived = reference_run(["wrong-sha256"], waivers={"LISTEN-SHA256": "ticket 42"})
+    waived = reference_run(["wrong-sha256"], waivers={"LISTEN-SHA256": "ticket 42"}, areas=LISTEN)
     assert waived.outcome is Outcome.PASSED
     sha = next(r for r in waived.requirements if r.requirement.id == "LISTEN-SHA256")
     assert sha.verdict is Verdict.FAIL and not sha.gated and "ticket 42" in (sha.ungated_why or "")
-    stale = reference_run(waivers={"LISTEN-CHANNELS": "fixed long ago"})
+    stale = reference_run(waivers={"LISTEN-CHANNELS": "fixed long ago"}, areas=LISTEN)
     assert stale.outcome is Outcome.FAILED
     assert [r.requirement.id for r in stale.requirements if r.stale_waiver] == ["LISTEN-CHANNELS"]
 
 
 def test_baseline_gates_only_what_passed_before(tmp_path: Path) -> None:
-    with reference("--fault", "wrong-sha256", api_key="base-key") as url:
+    with served("wrong-sha256", api_key="base-key") as url:
         common = ["--target", url, "--api-key", "base-key", "--only", "LISTEN"]
-        first = _run_cli("run", *common, "--report-dir", str(tmp_path / "a"))
+        first = cli("run", *common, "--report-dir", str(tmp_path / "a"))
         assert first.returncode == 1
-        again = _run_cli(
+        again = cli(
             "run",
             *common,
             "--report-dir",
@@ -146,9 +150,9 @@ def test_validate_reports_valid_and_invalid_files(tmp_path: Path) -> None:
     listen.write_text(json.dumps({"metadata": {}, "results": {"channels": []}}))
     error = tmp_path / "error.json"
     error.write_text(json.dumps({"err_code": "Bad Request", "err_msg": "no", "request_id": "r"}))
-    done = _run_cli("validate", str(error))
+    done = cli("validate", str(error))
     assert done.returncode == 0 and "valid error" in done.stdout
-    done = _run_cli("validate", "--kind", "listen", str(listen))
+    done = cli("validate", "--kind", "listen", str(listen))
     assert done.returncode == 1 and "INVALID as listen" in done.stdout
     assert "metadata" in done.stdout
 

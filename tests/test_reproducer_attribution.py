@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_cli import _run_cli, reference
+from test_cli import cli, served
 
 
 def test_wrong_key_reproducer_repeats_the_accepted_unknown_key(tmp_path: Path) -> None:
-    with reference("--fault", "any-key-accepted", api_key="cli-test-key") as url:
-        done = _run_cli(
+    with served("any-key-accepted", api_key="cli-test-key") as url:
+        done = cli(
             "run", "--target", url, "--api-key", "cli-test-key", "--only", "AUTH",
             "--report-dir", str(tmp_path),
         )  # fmt: skip

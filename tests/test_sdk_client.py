@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
 import pytest
-from test_cli import reference
+from test_cli import served
 
 from conformance.timing import Timing
 from conformance.wire import audio
@@ -114,11 +114,17 @@ def _serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
         thread.join(TIMING.shutdown)
 
 
-def test_sdk_transcribes_a_file() -> None:
-    with reference(api_key=KEY) as url:
-        response = _client(url).listen.v1.media.transcribe_file(
-            request=audio.mono().wav, punctuate=True, diarize=True, utterances=True
-        )
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    """One reference server, in this process, for every SDK call of the module."""
+    with served(api_key=KEY) as base:
+        yield base
+
+
+def test_sdk_transcribes_a_file(url: str) -> None:
+    response = _client(url).listen.v1.media.transcribe_file(
+        request=audio.mono().wav, punctuate=True, diarize=True, utterances=True
+    )
     parsed = strict(ListenV1Response, response)
     assert parsed.metadata.duration == pytest.approx(audio.mono().duration, abs=0.05)
     alternatives = parsed.results.channels[0].alternatives
@@ -126,14 +132,14 @@ def test_sdk_transcribes_a_file() -> None:
     assert parsed.results.utterances
 
 
-def test_sdk_transcribes_a_url() -> None:
-    with audio_server() as clip_url, reference(api_key=KEY) as url:
+def test_sdk_transcribes_a_url(url: str) -> None:
+    with audio_server() as clip_url:
         response = _client(url).listen.v1.media.transcribe_url(url=clip_url)
     assert strict(ListenV1Response, response).metadata.channels == 1
 
 
-def test_sdk_callback_request_is_accepted_then_delivered() -> None:
-    with callback_receiver() as (callback_url, deliveries), reference(api_key=KEY) as url:
+def test_sdk_callback_request_is_accepted_then_delivered(url: str) -> None:
+    with callback_receiver() as (callback_url, deliveries):
         response = _client(url).listen.v1.media.transcribe_file(
             request=audio.mono().wav, callback=callback_url
         )
@@ -147,20 +153,18 @@ def test_sdk_callback_request_is_accepted_then_delivered() -> None:
     assert alternatives and alternatives[0].words
 
 
-def test_sdk_speaks_linear16_audio() -> None:
-    with reference(api_key=KEY) as url:
-        chunks = _client(url).speak.v1.audio.generate(
-            text="Hello, world.", encoding="linear16", container="wav"
-        )
-        spoken = b"".join(chunks)
+def test_sdk_speaks_linear16_audio(url: str) -> None:
+    chunks = _client(url).speak.v1.audio.generate(
+        text="Hello, world.", encoding="linear16", container="wav"
+    )
+    spoken = b"".join(chunks)
     with wave.open(io.BytesIO(spoken)) as reader:
         assert (reader.getcomptype(), reader.getsampwidth()) == ("NONE", 2)  # PCM, 16 bits
         assert reader.getnframes() > 0
 
 
-def test_sdk_sees_a_wrong_key_as_an_error() -> None:
-    with reference(api_key=KEY) as url:
-        client = DeepgramClient(api_key="not-the-key", environment=environment(url))
-        with pytest.raises(Exception) as raised:
-            client.listen.v1.media.transcribe_file(request=audio.mono().wav)
+def test_sdk_sees_a_wrong_key_as_an_error(url: str) -> None:
+    client = DeepgramClient(api_key="not-the-key", environment=environment(url))
+    with pytest.raises(Exception) as raised:
+        client.listen.v1.media.transcribe_file(request=audio.mono().wav)
     assert "401" in str(raised.value)
