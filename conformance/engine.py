@@ -185,6 +185,7 @@ class Engine:
                 )
             )
         finally:
+            cost.unlimited()  # the deletions were held within the budget when keys were made
             left = [self.redactor.text(what) for what in await cleanups.run(timing.request)]
             for what in left:
                 print(

@@ -137,9 +137,27 @@ def test_what_would_exceed_the_budget_is_skipped_saying_why(tmp_path: Path) -> N
     assert skipped
     assert all(e["verdict"] == "skip" for e in skipped)
     assert (
-        "budget: 2 of 2 requests spent (--budget); this request would be one more"
+        "budget: 2 of 2 requests spent (--budget); this request would take one more request"
         in (skipped[0]["reason"])
     )
+
+
+def test_the_budget_keeps_room_to_delete_every_key_it_let_the_run_create(tmp_path: Path) -> None:
+    """A budget that runs out amid the KEYS cases: each key's deletion was set aside when it
+    was made, so the run deletes every key it created and still spends no more than allowed."""
+    with reference() as url:
+        for cap in (7, 9):
+            done = _run_cli(
+                "run", "--target", url, "--api-key", "cli-test-key",
+                "--project-id", DEFAULT_PROJECT_ID, "--api-key-id", DEFAULT_API_KEY_ID,
+                "--only", "KEYS", "--budget", f"requests={cap}",
+                "--report-dir", str(tmp_path / str(cap)),
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            report = json.loads((tmp_path / str(cap) / "report.json").read_text())
+            assert report["left_on_target"] == []
+            assert report["cost"]["requests"] <= cap
+            assert "could not delete" not in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -87,13 +87,22 @@ async def create_key(ctx: CaseContext, tags: list[str] | None = None) -> NewKey:
 async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
     """POST a new key, redact its secret, and register its deletion."""
     label = unique("key")
-    if legacy(ctx):
-        exchange = await ctx.client.request("POST", LEGACY_KEYS_PATH, json_body={"label": label})
-        id_field, secret_field = "key", "secret"
-    else:
-        body = {"comment": label, "scopes": KEY_SCOPES, "tags": tags or []}
-        exchange = await ctx.client.request("POST", project_path(ctx, "/keys"), json_body=body)
-        id_field, secret_field = "api_key_id", "key"
+    cost = ctx.client.cost
+    cost.hold()  # the deletion the run will owe the target
+    try:
+        if legacy(ctx):
+            exchange = await ctx.client.request(
+                "POST", LEGACY_KEYS_PATH, json_body={"label": label}
+            )
+            id_field, secret_field = "key", "secret"
+        else:
+            body = {"comment": label, "scopes": KEY_SCOPES, "tags": tags or []}
+            path = project_path(ctx, "/keys")
+            exchange = await ctx.client.request("POST", path, json_body=body)
+            id_field, secret_field = "api_key_id", "key"
+    except BaseException:
+        cost.unhold()
+        raise
     try:
         document = exchange.json()
     except CheckFailed:
@@ -111,6 +120,8 @@ async def _create(ctx: CaseContext, tags: list[str] | None) -> NewKey:
                 raise CheckFailed(deleted.describe())
 
         ctx.cleanups.add(_undoing(key_id), undo)
+    else:
+        cost.unhold()
     return NewKey(
         exchange,
         key_id if isinstance(key_id, str) and key_id else None,
@@ -125,8 +136,10 @@ def _undoing(key_id: str) -> str:
 
 
 def gone(ctx: CaseContext, key_id: str) -> None:
-    """A key a case deleted and saw refused and unlisted: the run's cleanup leaves it."""
+    """A key a case deleted and saw refused and unlisted: the run's cleanup leaves it, and the
+    request held for its deletion is free again."""
     ctx.cleanups.done(_undoing(key_id))
+    ctx.client.cost.unhold()
 
 
 async def shared_key(ctx: CaseContext) -> NewKey:

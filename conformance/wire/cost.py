@@ -112,6 +112,9 @@ class RunCost:
         """Requests and audio (in bodies and stream frames) by the requirement that sent them."""
         self._reserved = 0.0
         """Seconds streams have set aside and not yet sent (see reserve)."""
+        self._held = 0
+        """Requests set aside for deleting what the run created (see hold)."""
+        self._enforced = True
 
     def _share(self) -> Share:
         """The share of the requirement whose case runs now."""
@@ -128,7 +131,7 @@ class RunCost:
         """Count one request about to go out with the audio and text it carries (`fetch`: the
         audio it asks the target to fetch, counted when fetched); a skip, counting nothing, when
         it would exceed the budget."""
-        what = "stream" if endpoint == "streams" else "request"
+        what = "this stream" if endpoint == "streams" else "this request"
         self._afford(what, audio_seconds + fetch)
         self.requests[endpoint] += 1
         self.audio_prerecorded += audio_seconds
@@ -137,10 +140,25 @@ class RunCost:
         share.requests += 1
         share.audio_seconds += audio_seconds
 
+    def hold(self) -> None:
+        """Set aside the request that will delete something the run is about to create (an API
+        key), so the budget never keeps the run from cleaning up; a skip when there is no room
+        for both."""
+        self._afford("an API key (its creation, and its deletion when the run ends)", 0.0, 2)
+        self._held += 1
+
+    def unhold(self) -> None:
+        """Give back a held request: nothing was created that needs deleting."""
+        self._held = max(0, self._held - 1)
+
+    def unlimited(self) -> None:
+        """Stop refusing: the run's cleanup spends the requests held for it."""
+        self._enforced = False
+
     def reserve(self, seconds: float) -> None:
         """Set aside the audio a stream is about to send (so streams sending at once cannot
         exceed the budget together); a skip when it would exceed the budget."""
-        self._afford("stream", seconds, requests=0)
+        self._afford("this stream", seconds, requests=0)
         self._reserved += seconds
 
     def streamed(self, seconds: float) -> None:
@@ -162,17 +180,23 @@ class RunCost:
         self.callback_deliveries += 1
 
     def _afford(self, what: str, seconds: float, requests: int = 1) -> None:
+        """A skip, saying why, when `what` (these requests and seconds of audio) would exceed
+        the budget."""
         budget = self.budget
+        if not self._enforced:
+            return
         sent = sum(self.requests.values())
-        if budget.requests is not None and sent + requests > budget.requests:
+        held = f" and {self._held} set aside to delete what the run created" if self._held else ""
+        if budget.requests is not None and sent + self._held + requests > budget.requests:
+            more = "one more request" if requests == 1 else f"{requests} more requests"
             raise Skipped(
-                f"budget: {sent} of {budget.requests} requests spent (--budget); this {what} "
-                "would be one more, so it was not sent"
+                f"budget: {sent} of {budget.requests} requests spent{held} (--budget); {what} "
+                f"would take {more}, so it was not sent"
             )
         spent = self.audio_seconds + self._reserved
         if budget.audio is not None and seconds and spent + seconds > budget.audio:
             raise Skipped(
-                f"budget: {spent:.1f} of {budget.audio:g} audio seconds spent (--budget); this "
+                f"budget: {spent:.1f} of {budget.audio:g} audio seconds spent (--budget); "
                 f"{what} would send {seconds:.1f} more, so it was not sent"
             )
 
