@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from test_cli import cli, reference
+from rich.console import Console
+from test_cli import RUN_TIMING, cli, reference
+
+from conformance import loop
+from conformance.cli import EXIT_BY_OUTCOME, EXIT_HARNESS, build_parser, outputs, run_from_args
+from conformance.report import failures
+from conformance.timing import TEARDOWN
 
 KEY = "hostile-key"
 """The API key of the reference servers behind the hostile proxies."""
@@ -27,11 +35,13 @@ BROKEN = {"fail", "timeout", "error"}
 
 @dataclass
 class Judged:
-    """One finished run: the process, how long it took, and its report's requirements by ID."""
+    """One finished run: the process, how long it took, its report's requirements by ID, and
+    the whole report."""
 
     done: subprocess.CompletedProcess[str]
     elapsed: float
     requirements: dict[str, dict[str, Any]]
+    report: dict[str, Any]
 
     def verdict(self, requirement_id: str) -> str:
         """The verdict of one requirement."""
@@ -61,21 +71,77 @@ def upstream_reference() -> Iterator[str]:
         yield url
 
 
+@dataclass
+class Ran:
+    """A finished run against a hostile target, not yet judged."""
+
+    report_dir: Path
+    done: subprocess.CompletedProcess[str]
+    elapsed: float
+
+
+def _flags(report_dir: Path, args: Sequence[str]) -> list[str]:
+    """`conformance run` with the run's own flags after the reference's idle timeout, then the
+    key and the report folder."""
+    return [
+        "run", "--stream-idle-timeout", str(IDLE), *args, "--api-key", KEY,
+        "--report-dir", str(report_dir),
+    ]  # fmt: skip
+
+
 def run_hostile(report_dir: Path, *args: str) -> Judged:
     """`conformance run` with these flags (and the key), in bounded time, with a failing exit;
     in this process (see test_cli.cli)."""
     began = time.monotonic()
-    done = cli(
-        "run", "--stream-idle-timeout", str(IDLE), *args, "--api-key", KEY,
-        "--report-dir", str(report_dir),
-    )  # fmt: skip
+    done = cli(*_flags(report_dir, args))
+    return judge(Ran(report_dir, done, time.monotonic() - began))
+
+
+async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
+    """One of several runs on one event loop: what `conformance run` does (the same outputs,
+    the same exit code) with its console kept apart from the others'."""
+    flags = _flags(report_dir, args)
+    parsed = build_parser().parse_args(["run", *RUN_TIMING, *flags[1:]])
+    console = io.StringIO()
+    wanted = outputs(parsed, Console(file=console, highlight=False))
+    began = time.monotonic()
+    finished = await run_from_args(parsed, wanted)
     elapsed = time.monotonic() - began
+    problems = failures(wanted)
+    code = EXIT_HARNESS if problems else EXIT_BY_OUTCOME[finished.outcome]
+    stderr = "".join(f"conformance: {problem}\n" for problem in problems)
+    return Ran(
+        report_dir, subprocess.CompletedProcess(flags, code, console.getvalue(), stderr), elapsed
+    )
+
+
+def run_together(runs: Mapping[str, tuple[Path, Sequence[str]]]) -> dict[str, Ran]:
+    """Several runs at once, in this process: each waits mostly on its target's timers, so
+    together they take about as long as the longest. A run that raised raises here."""
+
+    async def every() -> list[Ran]:
+        return await asyncio.gather(*(_run_beside(folder, args) for folder, args in runs.values()))
+
+    return dict(zip(runs, loop.run(every(), TEARDOWN), strict=True))
+
+
+def take(shared: dict[str, Ran], name: str, alone: Callable[[], Judged]) -> Judged:
+    """The module's shared run of `name`, judged, the first time it is asked for; after that
+    (a rerun of a test that failed) a run of its own, alone."""
+    ran = shared.pop(name, None)
+    return alone() if ran is None else judge(ran)
+
+
+def judge(ran: Ran) -> Judged:
+    """A run's report, after checking it ended in bounded time with exit code 1 and readable
+    one-line reasons, and that its stream replays compile."""
+    done = ran.done
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "Traceback" not in output, output
-    assert elapsed < BOUND, f"the run took {elapsed:.0f} s"
-    report = json.loads((report_dir / "report.json").read_text())
-    judged = Judged(done, elapsed, {r["id"]: r for r in report["requirements"]})
+    assert ran.elapsed < BOUND, f"the run took {ran.elapsed:.0f} s"
+    report = json.loads((ran.report_dir / "report.json").read_text())
+    judged = Judged(done, ran.elapsed, {r["id"]: r for r in report["requirements"]}, report)
     for requirement_id in judged.broken() | judged.with_verdict("skip"):
         judged.reason(requirement_id)
     for requirement_id in judged.broken():

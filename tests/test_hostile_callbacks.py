@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from hostile_callbacks import hostile_callbacks
-from hostile_runs import run_hostile, upstream_reference
+from hostile_runs import Judged, Ran, run_hostile, run_together, take, upstream_reference
 
 from conformance import catalogue
 from conformance.timing import Timing
@@ -45,15 +46,38 @@ def upstream() -> Iterator[str]:
         yield url
 
 
+def _flags(mode: str, url: str) -> list[str]:
+    """CALLBACK and LISTEN against the proxy for `mode` at `url`."""
+    return [
+        "--target", url, "--only", "CALLBACK", "--only", "LISTEN",
+        "--time-scale", str(SCALES[mode]),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:
+    """Every mode's run, all at once (each waits mostly on deliveries or their absence), each
+    behind a proxy of its own: a test judges its mode's the first time (hostile_runs.take)."""
+    with ExitStack() as proxies:
+        runs = {
+            mode: (
+                tmp_path_factory.mktemp(mode),
+                _flags(mode, proxies.enter_context(hostile_callbacks(mode, upstream))),
+            )
+            for mode in EXPECTED
+        }
+        return run_together(runs)
+
+
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
 def test_hostile_callbacks_break_only_what_they_break(
-    mode: str, upstream: str, tmp_path: Path
+    mode: str, shared: dict[str, Ran], upstream: str, tmp_path: Path
 ) -> None:
-    with hostile_callbacks(mode, upstream) as url:
-        judged = run_hostile(
-            tmp_path, "--target", url, "--only", "CALLBACK", "--only", "LISTEN",
-            "--time-scale", str(SCALES[mode]),
-        )  # fmt: skip
+    def alone() -> Judged:
+        with hostile_callbacks(mode, upstream) as url:
+            return run_hostile(tmp_path, *_flags(mode, url))
+
+    judged = take(shared, mode, alone)
     expected = EXPECTED[mode]
     assert judged.broken() == set(expected), {i: judged.reason(i) for i in judged.broken()}
     for requirement_id, words in expected.items():

@@ -5,10 +5,11 @@ the others pass, in bounded time, with exit code 1."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from hostile_runs import IDLE, Judged, run_hostile, upstream_reference
+from hostile_runs import IDLE, Judged, Ran, run_hostile, run_together, take, upstream_reference
 from hostile_stream import hostile_stream
 
 from conformance.timing import Timing
@@ -73,20 +74,47 @@ def upstream() -> Iterator[str]:
         yield url
 
 
-def _run(mode: str, upstream: str, report_dir: Path) -> Judged:
-    """The STREAM area against the proxy for `mode` (REST goes to the reference itself)."""
-    with hostile_stream(mode, "ws" + upstream.removeprefix("http")) as ws:
-        return run_hostile(
-            report_dir, "--target", upstream, "--ws-target", ws, "--only", "STREAM",
-            "--time-scale", str(SCALE),
-        )  # fmt: skip
+def _flags(upstream: str, ws: str) -> list[str]:
+    """The STREAM area against the proxy at `ws` (REST goes to the reference itself)."""
+    return [
+        "--target", upstream, "--ws-target", ws, "--only", "STREAM", "--time-scale", str(SCALE)
+    ]  # fmt: skip
+
+
+def _ws(upstream: str) -> str:
+    return "ws" + upstream.removeprefix("http")
+
+
+@pytest.fixture(scope="module")
+def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:
+    """Every mode's run, all at once (each waits mostly on its timers), each behind a proxy of
+    its own: a test judges its mode's the first time (see hostile_runs.take)."""
+    with ExitStack() as proxies:
+        runs = {
+            mode: (
+                tmp_path_factory.mktemp(mode),
+                _flags(upstream, proxies.enter_context(hostile_stream(mode, _ws(upstream)))),
+            )
+            for mode in (*EXACT, "abort")
+        }
+        return run_together(runs)
+
+
+def _judged(mode: str, shared: dict[str, Ran], upstream: str, report_dir: Path) -> Judged:
+    """The mode's shared run, or on a rerun a run of its own."""
+
+    def alone() -> Judged:
+        with hostile_stream(mode, _ws(upstream)) as ws:
+            return run_hostile(report_dir, *_flags(upstream, ws))
+
+    return take(shared, mode, alone)
 
 
 @pytest.mark.parametrize("mode", sorted(EXACT))
 def test_hostile_streams_break_only_what_they_break(
-    mode: str, upstream: str, tmp_path: Path
+    mode: str, shared: dict[str, Ran], upstream: str, tmp_path: Path
 ) -> None:
-    judged = _run(mode, upstream, tmp_path)
+    judged = _judged(mode, shared, upstream, tmp_path)
     expected = EXACT[mode]
     assert judged.broken() == set(expected), {i: judged.reason(i) for i in judged.broken()}
     for requirement_id, words in expected.items():
@@ -104,9 +132,9 @@ def test_hostile_streams_break_only_what_they_break(
 
 
 def test_dropped_connection_fails_the_shutdown_and_spares_short_streams(
-    upstream: str, tmp_path: Path
+    shared: dict[str, Ran], upstream: str, tmp_path: Path
 ) -> None:
-    judged = _run("abort", upstream, tmp_path)
+    judged = _judged("abort", shared, upstream, tmp_path)
     assert set(ABORTED) <= judged.broken()
     for requirement_id, words in ABORTED.items():
         assert judged.verdict(requirement_id) == "fail"
