@@ -8,20 +8,19 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from hostile_callbacks import HOP_BY_HOP
 from hostile_foreign import ForeignTarget, _serving
-from hostile_runs import IDLE, KEY, upstream_reference
+from hostile_runs import run_together, upstream_reference
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
-from test_cli import cli
 
 from conformance.errors import TargetTimeout
 from conformance.redact import Redactor
@@ -99,19 +98,6 @@ def rate_limiting(mode: str, upstream: str) -> Iterator[tuple[str, RateLimiting]
         yield f"http://127.0.0.1:{port}", target
 
 
-def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
-    """Run against `url`; the report.json it wrote (its console output beside it, console.txt)."""
-    done = cli(
-        "run", "--target", url, "--api-key", KEY, "--project-id", DEFAULT_PROJECT_ID,
-        "--api-key-id", DEFAULT_API_KEY_ID, "--stream-idle-timeout", str(IDLE),
-        "--report-dir", str(report_dir), *args,
-    )  # fmt: skip
-    assert done.returncode in (0, 1), (done.returncode, done.stderr, done.stdout[-3000:])
-    (report_dir / "console.txt").write_text(done.stdout)
-    report: dict[str, object] = json.loads((report_dir / "report.json").read_text())
-    return report
-
-
 def _verdicts(report: dict[str, object]) -> dict[str, str]:
     entries = report["requirements"]
     assert isinstance(entries, list)
@@ -119,6 +105,20 @@ def _verdicts(report: dict[str, object]) -> dict[str, str]:
 
 
 AREAS = ("--only", "SPEAK", "--only", "STREAM", "--only", "KEYS")
+RUNS = {"speak-cap": AREAS, "first": AREAS, "retry-after": ("--only", "KEYS")}
+"""Relay mode -> the areas of the run through it. speak-cap refuses only a sixth speak request
+in flight, which the suite never sends: its run is the plain one, of a target that never
+refuses, whose verdicts the others must match."""
+
+
+@dataclass
+class Limited:
+    """A run through one relay: its report, what it printed, and the relay that saw it."""
+
+    report: dict[str, object]
+    console: str
+    markdown: str
+    relay: RateLimiting
 
 
 @pytest.fixture(scope="module")
@@ -129,58 +129,63 @@ def upstream() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def plain(
-    upstream: str, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dict[str, object], RateLimiting]:
-    """A run of AREAS through the relay that refuses only a sixth speak request in flight,
-    which the suite never sends: the verdicts of a target that never refuses, and the relay
-    that watched how many speak requests were in flight at once."""
-    with rate_limiting("speak-cap", upstream) as (url, target):
-        report = _run(url, tmp_path_factory.mktemp("plain"), *AREAS)
-    return report, target
+def runs(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Limited]:
+    """A run through each relay, all at once (they wait mostly on callbacks, streams and
+    back-off), each with a Markdown summary."""
+    with ExitStack() as relays:
+        started = {}
+        for mode, areas in RUNS.items():
+            url, relay = relays.enter_context(rate_limiting(mode, upstream))
+            folder = tmp_path_factory.mktemp(mode)
+            flags = [
+                "--target", url, "--project-id", DEFAULT_PROJECT_ID,
+                "--api-key-id", DEFAULT_API_KEY_ID, *areas, "--markdown", str(folder / "s.md"),
+            ]  # fmt: skip
+            started[mode] = (folder, flags, relay)
+        ran = run_together({mode: (folder, flags) for mode, (folder, flags, _) in started.items()})
+    limited = {}
+    for mode, (folder, _, relay) in started.items():
+        done = ran[mode].done
+        assert done.returncode in (0, 1), (done.returncode, done.stderr, done.stdout[-3000:])
+        report = json.loads((folder / "report.json").read_text())
+        limited[mode] = Limited(report, done.stdout, (folder / "s.md").read_text(), relay)
+    return limited
 
 
-def test_refusals_are_waited_out_and_counted(
-    upstream: str, plain: tuple[dict[str, object], RateLimiting], tmp_path: Path
-) -> None:
+def test_refusals_are_waited_out_and_counted(runs: dict[str, Limited]) -> None:
     """429 to the first request of each kind and to the first upgrade: the verdicts are those
     of a target that never refuses, and the report counts every refusal by endpoint."""
-    markdown = tmp_path / "summary.md"
-    with rate_limiting("first", upstream) as (url, target):
-        limited = _run(url, tmp_path / "limited", *AREAS, "--markdown", str(markdown))
-    assert _verdicts(limited) == _verdicts(plain[0])
-    assert {"listen", "speak", "streams", "manage"} <= set(target.refused)
-    met = sum(target.refused.values())
-    console = (tmp_path / "limited" / "console.txt").read_text()
-    assert f"{met} rate-limited answers (429) waited out" in console
-    assert f"Rate-limited answers (429) waited out: {met}" in markdown.read_text()
-    assert limited["rate_limited"] == {
+    plain, limited = runs["speak-cap"], runs["first"]
+    assert _verdicts(limited.report) == _verdicts(plain.report)
+    refused = limited.relay.refused
+    assert {"listen", "speak", "streams", "manage"} <= set(refused)
+    met = sum(refused.values())
+    assert f"{met} rate-limited answers (429) waited out" in limited.console
+    assert f"Rate-limited answers (429) waited out: {met}" in limited.markdown
+    assert limited.report["rate_limited"] == {
         "responses": met,
-        "by_endpoint": dict(sorted(target.refused.items())),
+        "by_endpoint": dict(sorted(refused.items())),
     }
-    assert plain[0]["rate_limited"] == {"responses": 0, "by_endpoint": {}}
+    assert plain.report["rate_limited"] == {"responses": 0, "by_endpoint": {}}
 
 
-def test_a_503_with_retry_after_is_asked_again(
-    upstream: str, plain: tuple[dict[str, object], RateLimiting], tmp_path: Path
-) -> None:
+def test_a_503_with_retry_after_is_asked_again(runs: dict[str, Limited]) -> None:
     """503 with Retry-After: 1 to the first request of each kind changes no verdict (of KEYS
     and its prerequisites, all of them in the plain run too)."""
-    with rate_limiting("retry-after", upstream) as (url, target):
-        limited = _run(url, tmp_path, "--only", "KEYS")
-    verdicts, before = _verdicts(limited), _verdicts(plain[0])
+    limited = runs["retry-after"]
+    verdicts, before = _verdicts(limited.report), _verdicts(runs["speak-cap"].report)
     assert verdicts == {i: before[i] for i in verdicts}
-    counted = limited["rate_limited"]
+    counted = limited.report["rate_limited"]
     assert isinstance(counted, dict)
-    assert counted["responses"] == sum(target.refused.values()) > 0
+    assert counted["responses"] == sum(limited.relay.refused.values()) > 0
 
 
-def test_speak_stays_under_its_cap(plain: tuple[dict[str, object], RateLimiting]) -> None:
+def test_speak_stays_under_its_cap(runs: dict[str, Limited]) -> None:
     """A target refusing a sixth POST /v1/speak in flight is never refused: the suite keeps five
     at most, even where a case gathers more probes."""
-    report, target = plain
-    assert target.most_speaking == 5
-    assert not target.refused
+    report, relay = runs["speak-cap"].report, runs["speak-cap"].relay
+    assert relay.most_speaking == 5
+    assert not relay.refused
     assert report["rate_limited"] == {"responses": 0, "by_endpoint": {}}
     config = report["config"]
     assert isinstance(config, dict)
