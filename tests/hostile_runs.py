@@ -89,12 +89,16 @@ def _flags(report_dir: Path, args: Sequence[str]) -> list[str]:
     ]  # fmt: skip
 
 
-def run_hostile(report_dir: Path, *args: str) -> Judged:
-    """`conformance run` with these flags (and the key), in bounded time, with a failing exit;
-    in this process (see test_cli.cli)."""
+def run_alone(report_dir: Path, *args: str) -> Ran:
+    """`conformance run` with these flags (and the key), in this process (see test_cli.cli)."""
     began = time.monotonic()
     done = cli(*_flags(report_dir, args))
-    return judge(Ran(report_dir, done, time.monotonic() - began))
+    return Ran(report_dir, done, time.monotonic() - began)
+
+
+def run_hostile(report_dir: Path, *args: str) -> Judged:
+    """run_alone, judged: in bounded time, with a failing exit."""
+    return judge(run_alone(report_dir, *args))
 
 
 async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
@@ -125,11 +129,11 @@ def run_together(runs: Mapping[str, tuple[Path, Sequence[str]]]) -> dict[str, Ra
     return dict(zip(runs, loop.run(every(), TEARDOWN), strict=True))
 
 
-def take(shared: dict[str, Ran], name: str, alone: Callable[[], Judged]) -> Judged:
-    """The module's shared run of `name`, judged, the first time it is asked for; after that
-    (a rerun of a test that failed) a run of its own, alone."""
+def take(shared: dict[str, Ran], name: str, alone: Callable[[], Ran]) -> Ran:
+    """The module's shared run of `name` the first time it is asked for; after that (a rerun
+    of a test that failed) a run of its own, alone."""
     ran = shared.pop(name, None)
-    return alone() if ran is None else judge(ran)
+    return alone() if ran is None else ran
 
 
 def judge(ran: Ran) -> Judged:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hostile_callbacks import hostile_callbacks
-from hostile_runs import Judged, Ran, run_hostile, run_together, take, upstream_reference
+from hostile_runs import Ran, judge, run_alone, run_together, take, upstream_reference
 
 from conformance import catalogue
 from conformance.timing import Timing
@@ -73,11 +73,11 @@ def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 def test_hostile_callbacks_break_only_what_they_break(
     mode: str, shared: dict[str, Ran], upstream: str, tmp_path: Path
 ) -> None:
-    def alone() -> Judged:
+    def alone() -> Ran:
         with hostile_callbacks(mode, upstream) as url:
-            return run_hostile(tmp_path, *_flags(mode, url))
+            return run_alone(tmp_path, *_flags(mode, url))
 
-    judged = take(shared, mode, alone)
+    judged = judge(take(shared, mode, alone))
     expected = EXPECTED[mode]
     assert judged.broken() == set(expected), {i: judged.reason(i) for i in judged.broken()}
     for requirement_id, words in expected.items():

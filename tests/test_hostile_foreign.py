@@ -12,7 +12,7 @@ from typing import TypedDict
 
 import pytest
 from hostile_foreign import foreign
-from hostile_runs import Judged, Ran, run_hostile, run_together, take, upstream_reference
+from hostile_runs import Judged, Ran, judge, run_alone, run_together, take, upstream_reference
 
 from conformance import catalogue
 from conformance.reference.settings import DEFAULT_API_KEY_ID
@@ -260,11 +260,11 @@ def _judged(
 ) -> Judged:  # fmt: skip
     """The shared run `name`, or on a rerun a run of its own against `target`."""
 
-    def alone() -> Judged:
+    def alone() -> Ran:
         with foreign(target, upstream) as url:
-            return run_hostile(report_dir, *_flags(target, url), *more)
+            return run_alone(report_dir, *_flags(target, url), *more)
 
-    return take(shared, name, alone)
+    return judge(take(shared, name, alone))
 
 
 def test_a_streaming_only_gateway_that_says_so_fails_only_its_stream_callbacks(

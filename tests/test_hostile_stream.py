@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from hostile_runs import IDLE, Judged, Ran, run_hostile, run_together, take, upstream_reference
+from hostile_runs import IDLE, Judged, Ran, judge, run_alone, run_together, take, upstream_reference
 from hostile_stream import hostile_stream
 
 from conformance.timing import Timing
@@ -103,11 +103,11 @@ def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 def _judged(mode: str, shared: dict[str, Ran], upstream: str, report_dir: Path) -> Judged:
     """The mode's shared run, or on a rerun a run of its own."""
 
-    def alone() -> Judged:
+    def alone() -> Ran:
         with hostile_stream(mode, _ws(upstream)) as ws:
-            return run_hostile(report_dir, *_flags(upstream, ws))
+            return run_alone(report_dir, *_flags(upstream, ws))
 
-    return take(shared, mode, alone)
+    return judge(take(shared, mode, alone))
 
 
 @pytest.mark.parametrize("mode", sorted(EXACT))
