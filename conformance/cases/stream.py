@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
 from .. import shapes
 from ..errors import Blocked, CheckFailed
+from ..wire.audio import mono
+from ..wire.codecs import CONTAINER
+from ..wire.containers import CONTAINERS, streamed
 from ..wire.http import record
 from ..wire.stream import Message, Stream
 from .context import CaseContext
+from .listen_formats import LOSSY_SLACK
 from .registry import case
 from .streaming import (
     CLOSED,
@@ -387,6 +392,58 @@ async def no_endpoint_when_off(ctx: CaseContext) -> None:
         f"{ENDPOINTING_OFF.describe()}: Results {found} say speech_final true before the end "
         "of the audio; with endpointing off there is no endpoint to finalize",
     )
+
+
+async def _compressed_streams(ctx: CaseContext, encoding: str) -> None:
+    """Stream the mono clip as Ogg Opus and as FLAC (without `encoding`, or under the codec's
+    encoding) and judge each: Results come, and the closing Metadata says the clip's duration."""
+    clip = mono()
+    slack = ctx.config.timing.duration_tolerance + LOSSY_SLACK
+    for container in CONTAINERS:
+        if container.name not in ("ogg-opus", "flac"):
+            continue
+        source = streamed(clip, container, encoding)
+        codec = {"ogg-opus": "opus", "flac": "flac"}[container.name]
+        if encoding != CONTAINER:
+            source = replace(source, encoding=codec)
+        told = "no encoding" if encoding == CONTAINER else f"encoding={codec}"
+        what = f"{container.name} stream ({told})"
+        stream = await connect(ctx, (*source.params, ("interim_results", "false")))
+        require_open(ctx, stream)
+        try:
+            await stream.send_audio(source, ctx.config.pace)
+            stream.shutdown_at = stream.now()
+            await stream.send_json({"type": "CloseStream"})
+            await stream.wait_closed(ctx.config.timing.stream_end)
+        finally:
+            await stream.aclose()
+        require_typed(ctx, Plan(), stream)
+        ctx.check(bool(results(stream)), f"{what}: no Results came ({timeline(stream)})")
+        metas = closing_metadata(stream)
+        if not metas:
+            ctx.blocked("STREAM-SHUTDOWN-SEQUENCE", f"{what}: no closing Metadata")
+        duration = number(_at(metas[0], "duration", f"{what}: the Metadata"), "duration")
+        if abs(duration - clip.duration) > slack:
+            ctx.blocked(  # STREAM-METADATA judges the duration of raw streams
+                "STREAM-METADATA",
+                f"{what}: the Metadata says duration {duration:g} s; {clip.duration:g} s of "
+                f"audio were streamed (tolerance {slack:g} s)",
+            )
+
+
+@case("STREAM-CONTAINERS")
+async def containers_without_encoding(ctx: CaseContext) -> None:
+    """Ogg Opus and FLAC streamed without `encoding` are transcribed: the container says its
+    own format."""
+    ctx.needs("streaming")
+    await _compressed_streams(ctx, CONTAINER)
+
+
+@case("STREAM-ENCODINGS-COMPRESSED")
+async def compressed_encodings(ctx: CaseContext) -> None:
+    """encoding=opus (Ogg Opus) and encoding=flac streams are transcribed."""
+    ctx.needs("streaming")
+    await _compressed_streams(ctx, "codec")
 
 
 @case("STREAM-INTERIM-ON")

@@ -135,6 +135,8 @@ Fault = Literal[
     "stream-callback-no-basic-auth",
     "stream-callback-no-dg-token",
     "stream-callback-no-metadata",
+    "stream-compressed-ignored",
+    "stream-containers-ignored",
     "key-delete-needs-no-auth",
     "stream-callback-method-ignored",
     "stream-auth-403",
@@ -289,6 +291,10 @@ _DESCRIPTIONS: dict[Fault, str] = {
     "stream-callback-no-dg-token": "streaming callbacks (POSTs, the WebSocket upgrade) carry no "
     "dg-token",
     "stream-callback-no-metadata": "the closing Metadata is not delivered to a streaming callback",
+    "stream-compressed-ignored": "streams with encoding=flac or opus are hashed but never decoded "
+    "(no Results, duration 0)",
+    "stream-containers-ignored": "a stream without encoding is decoded only when it is WAV (Ogg "
+    "and FLAC: no Results, duration 0)",
     "key-delete-needs-no-auth": "deleting an API key needs no valid credentials",
     "stream-callback-method-ignored": "streaming http callbacks ignore callback_method=put (POST)",
     "stream-auth-403": "a stream upgrade without valid credentials is refused with 403, not 401",

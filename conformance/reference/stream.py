@@ -14,12 +14,13 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import response
+from .audio import AudioError, decode
 from .context import Context
 from .errors import ApiError, error_response
 from .keys import iso
 from .recording import features, key_tags
 from .requests_log import LoggedRequest
-from .stream_audio import CODED_WIDTHS, Decoder, may_be_wav, wav_format
+from .stream_audio import CODED_WIDTHS, COMPRESSED, Decoder, may_be_wav, wav_format
 from .stream_callbacks import Sink, open_sink
 from .stream_idle import IdleDeadline
 from .stream_lanes import Lane
@@ -55,6 +56,14 @@ class Session:
         self.lanes = self._lanes()
         self.samples = 0
         self.held: list[dict[str, Any]] = []
+        self.pending: bytearray | None = (
+            bytearray()
+            if options.encoding in COMPRESSED and not self.settings.has("stream-compressed-ignored")
+            else None
+        )
+        """Compressed audio kept whole until the upload ends, then decoded (libsndfile reads
+        a container, not a stream of its pieces)."""
+        self._decoded = False
         """Results kept back until the upload ends (the stream-half-duplex fault)."""
         self._head: bytes | None = b"" if options.encoding == CONTAINER else None
         """The first bytes of a stream without `encoding`, until its WAV header is read."""
@@ -73,6 +82,8 @@ class Session:
         found = wav_format(head)
         if found is None:
             self._head = head if may_be_wav(head) else None
+            if self._head is None and self._containers():
+                self.pending = bytearray(head)  # not WAV: another container, read at the end
             return b""
         rate, channels, offset = found
         self._head = None
@@ -113,6 +124,9 @@ class Session:
         """Hash and count the bytes; decode and analyse them when the encoding is readable."""
         self.hasher.update(data)
         self.received += len(data)
+        if self.pending is not None:
+            self.pending += data
+            return
         if self._head is not None:
             data = self._sniff(data)
         if self.decoder is None or not data:
@@ -138,11 +152,35 @@ class Session:
             found += lane.flush(finalize=finalize)
         await self.results(found)
 
+    def _containers(self) -> bool:
+        """Whether compressed containers are decoded (not under stream-containers-ignored)."""
+        return not self.settings.has("stream-containers-ignored")
+
+    async def _decode_pending(self) -> None:
+        """The compressed audio kept whole, decoded now and sent as Results."""
+        data, self.pending = self.pending, None
+        if not data:
+            return
+        try:
+            decoded = decode(bytes(data))
+        except AudioError:
+            return
+        self.options = replace(self.options, sample_rate=decoded.rate, channels=decoded.channels)
+        self.lanes = self._lanes()
+        self.samples, self._decoded = int(decoded.samples.shape[0]), True
+        step = max(1, decoded.rate // 10)  # fed as a client's 100 ms frames would have been
+        found: list[dict[str, Any]] = []
+        for lane in self.lanes:
+            signal = decoded.channel(lane.index) if len(self.lanes) > 1 else decoded.mixed()
+            for start in range(0, len(signal), step):
+                found += lane.feed(signal[start : start + step])
+        await self.results(found)
+
     def duration(self) -> float:
         """Seconds of audio received: from the samples decoded, else from the byte count of a
         fixed-rate encoding; 0 for a variable-rate one (flac, opus, speex, AMR, containers)."""
         options = self.options
-        if self.decoder is not None:
+        if self.decoder is not None or self._decoded:
             return round(self.samples / options.sample_rate, 6)
         width = CODED_WIDTHS.get(options.encoding)
         if width is None:
@@ -179,6 +217,7 @@ class Session:
         settings = self.settings
         held, self.held = self.held, []
         await self.results(held)
+        await self._decode_pending()
         if settings.has("stream-metadata-before-final"):
             await self.emit(self.metadata(complete=True))
             await self.flush(finalize=False)

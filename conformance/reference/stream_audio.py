@@ -15,6 +15,8 @@ from .vad import FRAME_SECONDS, MIN_GAP, MIN_REGION, THRESHOLD, Region
 
 DECODABLE = frozenset({"linear16", "mulaw"})
 """Encodings whose samples this server reads; others are accepted, hashed and counted only."""
+COMPRESSED = frozenset({"flac", "opus"})
+"""Encodings kept whole and decoded by libsndfile when the upload ends (FLAC, Ogg Opus)."""
 CODED_WIDTHS = {"linear32": 4.0, "alaw": 1.0, "g729": 0.125}
 """Bytes per sample of the fixed-rate encodings this server does not decode (G.729: 8 kbit/s at
 8000 Hz), so their duration follows from the byte count; the others' (flac, opus, speex, AMR)

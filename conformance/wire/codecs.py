@@ -13,6 +13,8 @@ from . import audio
 
 FRAME_SECONDS = 0.1
 """Audio per binary WebSocket frame the suite sends."""
+CONTAINER = "container"
+"""The encoding of a stream sent without `encoding`: a container that says its own format."""
 
 _MULAW_BIAS = 0x84
 _MULAW_CLIP = 32635
@@ -27,10 +29,15 @@ class StreamAudio:
     sample_rate: int
     channels: int
     data: bytes
+    seconds: float = 0.0
+    """The audio's length when its bytes are compressed (FLAC, Ogg): pacing and cost follow
+    it; 0 for raw samples, whose length the byte count gives."""
 
     @property
     def bytes_per_second(self) -> int:
         """Bytes of one second of this audio."""
+        if self.seconds:
+            return max(1, round(len(self.data) / self.seconds))
         width = 2 if self.encoding == "linear16" else 1
         return self.sample_rate * self.channels * width
 
@@ -41,7 +48,10 @@ class StreamAudio:
 
     @property
     def params(self) -> tuple[tuple[str, str], ...]:
-        """encoding, sample_rate and channels, as a target must be told for raw audio."""
+        """encoding, sample_rate and channels, as a target must be told for raw audio (none for
+        a container, which says them itself)."""
+        if self.encoding == CONTAINER:
+            return ()
         return (
             ("encoding", self.encoding),
             ("sample_rate", str(self.sample_rate)),
@@ -50,7 +60,7 @@ class StreamAudio:
 
     def frames(self, seconds: float = FRAME_SECONDS) -> list[bytes]:
         """The audio cut into frames of `seconds` each (the last may be shorter)."""
-        block = self.channels * (2 if self.encoding == "linear16" else 1)
+        block = 1 if self.seconds else self.channels * (2 if self.encoding == "linear16" else 1)
         size = max(block, round(self.bytes_per_second * seconds) // block * block)
         return [self.data[i : i + size] for i in range(0, len(self.data), size)]
 

@@ -12,6 +12,7 @@ import numpy as np
 import soundfile
 
 from .audio import TestAudio
+from .codecs import CONTAINER, StreamAudio
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,16 @@ def encoded(clip: TestAudio, container: Container) -> bytes:
         subtype=container.subtype,
     )
     return out.getvalue()
+
+
+def streamed(clip: TestAudio, container: Container, encoding: str = CONTAINER) -> StreamAudio:
+    """The clip in the container as a stream's audio: sent without `encoding` (CONTAINER), or
+    under the encoding that names the codec (flac, opus)."""
+    return StreamAudio(
+        name=f"{clip.name}.{container.name}",
+        encoding=encoding,
+        sample_rate=clip.sample_rate,
+        channels=clip.channels,
+        data=encoded(clip, container),
+        seconds=clip.duration,
+    )
