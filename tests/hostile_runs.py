@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,14 +119,19 @@ async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
     )
 
 
-def run_together(runs: Mapping[str, tuple[Path, Sequence[str]]]) -> dict[str, Ran]:
-    """Several runs at once, in this process: each waits mostly on its target's timers, so
-    together they take about as long as the longest. A run that raised raises here."""
-
-    async def every() -> list[Ran]:
-        return await asyncio.gather(*(_run_beside(folder, args) for folder, args in runs.values()))
-
-    return dict(zip(runs, loop.run(every(), TEARDOWN), strict=True))
+def run_together(
+    runs: Mapping[str, tuple[Path, Sequence[str]]], at_once: int | None = None
+) -> dict[str, Ran]:
+    """Several runs, `at_once` of them at a time (default all), in this process: each waits
+    mostly on its target's timers, so together they take about as long as the longest. Each has
+    a thread and an event loop of its own, so that a run busy with its own work (its reports, at
+    its end) never holds up another's streams. A run that raised raises here."""
+    with ThreadPoolExecutor(at_once or len(runs)) as threads:
+        started = {
+            name: threads.submit(loop.run, _run_beside(folder, args), TEARDOWN)
+            for name, (folder, args) in runs.items()
+        }
+        return {name: future.result() for name, future in started.items()}
 
 
 def take(shared: dict[str, Ran], name: str, alone: Callable[[], Ran]) -> Ran:
