@@ -19,7 +19,7 @@ async def compressed_containers(ctx: CaseContext) -> None:
     """MP3, FLAC, Ogg Opus and Ogg Vorbis bodies are transcribed: 200, the sha256 of the bytes
     sent, and the clip's duration and channels (a wrong one is blocked by the requirement that
     judges it on WAV, and this one's own failure when WAV gets it right)."""
-    clip = audio.mono()
+    clip = audio.phrase()
     tolerance = ctx.config.timing.duration_tolerance + LOSSY_SLACK
     for container in CONTAINERS:
         body = encoded(clip, container)
@@ -30,8 +30,8 @@ async def compressed_containers(ctx: CaseContext) -> None:
             ctx.blocked(
                 "LISTEN-RAW-BODY",
                 f"{container.name} ({container.content_type}, {len(body)} bytes of the "
-                f"{clip.duration:g} s mono clip): {exchange.describe()}, expected 200 with a "
-                f"transcription; body {exchange.response_body[:200]!r}",
+                f"{clip.duration:g} s {clip.name} clip): {exchange.describe()}, expected 200 "
+                f"with a transcription; body {exchange.response_body[:200]!r}",
             )
         metadata = get(expect_transcription(exchange), "metadata")
         sha256 = get(metadata, "sha256")

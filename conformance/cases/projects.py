@@ -67,7 +67,7 @@ def recent() -> Params:
 
 async def tagged(ctx: CaseContext, tag: str) -> str:
     """Transcribe the mono clip with one tag; its request id."""
-    exchange = await ctx.transcribe(audio.mono(), [("tag", tag)])
+    exchange = await ctx.transcribe(audio.phrase(), [("tag", tag)])
     request_id = get(expect_transcription(exchange), "metadata.request_id")
     ctx.check(
         isinstance(request_id, str) and request_id != "",
@@ -183,7 +183,7 @@ async def requests_paged(ctx: CaseContext) -> None:
 
 async def _failed_request(ctx: CaseContext) -> Exchange:
     """A request by the run's key that is refused (alternatives=two): a failed request."""
-    clip = audio.mono()
+    clip = audio.phrase()
     return await ctx.client.request(
         "POST",
         "/v1/listen",

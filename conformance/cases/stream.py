@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import shapes
 from ..errors import Blocked, CheckFailed
-from ..wire.audio import mono
+from ..wire.audio import phrase
 from ..wire.codecs import CONTAINER
 from ..wire.containers import CONTAINERS, streamed
 from ..wire.http import record
@@ -395,9 +395,9 @@ async def no_endpoint_when_off(ctx: CaseContext) -> None:
 
 
 async def _compressed_streams(ctx: CaseContext, encoding: str) -> None:
-    """Stream the mono clip as Ogg Opus and as FLAC (without `encoding`, or under the codec's
+    """Stream the short phrase as Ogg Opus and as FLAC (without `encoding`, or under the codec's
     encoding) and judge each: Results come, and the closing Metadata says the clip's duration."""
-    clip = mono()
+    clip = phrase()
     slack = ctx.config.timing.duration_tolerance + LOSSY_SLACK
     for container in CONTAINERS:
         if container.name not in ("ogg-opus", "flac"):

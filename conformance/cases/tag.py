@@ -164,7 +164,7 @@ async def repeated_tags_all_logged(ctx: CaseContext) -> None:
     """tag=A&tag=B records both tags on the request (document 002's Apply Multiple Instances)."""
     ctx.needs("usage")
     first, second = unique("tag"), unique("tag")
-    exchange = await ctx.transcribe(audio.mono(), [("tag", first), ("tag", second)])
+    exchange = await ctx.transcribe(audio.phrase(), [("tag", first), ("tag", second)])
     what = f"{exchange.describe()} with tag={first}&tag={second}"
     tags = await _log_of(ctx, exchange, what)
     ctx.check(
@@ -182,7 +182,7 @@ async def encoded_tags_logged_decoded(ctx: CaseContext) -> None:
         word = unique("tag")
         path = f"{LISTEN_PATH}?tag={word}{separator}team"
         exchange = await ctx.client.request(
-            "POST", path, content=audio.mono().wav, content_type="audio/wav"
+            "POST", path, content=audio.phrase().wav, content_type="audio/wav"
         )
         what = f"{exchange.describe()} (the space spelt {spelling})"
         tags = await _log_of(ctx, exchange, what)
