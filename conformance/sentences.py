@@ -304,3 +304,45 @@ def render(found: list[Sentence]) -> Table:
     waived = sum(not s.covered_by and s.waiver is not None for s in found)
     out.caption = f"{covered} enforced, {waived} waived, {len(found) - covered - waived} neither"
     return out
+
+
+@dataclass(frozen=True)
+class InContext:
+    """Where a requirement's quote stands in its document: the document's title, and the
+    sentences just before and after the ones it quotes."""
+
+    title: str
+    before: str
+    after: str
+
+
+def contexts(catalogue: Catalogue, folder: Path) -> dict[str, InContext]:
+    """Requirement ID -> its quote in context, for every requirement quoting a contract
+    document; empty when the documents cannot be read (a report never fails for them)."""
+    try:
+        found = sentences(catalogue, folder)
+    except (UsageError, CatalogueError):
+        return {}
+    documents = _table().get("document", [])
+    assert isinstance(documents, list)
+    names = {d["file"]: d["title"] for d in documents}
+    ids = {d["id"]: d["file"] for d in documents}
+    out: dict[str, InContext] = {}
+    for requirement in catalogue.requirements:
+        mine = [
+            n
+            for n, s in enumerate(found)
+            if ids.get(s.document) == requirement.source and requirement.id in s.covered_by
+        ]
+        if not mine:
+            continue
+        first, last = mine[0], mine[-1]
+        same = found[first].document
+        before = found[first - 1].text if first and found[first - 1].document == same else ""
+        after = (
+            found[last + 1].text
+            if last + 1 < len(found) and found[last + 1].document == same
+            else ""
+        )
+        out[requirement.id] = InContext(names[requirement.source], before, after)
+    return out

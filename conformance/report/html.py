@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .. import catalogue, sentences
 from ..config import AREAS
 from ..events import RunFinished, RunStarted
 from ..verdicts import BROKEN, Verdict
@@ -20,8 +22,10 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-def render(report: dict[str, Any]) -> str:
-    """The page for one report.json document: summary first, failures first within areas."""
+def render(report: dict[str, Any], docs: Path | None = None) -> str:
+    """The page for one report.json document: summary first, failures first within areas;
+    each quote in its context when the contract documents are at hand (`docs`, by default
+    $CONFORMANCE_SHARED or ../shared)."""
     entries = report["requirements"]
     order = {area: index for index, area in enumerate(AREAS)}
     areas = sorted({e["area"] for e in entries}, key=lambda a: order.get(a, len(order)))
@@ -44,6 +48,7 @@ def render(report: dict[str, Any]) -> str:
         failing=[e for e in entries if e["verdict"] in BROKEN and e["gated"]],
         by_area=by_area,
         broken=BROKEN,
+        context=sentences.contexts(catalogue.load(), docs or sentences.default_docs()),
     )
 
 
