@@ -27,6 +27,10 @@ IDLE = 2.0
 """The stream idle timeout of those reference servers, which every run against them declares:
 half the embedded 4 s (the idle and KeepAlive checks wait it out, 1.5 times, in each STREAM
 run), yet longer than any pause the streams of a run make (KeepAlive comes every third of it)."""
+STREAMS_AT_ONCE = 2
+"""Runs with the STREAM area made at a time: each opens some forty streams, which the one
+reference behind the proxies transcribes in a burst; more at once and a loaded machine misses
+the 3 s deadlines of an upgrade or a message, or idles a stream out."""
 BOUND = 50.0
 """Seconds a whole run against a hostile target may take (the waits it meets are 12 s at most);
 the runs take 2-10 s on an idle machine, the rest is room for a loaded one."""

@@ -12,7 +12,16 @@ from typing import TypedDict
 
 import pytest
 from hostile_foreign import foreign
-from hostile_runs import Judged, Ran, judge, run_alone, run_together, take, upstream_reference
+from hostile_runs import (
+    STREAMS_AT_ONCE,
+    Judged,
+    Ran,
+    judge,
+    run_alone,
+    run_together,
+    take,
+    upstream_reference,
+)
 
 from conformance import catalogue
 from conformance.reference.settings import DEFAULT_API_KEY_ID
@@ -237,7 +246,7 @@ def _flags(target: str, url: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:
-    """Every target's run, and the declaring gateway's, all at once (each waits mostly on its
+    """Every target's run, and the declaring gateway's, two at a time (each waits mostly on its
     timers), each against a target of its own: a test judges its run's the first time (see
     hostile_runs.take)."""
     with ExitStack() as targets:
@@ -251,7 +260,7 @@ def shared(upstream: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
                 ("declared", "gateway", DECLARED),
             )
         }
-        return run_together(runs)
+        return run_together(runs, at_once=STREAMS_AT_ONCE)
 
 
 def _judged(

@@ -9,7 +9,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from hostile_runs import IDLE, Judged, Ran, judge, run_alone, run_together, take, upstream_reference
+from hostile_runs import (
+    IDLE,
+    STREAMS_AT_ONCE,
+    Judged,
+    Ran,
+    judge,
+    run_alone,
+    run_together,
+    take,
+    upstream_reference,
+)
 from hostile_stream import hostile_stream
 
 from conformance.timing import Timing
@@ -83,12 +93,6 @@ def _flags(upstream: str, ws: str) -> list[str]:
 
 def _ws(upstream: str) -> str:
     return "ws" + upstream.removeprefix("http")
-
-
-STREAMS_AT_ONCE = 2
-"""Runs of the STREAM area made at a time: each opens some forty streams, which the one reference
-behind the proxies transcribes in a burst; more at once and a loaded machine misses the 3 s
-deadlines of an upgrade or a message."""
 
 
 @pytest.fixture(scope="module")
