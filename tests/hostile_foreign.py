@@ -203,16 +203,19 @@ class ForeignTarget:
         await asyncio.gather(self._up(websocket, upstream), self._down(websocket, upstream))
 
     async def _up(self, websocket: WebSocket, upstream: ClientConnection) -> None:
-        """Client to reference, untouched; the client's close closes the upstream stream."""
-        with suppress(ConnectionClosed, WebSocketDisconnect, RuntimeError):
+        """Client to reference, untouched; the client's close closes the upstream stream. Once
+        the reference has ended the stream, the client's frames are still read (and dropped),
+        so that its close is seen."""
+        with suppress(WebSocketDisconnect, RuntimeError):
             while True:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                if message.get("bytes") is not None:
-                    await upstream.send(message["bytes"])
-                elif message.get("text") is not None:
-                    await upstream.send(message["text"])
+                with suppress(ConnectionClosed):
+                    if message.get("bytes") is not None:
+                        await upstream.send(message["bytes"])
+                    elif message.get("text") is not None:
+                        await upstream.send(message["text"])
         await upstream.close()
 
     async def _down(self, websocket: WebSocket, upstream: ClientConnection) -> None:

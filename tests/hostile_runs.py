@@ -32,7 +32,7 @@ STREAMS_AT_ONCE = 2
 reference behind the proxies transcribes in a burst; more at once and a loaded machine misses
 the 3 s deadlines of an upgrade or a message, or idles a stream out."""
 BOUND = 50.0
-"""Seconds a whole run against a hostile target may take (the waits it meets are 12 s at most);
+"""Seconds a whole run against a hostile target may take (the waits it meets are 6 s at most);
 the runs take 2-10 s on an idle machine, the rest is room for a loaded one."""
 BROKEN = {"fail", "timeout", "error"}
 
@@ -106,8 +106,8 @@ def run_hostile(report_dir: Path, *args: str) -> Judged:
 
 
 async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
-    """One of several runs on one event loop: what `conformance run` does (the same outputs,
-    the same exit code) with its console kept apart from the others'."""
+    """One of several runs made at once: what `conformance run` does (the same outputs, the
+    same exit code) with its console kept apart from the others'."""
     flags = _flags(report_dir, args)
     parsed = build_parser().parse_args(["run", *RUN_TIMING, *flags[1:]])
     console = io.StringIO()

@@ -95,16 +95,20 @@ class StreamProxy:
         await asyncio.gather(self._up(connection, upstream), self._down(connection, upstream))
 
     async def _up(self, connection: ServerConnection, upstream: ClientConnection) -> None:
-        """Client to reference, untouched; the client's close closes the upstream stream."""
+        """Client to reference, untouched; the client's close closes the upstream stream. Once
+        the reference has ended the stream, the client's frames are still read (and dropped):
+        left unread, they stop the connection reading, and the client's close is never seen."""
         frames = 0
         request_id = str(uuid.uuid4())
         with suppress(ConnectionClosed):
             async for message in connection:
-                await upstream.send(message)
+                with suppress(ConnectionClosed):
+                    await upstream.send(message)
                 frames += isinstance(message, bytes) and len(message) > 0
                 if self.mode == "chatty" and isinstance(message, bytes) and message:
-                    for _ in range(CHATTER):
-                        await connection.send(json.dumps(_chatter(frames, request_id)))
+                    with suppress(ConnectionClosed):  # closing: read on until the client's close
+                        for _ in range(CHATTER):
+                            await connection.send(json.dumps(_chatter(frames, request_id)))
                 if self.mode == "abort" and frames == ABORT_AFTER:
                     connection.transport.abort()
                     break
