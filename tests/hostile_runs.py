@@ -113,7 +113,12 @@ async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
     console = io.StringIO()
     wanted = outputs(parsed, Console(file=console, highlight=False))
     began = time.monotonic()
-    finished = await run_from_args(parsed, wanted)
+    try:
+        finished = await run_from_args(parsed, wanted)
+    except Exception as exc:  # one run's end (an unreachable target, say) fails its test alone
+        stderr = f"conformance: {type(exc).__name__}: {exc}\n"
+        done = subprocess.CompletedProcess(flags, EXIT_HARNESS, console.getvalue(), stderr)
+        return Ran(report_dir, done, time.monotonic() - began)
     elapsed = time.monotonic() - began
     problems = failures(wanted)
     code = EXIT_HARNESS if problems else EXIT_BY_OUTCOME[finished.outcome]
@@ -129,7 +134,7 @@ def run_together(
     """Several runs, `at_once` of them at a time (default all), in this process: each waits
     mostly on its target's timers, so together they take about as long as the longest. Each has
     a thread and an event loop of its own, so that a run busy with its own work (its reports, at
-    its end) never holds up another's streams. A run that raised raises here."""
+    its end) never holds up another's streams."""
     with ThreadPoolExecutor(at_once or len(runs)) as threads:
         started = {
             name: threads.submit(loop.run, _run_beside(folder, args), TEARDOWN)

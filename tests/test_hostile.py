@@ -15,10 +15,6 @@ from conformance.timing import Timing
 
 SCALE = 0.05
 """Deadlines at 1/20: a request may take 3 s, a case 15 s."""
-DRIP_SCALE = 0.03
-"""The dripping target's: every request to it runs out its deadline, some cases send two in a
-row, so 1.8 s a request (still six times what a local answer takes on a loaded machine)."""
-
 EXPECTED = {
     "broken-json": ("LISTEN-SCHEMA", "fail", "not JSON"),
     "html": ("LISTEN-SCHEMA", "fail", "not JSON"),
@@ -26,7 +22,7 @@ EXPECTED = {
     "drip": (
         "LISTEN-RAW-BODY",
         "timeout",
-        f"no complete answer within {Timing(DRIP_SCALE).request:g} s",
+        f"no complete answer within {Timing(SCALE).request:g} s",
     ),
     "reset": ("LISTEN-RAW-BODY", "fail", "connection failed"),
 }
@@ -37,8 +33,7 @@ needs only a 200, so a body that is no transcription does not fail it."""
 
 def _flags(mode: str, url: str) -> list[str]:
     """AUTH and LISTEN against the hostile server for `mode` at `url`."""
-    scale = DRIP_SCALE if mode == "drip" else SCALE
-    return ["--target", url, "--only", "AUTH", "--only", "LISTEN", "--time-scale", str(scale)]
+    return ["--target", url, "--only", "AUTH", "--only", "LISTEN", "--time-scale", str(SCALE)]
 
 
 @pytest.fixture(scope="module")
