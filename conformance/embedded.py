@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 from .errors import HarnessError
 from .timing import EMBEDDED_CALLBACK_TIMEOUT, EMBEDDED_STREAM_IDLE_TIMEOUT
+from .wire import tls
+from .wire.tls import CA_FILE_ENV
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ async def embedded_server(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=errors,
-        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key},
+        env={**os.environ, "CONFORMANCE_REFERENCE_API_KEY": api_key, CA_FILE_ENV: tls.ca_file()},
     )
     assert process.stdout is not None
     try:

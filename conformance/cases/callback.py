@@ -115,6 +115,12 @@ async def dg_token_is_key_id(ctx: CaseContext) -> None:
     await delivery.check_dg_token(ctx, LISTEN)
 
 
+@case("CALLBACK-HTTPS")
+async def https_callback_delivered(ctx: CaseContext) -> None:
+    """An https callback URL is accepted and delivered to, over TLS."""
+    await delivery.check_https(ctx, LISTEN)
+
+
 @case("CALLBACK-PORT-ALLOWED")
 async def allowed_ports_accepted(ctx: CaseContext) -> None:
     """80, 443, 8080 and 8443 are accepted."""

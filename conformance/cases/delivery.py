@@ -377,6 +377,42 @@ async def check_dg_token(ctx: CaseContext, endpoint: Endpoint) -> None:
         )
 
 
+def tls_base(ctx: CaseContext) -> str:
+    """The https base URL of the receiver that this target can verify: a public https URL as
+    given, or the receiver's own TLS address for the embedded server, which trusts the run's
+    authority; a skip, saying what to give, for any other target."""
+    public = ctx.config.callback_public_url or ""
+    base = ctx.receiver.tls_base_url
+    if base is None or not (public.startswith("https://") or ctx.config.embedded):
+        ctx.skip(
+            "no https address of the receiver that this target can verify: give "
+            "--callback-public-url with an https URL (a tunnel that terminates TLS)"
+        )
+    return base
+
+
+async def check_https(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """An https callback URL (the receiver's own TLS address, port 8443) is accepted and the
+    result delivered over TLS, as over http."""
+    applies(ctx, endpoint)
+    box = ctx.receiver.mailbox("https", base_url=tls_base(ctx))
+    exchange = await endpoint.submit(ctx, [("callback", box.url)])
+    unless_refused_as_private(ctx, exchange)
+    if accepted_request_id(exchange) is None:
+        ok = exchange.status is not None and 200 <= exchange.status <= 299
+        ctx.blocked(  # acceptance is ACCEPTED's (a 2xx) or PORT-ALLOWED's (8443, https) to judge
+            f"{endpoint.prefix}-ACCEPTED" if ok else f"{endpoint.prefix}-PORT-ALLOWED",
+            f"{exchange.describe()}: the https callback URL {box.url} was not accepted as one",
+        )
+    if await attempts(ctx, box, 1) == 0:
+        ctx.blocked(
+            f"{endpoint.prefix}-DELIVERY",
+            f"nothing was delivered to the https callback {box.url} within "
+            f"{ctx.config.timing.first_delivery():g} s",
+        )
+    keep_evidence(ctx, box, retried=False)
+
+
 def _probe_url(ctx: CaseContext, scheme: str, port: int | None, path: str) -> str:
     """A callback URL on the receiver's own host (so no third party is ever called)."""
     host = ctx.receiver.host

@@ -18,6 +18,7 @@ from .delivery import (
     NEIGHBOURS,
     dg_token_problem,
     keep_evidence,
+    tls_base,
     unless_refused_as_private,
 )
 from .expectation import HEADING, comment
@@ -350,6 +351,28 @@ async def stream_callback_metadata(ctx: CaseContext) -> None:
                 f"message delivered {how} is a {types[-1]!r}, not the closing Metadata "
                 f"(types {types[-6:]})",
             )
+
+
+@case("STREAM-CALLBACK-WSS")
+async def wss_callback_gets_each_response(ctx: CaseContext) -> None:
+    """callback=wss://... : the target opens a TLS WebSocket to the callback, as for ws."""
+    _receiver(ctx)
+    box = ctx.receiver.mailbox("stream-wss", base_url=tls_base(ctx))
+    stream = await _stream_to(ctx, _ws_url(box))
+    unless_refused_as_private(ctx, stream.exchange)
+    require_open(ctx, stream)
+    await _until_metadata(ctx, box)
+    keep_evidence(ctx, box, retried=False)
+    types = _types(box)
+    if not box.deliveries:
+        ctx.blocked(WS, f"nothing arrived over the wss callback WebSocket ({timeline(stream)})")
+    if any(d.method == BINARY_FRAME for d in box.deliveries) or None in types:
+        ctx.blocked(WS, f"deliveries over wss are not JSON text frames: types {types[:6]}")
+    ctx.check(
+        "Results" in types,
+        f"no Results arrived over the wss callback WebSocket ({len(box.deliveries)} "
+        f"deliveries, types {types[:6]}); client side: {timeline(stream)}",
+    )
 
 
 @case("STREAM-CALLBACK-PORT")

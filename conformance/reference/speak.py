@@ -91,6 +91,8 @@ async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
     key_id = caller.key_id or settings.api_key_id
 
     async def deliver(to: Callback = callback) -> None:
+        if to.url.startswith("https:") and settings.has("speak-callback-https-undelivered"):
+            return
         body, media = _delivery(text, rid, settings)
         courier.send(to, body, media, key_id)
 

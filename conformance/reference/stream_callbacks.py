@@ -157,6 +157,7 @@ async def open_sink(options: StreamOptions, client: WebSocket, ctx: Context) -> 
     try:
         connection = await connect(
             str(url),
+            ssl=client_context() if url.scheme == "wss" else None,
             additional_headers={"dg-token": key_id} if key_id else {},
             open_timeout=DELIVERY_DEADLINE,
             ping_interval=None,

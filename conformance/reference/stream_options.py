@@ -179,6 +179,8 @@ async def check_callback(url: str, settings: Settings) -> httpx.URL:
         raise bad_request("The callback URL is not a valid URL.") from None
     if parsed.scheme not in DEFAULT_PORTS or not parsed.host:
         raise bad_request("The callback URL must be an absolute http, https, ws or wss URL.")
+    if parsed.scheme == "wss" and settings.has("stream-callback-wss-refused"):
+        raise bad_request("The callback URL must be an http, https or ws URL.")
     if port not in ALLOWED_PORTS and not settings.has("stream-callback-any-port"):
         raise bad_request(f"Callback port {port} is not allowed: use 80, 443, 8080 or 8443.")
     if not settings.allow_private_callbacks:

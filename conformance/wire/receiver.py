@@ -27,12 +27,14 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..errors import HarnessError, UsageError
 from ..redact import Redactor
-from . import audio
+from . import audio, tls
 from .cost import RunCost
 from .http import Exchange, _summarise_body
 
 PREFERRED_PORT = 8080
 """A port the documents allow for callbacks, so one receiver serves audio and callbacks."""
+TLS_PORT = 8443
+"""The port of the receiver's https and wss address (an allowed callback port)."""
 
 HANG: Literal["hang"] = "hang"
 """Script step: never answer; hold the attempt open until the sender gives up."""
@@ -176,6 +178,19 @@ def _bind(host: str, *, listen: bool = True) -> socket.socket:
     )
 
 
+def _bind_tls(address: str) -> socket.socket | None:
+    """Port 8443 on the address the receiver got, or None when it is taken there."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.bind((address, TLS_PORT))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
 class _DroppingH11(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, giving the app a way to drop a connection before any byte
     of an answer (an ASGI app alone can only start an answer)."""
@@ -191,10 +206,19 @@ class _DroppingH11(H11Protocol):
         self.app = with_drop
 
 
-def _server(app: ASGIApp, lifespan: Literal["on", "off"]) -> uvicorn.Server:
-    """A quiet uvicorn server for the receiver's app, whose connections can be dropped."""
+def _server(
+    app: ASGIApp, lifespan: Literal["on", "off"], tls: tuple[str, str] | None = None
+) -> uvicorn.Server:
+    """A quiet uvicorn server for the receiver's app, whose connections can be dropped; with
+    `tls` (certificate chain and key files), it speaks https and wss."""
     config = uvicorn.Config(
-        app, http=_DroppingH11, log_level="error", access_log=False, lifespan=lifespan
+        app,
+        http=_DroppingH11,
+        log_level="error",
+        access_log=False,
+        lifespan=lifespan,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     # SIGINT/SIGTERM are loop.py's: they stop the run, which then deletes what it created
@@ -291,6 +315,10 @@ class Receiver:
         self.strays: list[Fetch] = []
         """Requests to paths no case gave out (a target delivering to the wrong URL)."""
         self.local_url = ""
+        self.local_tls_url: str | None = None
+        """https://HOST:8443 when the receiver also serves TLS on its own address."""
+        self._tls_server: uvicorn.Server | None = None
+        self._tls_task: asyncio.Task[None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -301,6 +329,15 @@ class Receiver:
     def host(self) -> str:
         """The host name or address targets use to reach the receiver."""
         return urlsplit(self.base_url).hostname or self._host
+
+    @property
+    def tls_base_url(self) -> str | None:
+        """The https URL targets use to reach the receiver: a public https URL as given, else
+        the receiver's own TLS address (its certificate from this run's authority, which the
+        embedded reference trusts); None when there is neither."""
+        if self._public_url:
+            return self._public_url if self._public_url.startswith("https://") else None
+        return self.local_tls_url
 
     def audio_url(self, clip: str) -> str:
         """Where the target can fetch a test clip."""
@@ -473,6 +510,11 @@ class Receiver:
         logging.getLogger("uvicorn.error").addFilter(self._quiet)
         self._server = _server(self._app, "on")
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        secure = _bind_tls(host) if _loopback(host) else None
+        if secure is not None:
+            self._tls_server = _server(self._app, "off", tls.server_files(host))
+            self._tls_task = asyncio.create_task(self._tls_server.serve(sockets=[secure]))
+            self.local_tls_url = f"https://{host}:{TLS_PORT}"
         try:
             await asyncio.wait_for(self._started.wait(), self._startup_deadline)
         except TimeoutError:
@@ -485,5 +527,7 @@ class Receiver:
         self._closing.set()
         await asyncio.gather(*(door.close() for door in self._doors))
         logging.getLogger("uvicorn.error").removeFilter(self._quiet)
+        if self._tls_server is not None and self._tls_task is not None:
+            await _stop(self._tls_server, self._tls_task, self._shutdown_deadline)
         if self._server is not None and self._task is not None:
             await _stop(self._server, self._task, self._shutdown_deadline)
