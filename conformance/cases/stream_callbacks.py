@@ -304,11 +304,11 @@ async def stream_callback_basic_auth(ctx: CaseContext) -> None:
         ctx.check(not leaked, f"the URL's password appears in a delivery's request line {how}")
 
 
-@case("STREAM-CALLBACK-DG-TOKEN")
-async def stream_callback_dg_token(ctx: CaseContext) -> None:
-    """Each streaming POST, and the callback WebSocket's upgrade, carries dg-token: the
-    submitting key's identifier (without --api-key-id: present, and not the key)."""
+async def _callback_streams(ctx: CaseContext) -> list[tuple[str, str, str, Mailbox, Stream]]:
+    """The run's http and ws callback streams, each whole (its Metadata delivered or waited
+    for), as (scheme, how, the requirement judging that delivery, mailbox, stream)."""
     _receiver(ctx)
+    found = []
     for scheme, how, needs in (
         ("http", "by POST", HTTP),
         ("ws", "over the callback WebSocket", WS),
@@ -317,6 +317,15 @@ async def stream_callback_dg_token(ctx: CaseContext) -> None:
         require_open(ctx, stream)
         await _until_metadata(ctx, box)
         keep_evidence(ctx, box, retried=False)
+        found.append((scheme, how, needs, box, stream))
+    return found
+
+
+@case("STREAM-CALLBACK-DG-TOKEN")
+async def stream_callback_dg_token(ctx: CaseContext) -> None:
+    """Each streaming POST, and the callback WebSocket's upgrade, carries dg-token: the
+    submitting key's identifier (without --api-key-id: present, and not the key)."""
+    for scheme, how, needs, box, _ in await _callback_streams(ctx):
         if not box.deliveries:
             ctx.blocked(needs, f"nothing arrived at the callback {how}")
         problems = [
@@ -332,15 +341,7 @@ async def stream_callback_metadata(ctx: CaseContext) -> None:
     """The closing Metadata reaches the callback too (http and ws), after the last Results
     (blocked by STREAM-SHUTDOWN-SEQUENCE, which judges the same order on the client's socket,
     and this one's own failure when the client's streams end right)."""
-    _receiver(ctx)
-    for scheme, how, needs in (
-        ("http", "by POST", HTTP),
-        ("ws", "over the callback WebSocket", WS),
-    ):
-        box, stream = await _callback_stream(ctx, scheme)
-        require_open(ctx, stream)
-        await _until_metadata(ctx, box)
-        keep_evidence(ctx, box, retried=False)
+    for scheme, how, needs, box, stream in await _callback_streams(ctx):
         types = _types(box)
         if "Results" not in types:
             ctx.blocked(needs, f"no Results arrived at the callback {how}: types {types}")
