@@ -68,9 +68,15 @@ class Row:
         return "NOT COVERED: neither in schemas/parameters.toml nor waived"
 
 
+def shared_folder() -> Path:
+    """The folder of the contract documents and the official specs: $CONFORMANCE_SHARED, else
+    ../shared beside the working folder."""
+    return Path(os.environ.get("CONFORMANCE_SHARED", "../shared"))
+
+
 def default_spec() -> Path:
-    """The official spec under $CONFORMANCE_SHARED, else ../shared beside the working folder."""
-    return Path(os.environ.get("CONFORMANCE_SHARED", "../shared")) / OFFICIAL_SPEC
+    """The official spec in the shared folder."""
+    return shared_folder() / OFFICIAL_SPEC
 
 
 def official_parameters(spec: Path) -> dict[str, list[str]]:

@@ -9,7 +9,6 @@ Quotes are verbatim, so overlap is measured on the document with all whitespace 
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -17,8 +16,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from . import catalogue as catalogue_module
 from .catalogue import Catalogue, read_schema_file
+from .coverage import shared_folder
 from .errors import CatalogueError, UsageError
 
 DOCUMENTS = "documents.toml"
@@ -37,8 +36,6 @@ class Sentence:
 
     document: str
     text: str
-    start: int
-    """Offset in the whitespace-free document."""
     covered_by: tuple[str, ...]
     waiver: str | None
 
@@ -77,8 +74,8 @@ def _squeeze(text: str) -> str:
 
 
 def default_docs() -> Path:
-    """contract-docs/ under $CONFORMANCE_SHARED, else ../shared beside the working folder."""
-    return Path(os.environ.get("CONFORMANCE_SHARED", "../shared")) / "contract-docs"
+    """contract-docs/ in the shared folder (see coverage.shared_folder)."""
+    return shared_folder() / "contract-docs"
 
 
 def _table() -> dict[str, object]:
@@ -240,7 +237,7 @@ def sentences(catalogue: Catalogue, folder: Path) -> list[Sentence]:
                 )
             )
             reason = waived[at].reason if at in waived else None
-            found.append(Sentence(document["id"], part, at, covered, reason))
+            found.append(Sentence(document["id"], part, covered, reason))
     return _repeated(found)
 
 
@@ -283,10 +280,10 @@ def _ranges(document: str, placed: list[tuple[str, int]], entries: list[Entry]) 
     return out
 
 
-def stale(found: list[Sentence]) -> list[str]:
+def stale(found: list[Sentence], catalogue: Catalogue) -> list[str]:
     """Waivers that hold no sentence left unenforced: no longer needed."""
     lines = []
-    for waiver in _entries(_table(), "waiver", catalogue_module.load()):
+    for waiver in _entries(_table(), "waiver", catalogue):
         held = [s for s in found if s.document == waiver.document and s.waiver == waiver.reason]
         if not any(not s.covered_by for s in held):
             lines.append(f"{waiver.document} {(waiver.first or waiver.pattern)[:50]!r}")

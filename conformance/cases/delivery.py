@@ -300,7 +300,7 @@ async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) 
     )
 
 
-async def _password(ctx: CaseContext) -> str:
+async def callback_password(ctx: CaseContext) -> str:
     """The run's callback password (redacted everywhere from the start)."""
 
     async def make() -> str:
@@ -314,7 +314,7 @@ async def _password(ctx: CaseContext) -> str:
 async def basic(ctx: CaseContext, endpoint: Endpoint) -> tuple[Mailbox, str]:
     """The run's callback request whose URL carries credentials (BASIC-AUTH and -HIDDEN read
     it), and the password."""
-    password = await _password(ctx)
+    password = await callback_password(ctx)
     box, _ = await delivered(ctx, endpoint, "basic", userinfo=(USER, password), share=True)
     return box, password
 

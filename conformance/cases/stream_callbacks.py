@@ -16,6 +16,8 @@ from .context import CaseContext
 from .delivery import (
     ALLOWED_PORTS,
     NEIGHBOURS,
+    USER,
+    callback_password,
     dg_token_problem,
     keep_evidence,
     tls_base,
@@ -264,13 +266,9 @@ async def dropped_ws_callback_kills_stream(ctx: CaseContext) -> None:
         )
 
 
-USER, PASSWORD = "stream-user", "stream-pass"
-"""Credentials in the callback URL of the streams that judge STREAM-CALLBACK-BASIC-AUTH."""
-
-
-def _basic_problem(delivery_headers: dict[str, str]) -> str | None:
+def _basic_problem(delivery_headers: dict[str, str], password: str) -> str | None:
     """Why a delivery (or the callback WebSocket's upgrade) lacks the URL's Basic credentials."""
-    expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    expected = "Basic " + base64.b64encode(f"{USER}:{password}".encode()).decode()
     got = delivery_headers.get("authorization")
     if got == expected:
         return None
@@ -282,11 +280,12 @@ async def stream_callback_basic_auth(ctx: CaseContext) -> None:
     """A streaming callback URL with user:pass gives each POST, and the callback WebSocket's
     upgrade, the Basic credentials; they never travel in the path or query."""
     _receiver(ctx)
+    password = await callback_password(ctx)  # the run's, redacted in every report
     for scheme, how, needs in (
         ("http", "by POST", HTTP),
         ("ws", "over the callback WebSocket", WS),
     ):
-        box = ctx.receiver.mailbox(f"stream-auth-{scheme}", userinfo=(USER, PASSWORD))
+        box = ctx.receiver.mailbox(f"stream-auth-{scheme}", userinfo=(USER, password))
         stream = await _stream_to(ctx, box.url if scheme == "http" else _ws_url(box))
         unless_refused_as_private(ctx, stream.exchange)
         require_open(ctx, stream)
@@ -297,10 +296,10 @@ async def stream_callback_basic_auth(ctx: CaseContext) -> None:
         problems = [
             f"delivery {n}: {problem}"
             for n, delivery in enumerate(box.deliveries)
-            if (problem := _basic_problem(delivery.headers))
+            if (problem := _basic_problem(delivery.headers, password))
         ]
         ctx.check(not problems, f"{scheme} streaming callback {how}: " + "; ".join(problems[:3]))
-        leaked = [d for d in box.deliveries if PASSWORD in f"{d.path}?{d.query}"]
+        leaked = [d for d in box.deliveries if password in f"{d.path}?{d.query}"]
         ctx.check(not leaked, f"the URL's password appears in a delivery's request line {how}")
 
 
