@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance.reference.stream_audio import Decoder
+from conformance.reference.streaming.audio import Decoder
 from conformance.wire import audio
 from conformance.wire.codecs import FRAME_SECONDS, mulaw_encode, stream_audio
 

@@ -11,12 +11,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from . import deferred, grant, keys_api, listen, manage, projects, speak, stream
-from .callbacks import Courier
-from .context import Context
-from .errors import ApiError, error_response
-from .recording import RecordRequests
-from .settings import Settings
+from .model.context import Context
+from .model.errors import ApiError, error_response
+from .model.settings import Settings
+from .rest import grant, keys_api, listen, management, speak, usage
+from .rest.callbacks import Courier
+from .rest.recording import RecordRequests
+from .streaming import endpoint as stream
 
 
 def create_app(
@@ -44,14 +45,14 @@ def create_app(
 
     return Starlette(
         routes=[
-            *deferred.routes(ctx, courier),  # before listen: it answers callback requests
-            *listen.routes(ctx),
+            *listen.routes(ctx, courier),
             *stream.routes(ctx),
             *speak.routes(ctx, courier),
             *grant.routes(ctx),
             *keys_api.routes(ctx),
-            *projects.routes(ctx),
-            *manage.routes(ctx),  # last: it ends with the 404 of unknown WebSocket paths
+            *usage.routes(ctx),
+            *management.routes(ctx),
+            stream.unknown_socket(ctx),  # last: after every WebSocket route
         ],
         middleware=[Middleware(RecordRequests, ctx=ctx)],
         exception_handlers={

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from .app import create_app
-from .faults import FAULTS, unknown_faults
+from .model.faults import FAULTS, unknown_faults
+from .model.settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
+from .model.variants import VARIANTS, unknown_variants
 from .serving import Server, base_url, bind, config
-from .settings import DEFAULT_API_KEY, DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID, Settings
 from .tenants import create_tenants
-from .variants import VARIANTS, unknown_variants
 
 API_KEY_ENV = "CONFORMANCE_REFERENCE_API_KEY"
 

@@ -15,12 +15,13 @@ from dataclasses import replace
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.frames import CloseCode
 
 from .app import create_app
-from .errors import ApiError, error_response
-from .faults import unknown_faults
-from .settings import Settings
-from .variants import unknown_variants
+from .model.errors import ApiError, error_response
+from .model.faults import unknown_faults
+from .model.settings import Settings
+from .model.variants import unknown_variants
 
 SEPARATOR = "+"
 """Joins several switch names in one prefix: /fault/a+b/v1/listen."""
@@ -50,7 +51,7 @@ class _Switched:
                 missing = ApiError(404, f"unknown {self._kind} {bad[0]!r}")
                 await error_response(missing, self._base)(scope, receive, send)
             else:
-                await send({"type": "websocket.close", "code": 1008})
+                await send({"type": "websocket.close", "code": CloseCode.POLICY_VIOLATION})
             return
         if names not in self._apps:
             self._apps[names] = create_app(self._switched(names), clock=self._clock)

@@ -1,0 +1,1 @@
+"""What REST and streaming share: audio, transcription, settings, faults, keys, auth, the logs."""

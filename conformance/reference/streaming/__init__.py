@@ -1,0 +1,1 @@
+"""The /v1/listen WebSocket: handshake, session, audio decoding, lanes and callbacks."""
