@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conformance.redact import Redactor
 from hostile_callbacks import HOP_BY_HOP
 from hostile_foreign import ForeignTarget, _serving
 from hostile_runs import run_together, upstream_reference
@@ -25,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from conformance.errors import TargetTimeout
+from conformance.redact import Redactor
 from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.wire.http import TargetClient
 from conformance.wire.limits import Concurrency, endpoint_of, refusal_wait, retry_after

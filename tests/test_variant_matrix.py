@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance.config import Level
-from conformance.embedded import EmbeddedServer
-from conformance.verdicts import BROKEN
 
 from conformance import loop
 from conformance.cli import build_parser, run_embedded, started_reference
+from conformance.config import Level
+from conformance.embedded import EmbeddedServer
 from conformance.reference.model.variants import VARIANTS
 from conformance.timing import TEARDOWN
+from conformance.verdicts import BROKEN
 
 KNOWN: dict[str, set[str]] = {}
 """Variant -> the MUST/SHOULD requirements that still fail against it: the suite is not yet

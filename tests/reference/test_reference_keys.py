@@ -18,10 +18,6 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.engine import Engine
-from conformance.events import RunFinished
-from conformance.verdicts import Verdict
 from conftest import Collector
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -31,11 +27,15 @@ from test_cli import PYTHON, cli
 
 from conformance import catalogue
 from conformance.cases import REGISTRY
+from conformance.config import AuthScheme, Credentials, RunConfig
+from conformance.engine import Engine
+from conformance.events import RunFinished
 from conformance.reference import Settings, create_app
 from conformance.reference.model import keys as reference_keys
 from conformance.reference.model.requests_log import MAX_LOGGED, LoggedRequest, RequestLog
 from conformance.reference.serving import running
 from conformance.timing import EMBEDDED_OBSERVATION, EMBEDDED_PACE, Timing
+from conformance.verdicts import Verdict
 from conformance.wire import audio
 
 SETTINGS = Settings()
