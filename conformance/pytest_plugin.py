@@ -14,13 +14,16 @@ from typing import Any
 
 import pytest
 
-from . import catalogue, loop
-from .cli import build_parser, run_from_args
-from .errors import ConformanceError
-from .events import RunFinished
-from .report import JsonReportWriter
-from .timing import TEARDOWN
-from .verdicts import RequirementResult, Verdict
+from conformance import api
+from conformance.cli.commands import config_of
+from conformance.cli.parser import run_flags
+from conformance.contract import catalogue
+from conformance.errors import ConformanceError
+from conformance.report import JsonReportWriter
+from conformance.run import loop
+from conformance.run.events import RunFinished
+from conformance.run.verdicts import RequirementResult, Verdict
+from conformance.timing import TEARDOWN
 
 _FLAGS = pytest.StashKey[Any]()
 _RESULT = pytest.StashKey[RunFinished | ConformanceError]()
@@ -44,7 +47,7 @@ def pytest_collection_modifyitems(
     flags = config.getoption("conformance")
     if flags is None:
         return
-    args = build_parser().parse_args(["run", *shlex.split(flags)])
+    args = run_flags(shlex.split(flags))
     config.stash[_FLAGS] = args
     for requirement in catalogue.load().requirements:
         if not args.only or requirement.area in args.only:
@@ -54,10 +57,10 @@ def pytest_collection_modifyitems(
 def _finished(config: pytest.Config) -> RunFinished | ConformanceError:
     """Run the whole suite once, on first use; every item reads its verdict from it."""
     if _RESULT not in config.stash:
-        args = config.stash[_FLAGS]
-        writer = JsonReportWriter(args.report_dir / "report.json")
         try:
-            config.stash[_RESULT] = loop.run(run_from_args(args, [writer]), TEARDOWN)
+            plan = config_of(config.stash[_FLAGS])
+            writer = JsonReportWriter(plan.report_dir / "report.json")
+            config.stash[_RESULT] = loop.run(api.run(plan, [writer]), TEARDOWN)
         except ConformanceError as exc:
             config.stash[_RESULT] = exc
     return config.stash[_RESULT]

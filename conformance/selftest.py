@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from argparse import Namespace
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from . import catalogue, loop
-from .cli import build_parser, run_embedded, started_reference
-from .embedded import EmbeddedServer
-from .errors import UsageError
-from .timing import TEARDOWN
-from .verdicts import BROKEN, Verdict
+from conformance import api
+from conformance.contract import catalogue
+from conformance.errors import UsageError
+from conformance.run import loop
+from conformance.run.config import RunConfig
+from conformance.run.embedded import EmbeddedServer
+from conformance.run.profile import EMPTY
+from conformance.run.verdicts import BROKEN, Verdict
+from conformance.timing import TEARDOWN
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,13 @@ class Row:
         return self.expected == self.observed
 
 
-def _args(reports: str, fault: str | None, examples: int, areas: Sequence[str]) -> Namespace:
-    """The arguments of one row's run: its reports in a temporary folder and an empty profile
-    of its own (the matrix never reads the working directory's [tool.conformance], whose target
-    would get every faulted run: issue 17)."""
-    empty = Path(reports) / "selftest-profile.toml"
-    empty.write_text("", encoding="utf-8")
+def plan(reports: str, fault: str | None, examples: int, areas: Sequence[str]) -> RunConfig:
+    """The configuration of one row's run: its reports in a temporary folder, resolved from no
+    profile and no environment (the matrix never reads the working directory's
+    [tool.conformance], whose target would get every faulted run: issue 17)."""
     scheme = catalogue.load().fault_scheme(fault) if fault else "token"
-    flags = ["--profile", str(empty), "--auth-scheme", scheme, "--report-dir", reports]
-    flags += ["--examples", str(examples), *(f"--only={area}" for area in areas)]
-    return build_parser().parse_args(["run", *flags])
+    flags = {"auth_scheme": scheme, "report_dir": Path(reports), "examples": examples}
+    return RunConfig.resolve({**flags, "only": list(areas)}, EMPTY, {})
 
 
 def areas_of(expected: frozenset[str]) -> list[str]:
@@ -69,9 +68,9 @@ async def one_row(
     """Run the suite with one fault (or none) on, against its tenant of a shared server."""
     async with slots:
         with tempfile.TemporaryDirectory() as reports:
-            args = _args(reports, fault, examples, () if full else areas_of(expected))
+            config = plan(reports, fault, examples, () if full else areas_of(expected))
             tenant = server.under("fault", [fault] if fault else [])
-            finished = await run_embedded(args, [], tenant)
+            finished = await api.run_against(config, tenant)
     observed = frozenset(r.requirement.id for r in finished.requirements if r.verdict in BROKEN)
     reasons = {
         r.requirement.id: f"{r.verdict.value}: {r.reason}"
@@ -102,7 +101,7 @@ async def matrix(
         raise UsageError(f"no requirement declares fault {', '.join(unknown)}")
     slots = asyncio.Semaphore(parallel)
     with tempfile.TemporaryDirectory() as reports:
-        async with started_reference(_args(reports, None, examples, ()), tenants=True) as server:
+        async with api.reference_for(plan(reports, None, examples, ()), tenants=True) as server:
             jobs = [one_row(f, table[f], slots, examples, server, full) for f in faults]
             if conformant:
                 jobs.insert(0, one_row(None, frozenset(), slots, examples, server))

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conformance import loop
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.embedded import embedded_server
-from conformance.engine import Engine
-from conformance.events import Event, RunFinished
-from conformance.timing import (
-    EMBEDDED_PACE,
-    EMBEDDED_RETRY_DELAY,
-    EMBEDDED_STREAM_IDLE_TIMEOUT,
-    TEARDOWN,
-    Timing,
-)
+from conformance import api
+from conformance.run import loop
+from conformance.run.config import AuthScheme, RunConfig
+from conformance.run.engine import Engine
+from conformance.run.events import Event, RunFinished
+from conformance.run.profile import EMPTY
+from conformance.timing import TEARDOWN
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CONFORMANCE_SHARED", REPO.parent / "shared"))
@@ -53,23 +49,13 @@ async def run_against_reference(
     **overrides: object,
 ) -> RunFinished:
     """Start the reference server with these faults and run the whole suite against it (told
-    the key's identifier, as --api-key-id does, unless `key_id_known` is False)."""
-    timing = Timing()
-    async with embedded_server(
-        EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
-    ) as server:
-        config = RunConfig(
-            target=server.url,
-            credentials=Credentials(
-                server.api_key, scheme, server.api_key_id if key_id_known else None
-            ),
-            project_id=server.project_id,
-            embedded=True,
-            retry_delay=EMBEDDED_RETRY_DELAY,
-            stream_idle_timeout=EMBEDDED_STREAM_IDLE_TIMEOUT,
-            pace=EMBEDDED_PACE,
-            **overrides,  # type: ignore[arg-type]
-        )
+    the key's identifier, as --api-key-id does, unless `key_id_known` is False), configured as
+    `conformance run` without flags is, but for `overrides` (RunConfig fields)."""
+    plan = replace(RunConfig.resolve({"auth_scheme": scheme}, EMPTY, {}), **overrides)  # type: ignore[arg-type]
+    async with api.reference_for(plan, faults) as server:
+        config = plan.against(server)
+        if not key_id_known:
+            config = replace(config, credentials=replace(config.credentials, api_key_id=None))
         return await Engine(config, [Collector()]).run()
 
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.reference.settings import DEFAULT_API_KEY_ID
+from conformance.reference.model.settings import DEFAULT_API_KEY_ID
 from conformance.timing import EMBEDDED_CALLBACK_TIMEOUT, EMBEDDED_RETRY_DELAY
 
 MODES = ("silent", "flood", "wrong-path", "wrong-request-id")

@@ -16,9 +16,11 @@ from typing import Any
 from rich.console import Console
 from test_cli import RUN_TIMING, cli, reference
 
-from conformance import loop
-from conformance.cli import EXIT_BY_OUTCOME, EXIT_HARNESS, build_parser, outputs, run_from_args
+from conformance import api
+from conformance.cli.commands import EXIT_BY_OUTCOME, EXIT_HARNESS, config_of, outputs
+from conformance.cli.parser import run_flags
 from conformance.report import failures
+from conformance.run import loop
 from conformance.timing import TEARDOWN
 
 KEY = "hostile-key"
@@ -109,12 +111,13 @@ async def _run_beside(report_dir: Path, args: Sequence[str]) -> Ran:
     """One of several runs made at once: what `conformance run` does (the same outputs, the
     same exit code) with its console kept apart from the others'."""
     flags = _flags(report_dir, args)
-    parsed = build_parser().parse_args(["run", *RUN_TIMING, *flags[1:]])
+    parsed = run_flags([*RUN_TIMING, *flags[1:]])
     console = io.StringIO()
-    wanted = outputs(parsed, Console(file=console, highlight=False))
     began = time.monotonic()
     try:
-        finished = await run_from_args(parsed, wanted)
+        config = config_of(parsed)
+        wanted = outputs(parsed, config, Console(file=console, highlight=False))
+        finished = await api.run(config, wanted)
     except Exception as exc:  # one run's end (an unreachable target, say) fails its test alone
         stderr = f"conformance: {type(exc).__name__}: {exc}\n"
         done = subprocess.CompletedProcess(flags, EXIT_HARNESS, console.getvalue(), stderr)

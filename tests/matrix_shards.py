@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from conformance import catalogue, loop
+from conformance.contract import catalogue
+from conformance.run import loop
 from conformance.selftest import Row, matrix
 from conformance.timing import TEARDOWN
 

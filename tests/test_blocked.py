@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from conformance import catalogue as catalogue_module
 from conformance.cases import REGISTRY
-from conformance.cases.context import CaseContext
-from conformance.cases.registry import Case
-from conformance.catalogue import _check_prerequisites
-from conformance.config import Credentials, RunConfig
-from conformance.engine import Engine, select
+from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.registry import Case
+from conformance.contract import catalogue as catalogue_module
+from conformance.contract.catalogue import _check_prerequisites
 from conformance.errors import Blocked, CatalogueError
-from conformance.verdicts import CaseResult, Verdict, attribute_blocked
+from conformance.run.config import Credentials, RunConfig
+from conformance.run.engine import Engine, select
+from conformance.run.verdicts import CaseResult, Verdict, attribute_blocked
 
 PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import catalogue
 from conformance.cases import REGISTRY
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.engine import select
+from conformance.contract import catalogue
 from conformance.errors import CatalogueError
 from conformance.reference import FAULTS as REFERENCE_FAULTS
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.engine import select
 
 CATALOGUE = catalogue.load()
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conformance import catalogue, shapes
 from conformance.cases import REGISTRY
-from conformance.cases.context import CaseContext
-from conformance.cli import main, requirements_command
+from conformance.cases.kit.context import CaseContext
+from conformance.cli.commands import main, requirements_command
+from conformance.contract import catalogue, shapes
 from conformance.reference import Settings, create_app
 from conformance.reference.serving import running
 from conformance.timing import (

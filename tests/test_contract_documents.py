@@ -18,9 +18,10 @@ import yaml
 from conftest import REPO
 from openapi_spec_validator import validate
 
-from conformance import catalogue, fuzz, shapes
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.profile import CAPABILITIES
+from conformance.cases.kit import fuzzing as fuzz
+from conformance.contract import catalogue, shapes
+from conformance.contract.catalogue import CAPABILITIES
+from conformance.run.config import AuthScheme, Credentials, RunConfig
 from conformance.wire import audio
 
 SCHEMAS = REPO / "schemas"

@@ -22,8 +22,7 @@ from starlette.websockets import WebSocket
 from test_cli import _run_cli, reference
 
 from conformance.errors import Skipped
-from conformance.redact import Redactor
-from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
+from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.wire import audio
 from conformance.wire.codecs import stream_audio
 from conformance.wire.containers import CONTAINERS, encoded
@@ -37,6 +36,7 @@ from conformance.wire.cost import (
 )
 from conformance.wire.limits import Concurrency, Gate, current_gate, endpoint_of
 from conformance.wire.receiver import Receiver
+from conformance.wire.redact import Redactor
 from conformance.wire.stream import open_stream
 
 

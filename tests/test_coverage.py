@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import catalogue, coverage
-from conformance.cli import EXIT_FAILED, EXIT_PASSED, main
+from conformance.cli.commands import EXIT_FAILED, EXIT_PASSED, main
+from conformance.contract import catalogue, coverage
 
 CATALOGUE = catalogue.load()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import reference_run
 
-from conformance.verdicts import Verdict
+from conformance.run.verdicts import Verdict
 
 CALLBACKS = frozenset({"CALLBACK"})
 DG_TOKENS = ("CALLBACK-DG-TOKEN",)

@@ -11,12 +11,12 @@ import pytest
 from markupsafe import escape
 from test_contract_documents import OUT_OF_SCOPE
 
-from conformance import catalogue, shapes
 from conformance.capture import judge, read, rules
 from conformance.capture.model import Capture
-from conformance.cli import main
-from conformance.config import Level
-from conformance.docs import catalogue_markdown
+from conformance.cli.commands import main
+from conformance.contract import catalogue, shapes
+from conformance.contract.catalogue import Level
+from conformance.contract.docs import catalogue_markdown
 from conformance.report.html import render
 
 CATALOGUE = catalogue.load()

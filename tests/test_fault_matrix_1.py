@@ -6,7 +6,7 @@ import pytest
 from conftest import reference_run
 from matrix_shards import SHARD_TIMEOUT, Shard, row_id
 
-from conformance.verdicts import Outcome, Verdict
+from conformance.run.verdicts import Outcome, Verdict
 
 SHARD = Shard(1)
 

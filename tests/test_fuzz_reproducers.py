@@ -15,10 +15,10 @@ import pytest
 from conftest import Collector
 from test_cli import served
 
-from conformance import loop
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.engine import Engine
-from conformance.reference.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
+from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
+from conformance.run import loop
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.engine import Engine
 from conformance.timing import TEARDOWN
 
 FAULTS = ("non-http-url-500", "grant-ignores-body", "errors-as-text")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalogue
-from conformance.config import AuthScheme, Credentials, Level, RunConfig
-from conformance.verdicts import CaseResult, Verdict, judge
+from conformance.contract import catalogue
+from conformance.contract.catalogue import Level
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.verdicts import CaseResult, Verdict, judge
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from conformance import catalogue, generate
+from conformance.cases.kit import strategies as generate
+from conformance.contract import catalogue
 
 PARAMETERS = list(catalogue.load().generated_parameters("listen"))
 BY_NAME = {p.name: p for p in PARAMETERS}

@@ -13,7 +13,7 @@ import pytest
 from hostile_callbacks import hostile_callbacks
 from hostile_runs import Ran, judge, run_alone, run_together, take, upstream_reference
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.timing import Timing
 
 SCALES = {"silent": 0.1, "wrong-path": 0.1, "flood": 2.0, "wrong-request-id": 2.0}

@@ -23,8 +23,8 @@ from hostile_runs import (
     upstream_reference,
 )
 
-from conformance import catalogue
-from conformance.reference.settings import DEFAULT_API_KEY_ID
+from conformance.contract import catalogue
+from conformance.reference.model.settings import DEFAULT_API_KEY_ID
 
 
 class Outcome(TypedDict):

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from test_cli import cli, served
 
-from conformance import shapes
-from conformance.redact import REDACTED
+from conformance.contract import shapes
 from conformance.timing import EMBEDDED_RETRY_DELAY, Timing
+from conformance.wire.redact import REDACTED
 
 CANARY_KEY = "canary-key-callbacks-5e1d"
 KEY_ID = "a1b2c3d4-0000-4000-8000-000000000001"

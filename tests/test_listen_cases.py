@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import pytest
 
-from conformance.cases.context import CaseContext
-from conformance.cases.listen import utterances_returned
+from conformance.cases.kit.context import CaseContext
+from conformance.cases.listen.transcript import utterances_returned
 from conformance.errors import CheckFailed, Skipped
 from conformance.wire.audio import TestAudio
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conformance import loop
+from conformance.run import loop
 
 
 async def _stubborn(started: asyncio.Event) -> None:

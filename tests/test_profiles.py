@@ -3,31 +3,24 @@ known deviations applied, never gating, and a passing one told rather than faile
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from test_cli import _run_cli
 
-from conformance import catalogue, cli, profile, regress
-from conformance.catalogue import Requirement
-from conformance.config import Level
-from conformance.verdicts import CaseResult, Outcome, Verdict, judge, outcome
+from conformance.cli.commands import config_of, main
+from conformance.cli.parser import run_flags
+from conformance.contract import catalogue
+from conformance.contract.catalogue import CAPABILITIES, Level, Requirement
+from conformance.run import profile, regress
+from conformance.run.config import RunConfig
+from conformance.run.verdicts import CaseResult, Outcome, Verdict, judge, outcome
 
 
-def _config(*flags: str) -> cli.RunConfig:
+def _config(*flags: str) -> RunConfig:
     """The configuration `conformance run FLAGS` resolves, without running anything."""
-    args = cli.build_parser().parse_args(["run", *flags])
-    assert isinstance(args, argparse.Namespace)
-    return cli.config_from(
-        args,
-        target=profile.pick(args.target, profile.load(args.profile)[0], "target", ""),
-        api_key="k",
-        api_key_id=None,
-        project_id=None,
-        embedded=False,
-    )
+    return config_of(run_flags([*flags, "--api-key", "k"]))
 
 
 def test_deepgram_resolves_to_the_live_service() -> None:
@@ -38,7 +31,7 @@ def test_deepgram_resolves_to_the_live_service() -> None:
     assert config.ws_target == "wss://api.deepgram.com"
     assert config.dialect == "v1"
     assert config.stream_idle_timeout == 10.0
-    assert config.capabilities == frozenset(profile.CAPABILITIES)
+    assert config.capabilities == frozenset(CAPABILITIES)
     assert config.concurrency.as_report() == {
         "listen": 8,
         "speak": 5,
@@ -111,7 +104,7 @@ def test_a_bad_concurrency_flag_is_one_line_and_exit_2(
     flag: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as stopped:
-        cli.main(["run", "--concurrency", flag])
+        main(["run", "--concurrency", flag])
     assert stopped.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
@@ -122,7 +115,7 @@ def test_a_bad_concurrency_table_is_one_line_and_exit_2(
 ) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[concurrency]\nspeak = 0\n")
-    assert cli.main(["run", "--profile", str(path), "--target", "http://127.0.0.1:9"]) == 2
+    assert main(["run", "--profile", str(path), "--target", "http://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "concurrency.speak" in err[0]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from test_cli import RUN_TIMING, served
 
-from conformance import catalogue
+from conformance.contract import catalogue
 
 pytest_plugins = ["pytester"]
 

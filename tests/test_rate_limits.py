@@ -24,10 +24,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from conformance.errors import TargetTimeout
-from conformance.redact import Redactor
 from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.wire.http import TargetClient
 from conformance.wire.limits import Concurrency, endpoint_of, refusal_wait, retry_after
+from conformance.wire.redact import Redactor
 
 TOO_MANY = {"err_code": "TOO_MANY_REQUESTS", "err_msg": "Too many requests. Please try again later"}
 """Deepgram's documented 429 body (docs "Errors")."""

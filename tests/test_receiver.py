@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from conformance.redact import Redactor
 from conformance.wire.receiver import CLOSE, HANG, PREFERRED_PORT, Receiver
+from conformance.wire.redact import Redactor
 
 
 def with_receiver(body: Callable[[Receiver], Awaitable[None]]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from hostile_runs import IDLE
 from test_cli import _run_cli, reference
 
-from conformance.redact import REDACTED, Redactor
+from conformance.wire.redact import REDACTED, Redactor
 
 CANARY_KEY = "canary-key-7f3a9c1e5b"
 CANARY_PASSWORD = "canary-pw-41d2"

@@ -9,11 +9,12 @@ import pytest
 from conftest import REPO, reference_run
 from test_cli import cli, served
 
-from conformance import catalogue, regress
-from conformance.cli import main
-from conformance.docs import catalogue_markdown
+from conformance.cli.commands import main
+from conformance.contract import catalogue
+from conformance.contract.docs import catalogue_markdown
 from conformance.errors import UsageError
-from conformance.verdicts import Outcome, Verdict
+from conformance.run import regress
+from conformance.run.verdicts import Outcome, Verdict
 
 
 def _report(tmp_path: Path, name: str, verdicts: dict[str, tuple[str, str]]) -> Path:

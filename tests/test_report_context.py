@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.report.html import render
 
 REQUIREMENT = catalogue.load().requirement("CALLBACK-ACCEPTED")

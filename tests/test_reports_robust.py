@@ -13,11 +13,8 @@ import pytest
 from hostile_runs import run_hostile, upstream_reference
 from hostile_stream import hostile_stream
 
-from conformance import catalogue
-from conformance.cli import main
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.events import RunFinished, RunStarted
-from conformance.redact import REDACTED
+from conformance.cli.commands import main
+from conformance.contract import catalogue
 from conformance.report import (
     HtmlReportWriter,
     Isolated,
@@ -27,7 +24,10 @@ from conformance.report import (
     failures,
 )
 from conformance.report.files import write_atomically
-from conformance.verdicts import Outcome
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import Outcome
+from conformance.wire.redact import REDACTED
 from conformance.wire.stream import MAX_FRAMES
 
 STALE = "<html>an earlier run's page</html>"

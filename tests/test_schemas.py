@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import shapes
+from conformance.contract import shapes
 
 
 def _recordings(shared: Path) -> list[Path]:

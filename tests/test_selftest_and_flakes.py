@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from argparse import Namespace
 from pathlib import Path
 
 from test_cli import _run_cli
 
-from conformance import loop
-from conformance.cli import build_parser, run_embedded, started_reference
-from conformance.events import RunFinished
+from conformance import api
+from conformance.run import loop
+from conformance.run.config import RunConfig
+from conformance.run.events import RunFinished
+from conformance.run.profile import EMPTY
 from conformance.timing import TEARDOWN
 
 
@@ -32,14 +33,12 @@ def test_selftest_refuses_an_unknown_fault() -> None:
 async def _three_runs(reports: Path) -> list[RunFinished]:
     """Three default runs at once against one reference server, which keeps what each run
     leaves (request logs, keys), as a shared target would."""
-    (reports / "empty.toml").write_text("")
 
-    def args(n: int) -> Namespace:
-        flags = ["--profile", str(reports / "empty.toml"), "--report-dir", str(reports / str(n))]
-        return build_parser().parse_args(["run", *flags])
+    def plan(n: int) -> RunConfig:
+        return RunConfig.resolve({"report_dir": reports / str(n)}, EMPTY, {})
 
-    async with started_reference(args(0)) as server:
-        return list(await asyncio.gather(*(run_embedded(args(n), [], server) for n in range(3))))
+    async with api.reference_for(plan(0)) as server:
+        return list(await asyncio.gather(*(api.run_against(plan(n), server) for n in range(3))))
 
 
 def test_three_default_runs_give_identical_verdicts(tmp_path: Path) -> None:

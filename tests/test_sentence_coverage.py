@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import catalogue, sentences
-from conformance.cli import EXIT_PASSED, main
+from conformance.cli.commands import EXIT_PASSED, main
+from conformance.contract import catalogue, sentences
 from conformance.errors import UsageError
 
 CATALOGUE = catalogue.load()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance import shapes
+from conformance.contract import shapes
 
 
 def _frames(shared: Path) -> list[tuple[str, str, object]]:

@@ -15,8 +15,8 @@ import pytest
 from conftest import REPO
 from test_contract_documents import OUT_OF_SCOPE
 
-from conformance import shapes
-from conformance.cli import main
+from conformance.cli.commands import main
+from conformance.contract import shapes
 
 CAPTURES = REPO / "tests" / "captures"
 KEY = "c0ffee0000000000000000000000000000c0ffee"

@@ -10,19 +10,20 @@ The runs go concurrently against one reference process (each variant under its o
 from __future__ import annotations
 
 import asyncio
-from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import loop
-from conformance.cli import build_parser, run_embedded, started_reference
-from conformance.config import Level
-from conformance.embedded import EmbeddedServer
+from conformance import api
+from conformance.contract.catalogue import Level
 from conformance.reference.model.variants import VARIANTS
+from conformance.run import loop
+from conformance.run.config import RunConfig
+from conformance.run.embedded import EmbeddedServer
+from conformance.run.profile import EMPTY
+from conformance.run.verdicts import BROKEN
 from conformance.timing import TEARDOWN
-from conformance.verdicts import BROKEN
 
 KNOWN: dict[str, set[str]] = {}
 """Variant -> the MUST/SHOULD requirements that still fail against it: the suite is not yet
@@ -55,24 +56,19 @@ async def _failing_all(reports: Path) -> dict[str, dict[str, str]]:
     reference process: per run, the failing MUST and SHOULD requirements with their reasons."""
     slots = asyncio.Semaphore(PARALLEL)
 
-    def args(run: str) -> Namespace:
-        (reports / run).mkdir()
-        (reports / run / "empty.toml").write_text("")
-        return build_parser().parse_args(
-            ["run", "--profile", str(reports / run / "empty.toml"), "--report-dir",
-             str(reports / run), "--examples", str(EXAMPLES)]
-        )  # fmt: skip
+    def plan(run: str) -> RunConfig:
+        return RunConfig.resolve({"report_dir": reports / run, "examples": EXAMPLES}, EMPTY, {})
 
     async def one(run: str, server: EmbeddedServer) -> dict[str, str]:
         async with slots:
-            finished = await run_embedded(args(run), [], server.under("variant", _variants(run)))
+            finished = await api.run_against(plan(run), server.under("variant", _variants(run)))
         return {
             r.requirement.id: f"{r.requirement.level.value} {r.verdict.value}: {r.reason[:300]}"
             for r in finished.requirements
             if r.requirement.level in GATING and r.verdict in BROKEN
         }
 
-    async with started_reference(args("server"), tenants=True) as server:
+    async with api.reference_for(plan("server"), tenants=True) as server:
         failing = await asyncio.gather(*(one(run, server) for run in RUNS))
     return dict(zip(RUNS, failing, strict=True))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import shapes
-from . import rules
-from .model import Finding
+from conformance.capture import rules
+from conformance.capture.model import Finding
+from conformance.contract import shapes
 
 
 def schema_finding(

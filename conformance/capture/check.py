@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..events import Handler
-from ..redact import Redactor
-from ..verdicts import Outcome
-from . import judge, read, report
-from .model import Finding
+from conformance.capture import judge, read, report
+from conformance.capture.model import Finding
+from conformance.run.events import Handler
+from conformance.run.verdicts import Outcome
+from conformance.wire.redact import Redactor
 
 
 def check(

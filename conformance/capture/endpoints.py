@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
-from ..shapes import Socket
+from conformance.contract.shapes import Socket
 
 
 @dataclass(frozen=True)

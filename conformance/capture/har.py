@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from . import secrets
-from .model import Answer, Capture, Frame, Item, Session
+from conformance.capture import secrets
+from conformance.capture.model import Answer, Capture, Frame, Item, Session
+from conformance.errors import UsageError
 
 
 def is_har(document: Any) -> bool:

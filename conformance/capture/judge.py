@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import endpoints, stream
-from .bodies import schema_finding
-from .model import Answer, Capture, Document, Finding, Session
+from conformance.capture import endpoints, stream
+from conformance.capture.bodies import schema_finding
+from conformance.capture.model import Answer, Capture, Document, Finding, Session
 
 OUTSIDE = "not an endpoint of the contract"
 """Why a HAR entry is passed over: a browser's export holds every request of the page."""

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from . import har, secrets
-from .model import Capture, Document, Frame, Item, Session
+from conformance.capture import har, secrets
+from conformance.capture.model import Capture, Document, Frame, Item, Session
+from conformance.errors import UsageError
 
 
 def _lines(text: str, path: Path, error: ValueError) -> Capture:

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import catalogue
-from ..config import Credentials, RunConfig
-from ..events import CaseFinished, Handler, RunFinished, RunStarted
-from ..redact import Redactor
-from ..verdicts import CaseResult, Outcome, RequirementResult, Verdict, judge, outcome
-from . import rules
-from .model import Finding
+from conformance.capture import rules
+from conformance.capture.model import Finding
+from conformance.contract import catalogue
+from conformance.run.config import Credentials, RunConfig
+from conformance.run.events import CaseFinished, Handler, RunFinished, RunStarted
+from conformance.run.verdicts import CaseResult, Outcome, RequirementResult, Verdict, judge, outcome
+from conformance.wire.redact import Redactor
 
 
 def _exchange(exchange: dict[str, Any], redactor: Redactor) -> dict[str, Any]:

@@ -3,9 +3,8 @@ what no catalogued requirement covers."""
 
 from __future__ import annotations
 
-from ..catalogue import Catalogue, Requirement
-from ..config import Level
-from ..shapes import MESSAGE_KIND_NAMES
+from conformance.contract.catalogue import Catalogue, Level, Requirement
+from conformance.contract.shapes import MESSAGE_KIND_NAMES
 
 CAPTURE_KIND = "CAPTURE-KIND"
 CAPTURE_SCHEMA = "CAPTURE-SCHEMA"

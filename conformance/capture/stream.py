@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from ..shapes import MESSAGE_KINDS, Socket
-from . import endpoints, rules
-from .bodies import schema_finding
-from .model import Finding, Session
+from conformance.capture import endpoints, rules
+from conformance.capture.bodies import schema_finding
+from conformance.capture.model import Finding, Session
+from conformance.contract.shapes import MESSAGE_KINDS, Socket
 
 LISTEN_ONLY = frozenset(t for t, s in MESSAGE_KINDS.items() if set(s) == {"listen"})
 SPEAK_ONLY = frozenset(t for t, s in MESSAGE_KINDS.items() if set(s) == {"speak"})

@@ -1,26 +1,21 @@
-"""The cases, one module per area; importing this package registers them all."""
+"""The cases, one module per area (a package per large area); importing this package registers
+them all."""
 
 from __future__ import annotations
 
-from . import (
+from conformance.cases import (
     auth,
     callback,
     extra,
     fuzz,
     keys,
     listen,
-    listen_bodies,
-    listen_formats,
-    listen_params,
-    listen_values,
     projects,
     speak,
     stream,
-    stream_callbacks,
-    stream_control,
     tag,
 )
-from .registry import REGISTRY, Case, case
+from conformance.cases.kit.registry import REGISTRY, Case, case
 
 __all__ = [
     "REGISTRY",
@@ -32,14 +27,8 @@ __all__ = [
     "fuzz",
     "keys",
     "listen",
-    "listen_bodies",
-    "listen_formats",
-    "listen_params",
-    "listen_values",
     "projects",
     "speak",
     "stream",
-    "stream_callbacks",
-    "stream_control",
     "tag",
 ]

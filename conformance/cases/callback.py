@@ -10,14 +10,14 @@ import asyncio
 import json
 from typing import Any
 
-from .. import shapes
-from ..wire.receiver import Mailbox
-from . import delivery, retries
-from .context import LISTEN_SHAPE, CaseContext
-from .delivery import LISTEN
-from .extra import literal_extra
-from .registry import case
-from .walk import get, ordinal_list
+from conformance.cases.extra import literal_extra
+from conformance.cases.kit import delivery, retries
+from conformance.cases.kit.context import LISTEN_SHAPE, CaseContext
+from conformance.cases.kit.delivery import LISTEN
+from conformance.cases.kit.registry import case
+from conformance.cases.kit.walk import get, ordinal_list
+from conformance.contract import shapes
+from conformance.wire.receiver import Mailbox
 
 EXTRA_KEY, EXTRA_VALUE = "conformanceRun", "callback-check"
 

@@ -14,13 +14,18 @@ from urllib.parse import quote_plus
 
 from hypothesis import strategies as st
 
-from ..errors import CheckFailed
-from ..wire import audio
-from ..wire.http import Exchange, Params
-from .context import LISTEN_PATH, LISTEN_ROUTE, CaseContext, expect_transcription
-from .delivery import Endpoint
-from .listen_params import explore
-from .registry import case
+from conformance.cases.kit.context import (
+    LISTEN_PATH,
+    LISTEN_ROUTE,
+    CaseContext,
+    expect_transcription,
+)
+from conformance.cases.kit.delivery import Endpoint
+from conformance.cases.kit.registry import case
+from conformance.cases.listen.params import explore
+from conformance.errors import CheckFailed
+from conformance.wire import audio
+from conformance.wire.http import Exchange, Params
 
 LIMIT = 2048
 """Characters per KEY:VALUE pair (document 002)."""

@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 from schemathesis import GenerationMode
 
-from .. import fuzz
-from ..wire import audio
-from ..wire.http import record
-from .context import CaseContext, error_body_problem
-from .registry import case
+from conformance.cases.kit import fuzzing as fuzz
+from conformance.cases.kit.context import CaseContext, error_body_problem
+from conformance.cases.kit.registry import case
+from conformance.wire import audio
+from conformance.wire.http import record
 
 EVIDENCE = 5
 """Exchanges kept as evidence of a FUZZ case (the campaign sends many more)."""

@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from ..wire.http import Exchange, record
-from .auth import WRONG_KEY, refusals
-from .context import CaseContext
-from .delivery import LISTEN, PLAIN, delivered, keep_evidence
-from .management import (
+from conformance.cases.auth import WRONG_KEY, refusals
+from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.delivery import LISTEN, PLAIN, delivered, keep_evidence
+from conformance.cases.kit.management import (
     delete_as,
     delete_key,
     deleted_status,
@@ -26,13 +25,13 @@ from .management import (
     shared_key,
     usable_key,
 )
-from .registry import case
+from conformance.cases.kit.registry import case
+from conformance.wire.http import Exchange, record
 
 
 @case("KEYS-CREATE")
 async def key_created(ctx: CaseContext) -> None:
     """Creating a key answers with its identifier and its secret in the documented shape."""
-    ctx.needs("keys")
     made = await shared_key(ctx)
     if legacy(ctx):
         shaped(ctx, made.exchange, "keys-legacy-create", {201})
@@ -43,7 +42,6 @@ async def key_created(ctx: CaseContext) -> None:
 @case("KEYS-LABEL")
 async def key_label_echoed(ctx: CaseContext) -> None:
     """The created key carries the comment (v2: label) it was created with."""
-    ctx.needs("keys")
     made = await shared_key(ctx)
     if made.key_id is None:
         ctx.blocked("KEYS-CREATE", f"{made.exchange.describe()}: no key was created")
@@ -83,7 +81,6 @@ async def _key_works(ctx: CaseContext) -> Exchange:
 async def new_key_authenticates(ctx: CaseContext) -> None:
     """A transcription made with the new key at once is accepted (on a target that refuses an
     unknown key: one that accepts any key proves nothing by accepting this one)."""
-    ctx.needs("keys")
     await _unknown_keys_refused(ctx, "the new key being accepted")
     key_id, _ = await usable_key(ctx)
     exchange = await _key_works(ctx)
@@ -142,7 +139,6 @@ async def _got(ctx: CaseContext, key_id: str) -> Exchange:
 @case("KEYS-LIST")
 async def new_key_listed(ctx: CaseContext) -> None:
     """The key list includes a key just created."""
-    ctx.needs("keys")
     made = await shared_key(ctx)
     if made.key_id is None:
         ctx.blocked(
@@ -159,7 +155,6 @@ async def new_key_listed(ctx: CaseContext) -> None:
 @case("KEYS-SECRET-ONCE")
 async def secret_not_shown_again(ctx: CaseContext) -> None:
     """Neither the list nor the key itself shows the secret again."""
-    ctx.needs("keys")
     key_id, secret = await usable_key(ctx)
     answers = [(await _listing(ctx))[0]]
     if not legacy(ctx):
@@ -175,7 +170,6 @@ async def secret_not_shown_again(ctx: CaseContext) -> None:
 @case("KEYS-GET")
 async def key_retrieved(ctx: CaseContext) -> None:
     """GET .../keys/{key_id} returns the key just created."""
-    ctx.needs("keys")
     if legacy(ctx):
         ctx.skip("the legacy key API of document 004 has no endpoint returning one key")
     key_id, _ = await usable_key(ctx)
@@ -188,7 +182,6 @@ async def key_retrieved(ctx: CaseContext) -> None:
 @case("KEYS-DELETE")
 async def deleted_key_stops_working(ctx: CaseContext) -> None:
     """A deleted key is gone: the delete succeeds, it no longer authenticates nor is listed."""
-    ctx.needs("keys")
     await _unknown_keys_refused(ctx, "a deleted key being accepted")
     key_id, secret = await usable_key(ctx, own=True)
     authorization = key_authorization(ctx, key_id, secret)
@@ -223,7 +216,6 @@ async def deleted_key_stops_working(ctx: CaseContext) -> None:
 @case("KEYS-DELETE-UNKNOWN")
 async def unknown_key_delete_404(ctx: CaseContext) -> None:
     """Deleting a key that never existed gets 404."""
-    ctx.needs("keys")
     key_id = str(uuid.uuid4())
     exchange = await delete_key(ctx, key_id)
     ctx.check(
@@ -235,7 +227,6 @@ async def unknown_key_delete_404(ctx: CaseContext) -> None:
 @case("KEYS-DELETE-UNAUTHORIZED")
 async def unauthorized_delete_refused(ctx: CaseContext) -> None:
     """Deleting a key with a wrong credential, or with none, gets 401 and the key keeps working."""
-    ctx.needs("keys")
     attempts = (
         (f"Token {WRONG_KEY}", "a wrong key", "AUTH-WRONG-KEY"),
         (None, "no credentials", "AUTH-MISSING"),
@@ -288,8 +279,6 @@ async def _dg_token(ctx: CaseContext, authorization: str) -> str | None:
 async def callback_names_the_new_key(ctx: CaseContext) -> None:
     """A callback caused by a request made with a new key carries that key's id in dg-token
     (compared with the run key's own, on CALLBACK's plain delivery)."""
-    ctx.needs("keys")
-    ctx.needs("callbacks")
     if not ctx.receiver.reachable_from_target:
         ctx.skip(
             f"the target cannot reach the suite's callback receiver at {ctx.receiver.base_url}; "

@@ -12,15 +12,15 @@ from typing import Any
 
 import jsonschema
 
-from ..catalogue import read_schema_file
-from ..wire import audio
-from ..wire.http import Exchange, Params
-from .context import CaseContext, error_body_problem, expect_transcription
-from .delivery import SPEAK_PATH, SPEAK_TEXT
-from .management import eventually, project_path, shaped, unique
-from .registry import case
-from .streaming import Plan, play
-from .walk import get, ordinal_list
+from conformance.cases.kit.context import CaseContext, error_body_problem, expect_transcription
+from conformance.cases.kit.delivery import SPEAK_PATH, SPEAK_TEXT
+from conformance.cases.kit.management import eventually, project_path, shaped, unique
+from conformance.cases.kit.registry import case
+from conformance.cases.kit.streams import Plan, play
+from conformance.cases.kit.walk import get, ordinal_list
+from conformance.contract.catalogue import read_schema_file
+from conformance.wire import audio
+from conformance.wire.http import Exchange, Params
 
 LISTED = "1000"
 """The largest page Get All Requests allows: a run's own requests are among the newest."""

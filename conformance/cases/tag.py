@@ -6,14 +6,26 @@ from __future__ import annotations
 
 import asyncio
 
-from ..wire import audio
-from ..wire.http import Exchange, Params
-from .context import LISTEN_PATH, LISTEN_ROUTE, CaseContext, expect_transcription
-from .management import key_authorization, legacy, listen_as, logged_tags, unique, usable_key
-from .management import usage_count as counted
-from .registry import case
-from .streaming import Plan, closing_metadata, opened
-from .walk import get
+from conformance.cases.kit.context import (
+    LISTEN_PATH,
+    LISTEN_ROUTE,
+    CaseContext,
+    expect_transcription,
+)
+from conformance.cases.kit.management import (
+    key_authorization,
+    legacy,
+    listen_as,
+    logged_tags,
+    unique,
+    usable_key,
+)
+from conformance.cases.kit.management import usage_count as counted
+from conformance.cases.kit.registry import case
+from conformance.cases.kit.streams import Plan, closing_metadata, opened
+from conformance.cases.kit.walk import get
+from conformance.wire import audio
+from conformance.wire.http import Exchange, Params
 
 LIMIT = 128
 """Characters per tag (document 002)."""
@@ -78,7 +90,6 @@ async def _tagged_request(ctx: CaseContext, params: Params) -> tuple[str, str]:
 @case("TAG-REQUEST-LOG")
 async def request_log_shows_tags(ctx: CaseContext) -> None:
     """GET .../requests/{request_id} of a tagged request lists its tag."""
-    ctx.needs("usage")
     tag = await run_tag(ctx)
     request_id, sent = await _tagged_request(ctx, [("tag", tag)])
     tags = await logged_tags(ctx, request_id)
@@ -99,7 +110,6 @@ async def request_log_shows_tags(ctx: CaseContext) -> None:
 async def usage_counts_only_tagged(ctx: CaseContext) -> None:
     """usage?tag=T counts the two requests tagged T, not one tagged otherwise; an unused tag 0
     (T is the run's tag: TAG-ACCEPTED and TAG-REQUEST-LOG read its first request)."""
-    ctx.needs("usage")
     tag, other, unused = await run_tag(ctx), unique("other"), unique("unused")
     await asyncio.gather(
         _tagged_request(ctx, [("tag", tag)]),
@@ -118,8 +128,6 @@ async def usage_counts_only_tagged(ctx: CaseContext) -> None:
 @case("TAG-KEY-TAGS")
 async def key_tags_apply_to_requests(ctx: CaseContext) -> None:
     """A request made with a key created with a tag carries that tag in the request log."""
-    ctx.needs("keys")
-    ctx.needs("usage")
     if legacy(ctx):
         ctx.skip("the legacy key API of document 004 has no key tags")
     key_tag, request_tag = unique("keytag"), unique("tag")
@@ -162,7 +170,6 @@ async def _log_of(ctx: CaseContext, exchange: Exchange, what: str) -> list[str]:
 @case("TAG-MULTIPLE-LOGGED")
 async def repeated_tags_all_logged(ctx: CaseContext) -> None:
     """tag=A&tag=B records both tags on the request (document 002's Apply Multiple Instances)."""
-    ctx.needs("usage")
     first, second = unique("tag"), unique("tag")
     exchange = await ctx.transcribe(audio.phrase(), [("tag", first), ("tag", second)])
     what = f"{exchange.describe()} with tag={first}&tag={second}"
@@ -177,7 +184,6 @@ async def repeated_tags_all_logged(ctx: CaseContext) -> None:
 @case("TAG-ENCODED")
 async def encoded_tags_logged_decoded(ctx: CaseContext) -> None:
     """A tag with a space, sent as %20 and as +, is recorded as the tag itself, decoded."""
-    ctx.needs("usage")
     for spelling, separator in (("%20", "%20"), ("+", "+")):
         word = unique("tag")
         path = f"{LISTEN_PATH}?tag={word}{separator}team"
@@ -198,8 +204,6 @@ async def encoded_tags_logged_decoded(ctx: CaseContext) -> None:
 async def stream_tags_logged(ctx: CaseContext) -> None:
     """A tag given to a stream is recorded on that stream's request (Tagging is marked
     Streaming in document 002)."""
-    ctx.needs("usage")
-    ctx.needs("streaming")
     tag = unique("tag")
     plan = Plan(params=(("interim_results", "false"), ("tag", tag)))
     stream = await opened(ctx, plan)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .console import ConsoleReporter
-from .events_log import EventsWriter
-from .html import HtmlReportWriter
-from .isolated import Isolated, failures
-from .json_report import REPORT_VERSION, JsonReportWriter
-from .junit import JUnitWriter
-from .markdown import MarkdownWriter
-from .progress import ProgressDisplay
+from conformance.report.console import ConsoleReporter
+from conformance.report.events_log import EventsWriter
+from conformance.report.html import HtmlReportWriter
+from conformance.report.isolated import Isolated, failures
+from conformance.report.json_report import REPORT_VERSION, JsonReportWriter
+from conformance.report.junit import JUnitWriter
+from conformance.report.markdown import MarkdownWriter
+from conformance.report.progress import ProgressDisplay
 
 __all__ = [
     "REPORT_VERSION",

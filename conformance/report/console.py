@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import AREAS
-from ..events import Event, Notice, RunFinished, RunStarted
-from ..verdicts import Outcome, Verdict, blocked_groups
-from ..wire import cost
+from conformance.contract.catalogue import AREAS
+from conformance.run.events import Event, Notice, RunFinished, RunStarted
+from conformance.run.verdicts import Outcome, Verdict, blocked_groups
+from conformance.wire import cost
 
 _STYLE = {
     Verdict.PASS: "green",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..events import CaseFinished, CaseStarted, Event, RunFinished, RunStarted
+from conformance.run.events import CaseFinished, CaseStarted, Event, RunFinished, RunStarted
 
 
 class EventsWriter:

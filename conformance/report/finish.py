@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..events import Event, RunFinished, RunStarted
-from .files import write_atomically
+from conformance.report.files import write_atomically
+from conformance.run.events import Event, RunFinished, RunStarted
 
 
 class WriteAtFinish:

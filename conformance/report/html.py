@@ -8,12 +8,12 @@ from typing import Any
 
 import jinja2
 
-from .. import catalogue, sentences
-from ..config import AREAS
-from ..events import RunFinished, RunStarted
-from ..verdicts import BROKEN, Verdict
-from .finish import WriteAtFinish
-from .json_report import JsonReportWriter
+from conformance.contract import catalogue, sentences
+from conformance.contract.catalogue import AREAS
+from conformance.report.finish import WriteAtFinish
+from conformance.report.json_report import JsonReportWriter
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import BROKEN, Verdict
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("conformance.report", "templates"),

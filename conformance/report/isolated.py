@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..events import Event, Handler
-from .files import remove_stale
+from conformance.report.files import remove_stale
+from conformance.run.events import Event, Handler
 
 
 class Isolated:

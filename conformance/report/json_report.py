@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
-from ..events import RunFinished, RunStarted
-from ..verdicts import RequirementResult, blocked_groups, summarise
-from .finish import WriteAtFinish
+from conformance.report.finish import WriteAtFinish
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import RequirementResult, blocked_groups, summarise
+from conformance.version import __version__
 
 REPORT_VERSION = 1
 """Bumped whenever a field changes meaning or disappears."""

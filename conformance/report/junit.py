@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..events import RunFinished, RunStarted
-from ..verdicts import RequirementResult, Verdict
-from .finish import WriteAtFinish
+from conformance.report.finish import WriteAtFinish
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import RequirementResult, Verdict
 
 
 def _testcase(result: RequirementResult) -> ET.Element:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from ..config import AREAS
-from ..events import RunFinished, RunStarted
-from ..verdicts import Outcome, Verdict, blocked_groups
-from ..wire import cost
-from .finish import WriteAtFinish
+from conformance.contract.catalogue import AREAS
+from conformance.report.finish import WriteAtFinish
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import Outcome, Verdict, blocked_groups
+from conformance.wire import cost
 
 _ICON = {
     Verdict.PASS: "✅",

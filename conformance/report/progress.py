@@ -12,8 +12,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..events import CaseFinished, Event, RunFinished, RunStarted
-from ..verdicts import Verdict
+from conformance.run.events import CaseFinished, Event, RunFinished, RunStarted
+from conformance.run.verdicts import Verdict
 
 
 class ProgressDisplay:

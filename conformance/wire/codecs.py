@@ -9,7 +9,7 @@ from functools import cache
 
 import numpy as np
 
-from . import audio
+from conformance.wire import audio
 
 FRAME_SECONDS = 0.1
 """Audio per binary WebSocket frame the suite sends."""

@@ -11,8 +11,8 @@ from functools import cache
 import numpy as np
 import soundfile
 
-from .audio import TestAudio
-from .codecs import CONTAINER, StreamAudio
+from conformance.wire.audio import TestAudio
+from conformance.wire.codecs import CONTAINER, StreamAudio
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import soundfile
 
-from ..errors import Skipped
-from . import audio
+from conformance.errors import Skipped
+from conformance.wire import audio
 
 BUDGET_KEYS = ("audio", "requests")
 """What --budget caps: audio seconds sent (pre-recorded and streamed) and requests (REST

@@ -14,12 +14,11 @@ from typing import Any, Final
 
 import httpx
 
-from ..errors import CheckFailed, TargetTimeout
-from ..redact import Redactor
-from ..timing import POOL_IDLE
-from . import audio
-from .cost import RunCost, body_seconds, fetched_clip_seconds, spoken_characters
-from .limits import (
+from conformance.errors import CheckFailed, TargetTimeout
+from conformance.timing import POOL_IDLE
+from conformance.wire import audio
+from conformance.wire.cost import RunCost, body_seconds, fetched_clip_seconds, spoken_characters
+from conformance.wire.limits import (
     Concurrency,
     Gate,
     RateLimitTally,
@@ -28,6 +27,7 @@ from .limits import (
     gave_up,
     refusal_wait,
 )
+from conformance.wire.redact import Redactor
 
 Params = Sequence[tuple[str, str]]
 """Query parameters in order; a name may repeat (search=a&search=b)."""

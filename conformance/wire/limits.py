@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from ..timing import BACKOFF_FIRST, BACKOFF_MOST, RETRY_AFTER_MOST
-from .cost import RunCost
+from conformance.timing import BACKOFF_FIRST, BACKOFF_MOST, RETRY_AFTER_MOST
+from conformance.wire.cost import RunCost
 
 ENDPOINTS = ("listen", "speak", "manage", "streams")
 """What the caps apply to: POST /v1/listen, POST /v1/speak, every other REST path, and open

@@ -25,11 +25,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..errors import HarnessError, UsageError
-from ..redact import Redactor
-from . import audio, tls
-from .cost import RunCost
-from .http import Exchange, _summarise_body
+from conformance.errors import HarnessError, UsageError
+from conformance.wire import audio, tls
+from conformance.wire.cost import RunCost
+from conformance.wire.http import Exchange, _summarise_body
+from conformance.wire.redact import Redactor
 
 PREFERRED_PORT = 8080
 """A port the documents allow for callbacks, so one receiver serves audio and callbacks."""

@@ -15,12 +15,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from ..errors import Skipped, TargetTimeout
-from ..redact import Redactor
-from .codecs import FRAME_SECONDS, StreamAudio
-from .cost import RunCost
-from .http import BODY_EXCERPT, Exchange, record
-from .limits import Gate, current_gate, gave_up, refusal_wait
+from conformance.errors import Skipped, TargetTimeout
+from conformance.wire.codecs import FRAME_SECONDS, StreamAudio
+from conformance.wire.cost import RunCost
+from conformance.wire.http import BODY_EXCERPT, Exchange, record
+from conformance.wire.limits import Gate, current_gate, gave_up, refusal_wait
+from conformance.wire.redact import Redactor
 
 Auth = Literal["header", "subprotocol", "none"] | str
 """How the upgrade carries credentials: the run's Authorization header, the

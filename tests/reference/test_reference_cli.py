@@ -18,7 +18,7 @@ import httpx
 import pytest
 from test_cli import cli
 
-from conformance.cli import main as cli_main
+from conformance.cli.commands import main as cli_main
 from conformance.reference import FAULTS
 from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.reference.server import main

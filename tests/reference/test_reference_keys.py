@@ -25,17 +25,17 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from test_cli import PYTHON, cli
 
-from conformance import catalogue
 from conformance.cases import REGISTRY
-from conformance.config import AuthScheme, Credentials, RunConfig
-from conformance.engine import Engine
-from conformance.events import RunFinished
+from conformance.contract import catalogue
 from conformance.reference import Settings, create_app
 from conformance.reference.model import keys as reference_keys
 from conformance.reference.model.requests_log import MAX_LOGGED, LoggedRequest, RequestLog
 from conformance.reference.serving import running
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.engine import Engine
+from conformance.run.events import RunFinished
+from conformance.run.verdicts import Verdict
 from conformance.timing import EMBEDDED_OBSERVATION, EMBEDDED_PACE, Timing
-from conformance.verdicts import Verdict
 from conformance.wire import audio
 
 SETTINGS = Settings()

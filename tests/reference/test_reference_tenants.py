@@ -12,10 +12,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from conformance import loop
 from conformance.reference.model.settings import DEFAULT_API_KEY, Settings
 from conformance.reference.serving import running
 from conformance.reference.tenants import create_tenants
+from conformance.run import loop
 from conformance.timing import TEARDOWN
 from conformance.wire import audio
 

@@ -1,0 +1,7 @@
+"""LISTEN: pre-recorded transcription, its bodies, containers, parameters and value lists."""
+
+from __future__ import annotations
+
+from conformance.cases.listen import bodies, formats, params, transcript, values
+
+__all__ = ["bodies", "formats", "params", "transcript", "values"]

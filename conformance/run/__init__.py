@@ -1,0 +1,1 @@
+"""A run: its configuration, timing, engine, events, verdicts and the embedded server."""
