@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_cli import cli, served
+from runner import cli, served
 
 KEY = "attribution-key"
 UNATTRIBUTABLE = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import cli, served
+from runner import cli, served
 
 from conformance.contract import shapes
 from conformance.timing import EMBEDDED_RETRY_DELAY, Timing

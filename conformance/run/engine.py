@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -44,6 +42,7 @@ from conformance.run.events import (
 )
 from conformance.run.verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
 from conformance.wire import reproduce
+from conformance.wire.addresses import reaches_this_machine
 from conformance.wire.audio import mono
 from conformance.wire.cost import RunCost, current_requirement
 from conformance.wire.http import Exchange, TargetClient, current_exchanges
@@ -62,23 +61,6 @@ def redactor_for(config: RunConfig) -> Redactor:
         if password:
             redactor.add(password)
     return redactor
-
-
-def is_loopback(url: str) -> bool:
-    """Whether a URL's host is this machine, so it can reach the suite's loopback receiver."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        try:
-            return all(
-                ipaddress.ip_address(info[4][0]).is_loopback
-                for info in socket.getaddrinfo(host, None)
-            )
-        except OSError:
-            return False
 
 
 def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> list[Case]:
@@ -158,7 +140,8 @@ class Engine:
             config.callback_public_url,
             timing.server_start,
             timing.shutdown,
-            reachable_from_target=bool(config.callback_public_url) or is_loopback(config.target),
+            reachable_from_target=bool(config.callback_public_url)
+            or reaches_this_machine(config.target),
             cost=cost,
         )
         client = TargetClient(

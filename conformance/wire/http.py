@@ -161,7 +161,9 @@ class TargetClient:
         request_timeout: float,
         concurrency: Concurrency,
         cost: RunCost | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`transport` replaces the network (httpx.MockTransport, for unit tests of cases)."""
         self.base_url = base_url
         self._authorization = authorization
         self._redactor = redactor
@@ -173,6 +175,7 @@ class TargetClient:
             timeout=httpx.Timeout(request_timeout),
             follow_redirects=False,
             limits=httpx.Limits(max_connections=in_flight * 2, keepalive_expiry=POOL_IDLE),
+            transport=transport,
         )
 
     @property

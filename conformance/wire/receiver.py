@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import secrets
 import socket
@@ -27,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from conformance.errors import HarnessError, UsageError
 from conformance.wire import audio, tls
+from conformance.wire.addresses import ipv4_loopback
 from conformance.wire.cost import RunCost
 from conformance.wire.http import Exchange, _summarise_body
 from conformance.wire.redact import Redactor
@@ -141,22 +141,11 @@ class Mailbox:
         ]
 
 
-def _loopback(host: str) -> bool:
-    """Whether the host is localhost or an IPv4 loopback address (127.0.0.0/8)."""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.version == 4 and address.is_loopback
-
-
 def _bind(host: str, *, listen: bool = True) -> socket.socket:
     """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address. Without
     listen, the socket holds the address yet refuses connections until it listens."""
     candidates = [host]
-    if _loopback(host):
+    if ipv4_loopback(host):
         candidates += [f"127.0.0.{n}" for n in range(2, 255) if f"127.0.0.{n}" != host]
     last_error: OSError | None = None
     for address in candidates:
@@ -366,7 +355,7 @@ class Receiver:
         """A mailbox on a second loopback address that refuses connections until its door
         opens; None when targets reach the receiver through --callback-public-url or off
         loopback (a second address would not be reachable the same way)."""
-        if self._public_url or self._app is None or not _loopback(self._host):
+        if self._public_url or self._app is None or not ipv4_loopback(self._host):
             return None
         sock = _bind(self._host, listen=False)
         host, port = sock.getsockname()[:2]
@@ -510,7 +499,7 @@ class Receiver:
         logging.getLogger("uvicorn.error").addFilter(self._quiet)
         self._server = _server(self._app, "on")
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        secure = _bind_tls(host) if _loopback(host) else None
+        secure = _bind_tls(host) if ipv4_loopback(host) else None
         if secure is not None:
             self._tls_server = _server(self._app, "off", tls.server_files(host))
             self._tls_task = asyncio.create_task(self._tls_server.serve(sockets=[secure]))

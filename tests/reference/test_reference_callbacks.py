@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_receiver import with_receiver
+from receiving import with_receiver
 
 from conformance.reference import create_app
 from conformance.reference.model.errors import ApiError

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_cli import cli
+from runner import cli
 
 from conformance.cli.commands import main as cli_main
 from conformance.reference import FAULTS

@@ -19,11 +19,11 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from conftest import Collector
+from runner import PYTHON, cli
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from test_cli import PYTHON, cli
 
 from conformance.cases import REGISTRY
 from conformance.contract import catalogue

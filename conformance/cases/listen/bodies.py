@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 
 from conformance.cases.auth import refusals
 from conformance.cases.kit.context import (
@@ -17,6 +16,7 @@ from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import ordinal_list
 from conformance.cases.listen.params import invalid_value
 from conformance.wire import audio
+from conformance.wire.addresses import is_private
 from conformance.wire.http import Exchange, record
 
 
@@ -78,12 +78,7 @@ def _may_refuse_as_private(ctx: CaseContext) -> bool:
     """Whether a foreign target, given no public URL, may refuse the receiver's host as private."""
     if ctx.config.embedded or ctx.config.callback_public_url:
         return False
-    host = ctx.receiver.host
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost"
-    return address.is_loopback or address.is_private
+    return is_private(ctx.receiver.host)
 
 
 BAD_BODIES = {

@@ -1,9 +1,9 @@
 """Variant switches: each imitates one behaviour the live service is attested to show.
 
 Faults prove each check can fail; variants are their converse: the suite must never fail a MUST
-or SHOULD requirement against any of them (tests/test_variant_matrix.py), and `conformance serve
---variant NAME` lets client developers mock the production behaviour. The evidence for each one
-is cited beside it (issue 14).
+or SHOULD requirement against any of them (tests/matrix/test_variant_matrix.py), and
+`conformance serve --variant NAME` lets client developers mock the production behaviour. The
+evidence for each one is cited beside it (issue 14).
 """
 
 from __future__ import annotations

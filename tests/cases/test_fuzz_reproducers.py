@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Collector
-from test_cli import served
+from runner import served
 
 from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
 from conformance.run import loop

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, reference_run
-from test_cli import cli, served
+from runner import cli, served
 
 from conformance.cli.commands import main
 from conformance.contract import catalogue

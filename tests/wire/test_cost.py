@@ -16,10 +16,10 @@ import httpx
 import pytest
 from hostile_callbacks import HOP_BY_HOP
 from hostile_foreign import ForeignTarget, _serving
+from runner import reference, run_cli
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from test_cli import _run_cli, reference
 
 from conformance.errors import Skipped
 from conformance.reference.model.settings import DEFAULT_API_KEY_ID, DEFAULT_PROJECT_ID
@@ -80,7 +80,7 @@ def counting(upstream: str) -> Iterator[tuple[str, Counting]]:
 
 def _run(url: str, report_dir: Path, *args: str) -> dict[str, object]:
     """Run against `url`; the report.json it wrote."""
-    done = _run_cli(
+    done = run_cli(
         "run",
         "--target",
         url,
@@ -147,7 +147,7 @@ def test_the_budget_keeps_room_to_delete_every_key_it_let_the_run_create(tmp_pat
     was made, so the run deletes every key it created and still spends no more than allowed."""
     with reference() as url:
         for cap in (7, 9):
-            done = _run_cli(
+            done = run_cli(
                 "run", "--target", url, "--api-key", "cli-test-key",
                 "--project-id", DEFAULT_PROJECT_ID, "--api-key-id", DEFAULT_API_KEY_ID,
                 "--only", "KEYS", "--budget", f"requests={cap}",
@@ -164,7 +164,7 @@ def test_the_budget_keeps_room_to_delete_every_key_it_let_the_run_create(tmp_pat
     "value", ["audio=abc", "requests=1.5", "speak=3", "audio=-1", "", "audio=1,audio=2"]
 )
 def test_a_malformed_budget_is_one_line_and_exit_2(value: str) -> None:
-    done = _run_cli("run", "--budget", value)
+    done = run_cli("run", "--budget", value)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert "--budget" in done.stderr

@@ -7,28 +7,14 @@ import base64
 import contextlib
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from receiving import with_receiver
 
 from conformance.wire.receiver import CLOSE, HANG, PREFERRED_PORT, Receiver
 from conformance.wire.redact import Redactor
-
-
-def with_receiver(body: Callable[[Receiver], Awaitable[None]]) -> None:
-    """Run an async test body against a started receiver, stopping it afterwards."""
-
-    async def run() -> None:
-        receiver = Receiver("127.0.0.1", None, 10, 5, reachable_from_target=True)
-        await receiver.start()
-        try:
-            await body(receiver)
-        finally:
-            await receiver.stop()
-
-    asyncio.run(run())
 
 
 def test_scripted_statuses_are_recorded_per_mailbox() -> None:

@@ -2,7 +2,8 @@
 
 Callback faults show only in deliveries, which these synchronous probes cannot receive (their
 servers refuse loopback callback URLs); they map to no probe here and are proved by the suite
-run of the fault matrix (tests/matrix_shards.py) and by tests/test_reference_callbacks.py."""
+run of the fault matrix (tests/support/matrix_shards.py) and by
+tests/reference/test_reference_callbacks.py."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from conformance.run.config import Credentials, RunConfig
 from conformance.run.engine import Engine, select
 from conformance.run.verdicts import CaseResult, Verdict, attribute_blocked
 
-PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
+PACKAGE = Path(__file__).resolve().parents[2] / "conformance"
 
 
 def _case(

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import REPO
 from openapi_spec_validator import validate
+from recordings import OUT_OF_SCOPE
 
 from conformance.cases.kit import fuzzing as fuzz
 from conformance.contract import catalogue, shapes
@@ -200,13 +201,6 @@ def test_asyncapi_parses_and_its_payload_refs_resolve() -> None:
 
 
 # ------------------------------------------------------------------ genuine recordings
-
-OUT_OF_SCOPE = {
-    "deepgram-python-sdk/speak/rest/": "the SDK's dump of speak response headers, not a body",
-    "deepgram-python-sdk/read/": "/v1/read (Text Intelligence) is no endpoint of the contract",
-    "deepgram-dotnet-sdk/": "/v2 Flux sockets (Connected, TurnInfo, ...): the contract is /v1",
-}
-"""Recordings no schema of the suite applies to, and why (SOURCES.md says what each is)."""
 
 PLACES = {
     "deepgram-python-sdk/listen/rest/": "listen",

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from test_cli import reference
-from test_sdk_client import TIMING, audio_server, callback_receiver
+from runner import reference
+from sdk_support import TIMING, audio_server, callback_receiver
 
 from conformance.wire import audio
 

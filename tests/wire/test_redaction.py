@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from hostile_runs import IDLE
-from test_cli import _run_cli, reference
+from runner import reference, run_cli
 
 from conformance.wire.redact import REDACTED, Redactor
 
@@ -22,7 +22,7 @@ def test_canaries_appear_in_no_output(tmp_path: Path) -> None:
     faults = ["--fault", "errors-as-text", "--fault", "wrong-sha256", "--fault", "no-auth"]
     idle = ["--stream-idle-timeout", str(IDLE)]  # the STREAM idle checks wait it out
     with reference(*faults, *idle, api_key=CANARY_KEY) as url:
-        done = _run_cli(  # a process of its own: everything it prints is an output
+        done = run_cli(  # a process of its own: everything it prints is an output
             "run",
             "--target",
             url,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
-from test_contract_documents import OUT_OF_SCOPE
+from recordings import OUT_OF_SCOPE
 
 from conformance.capture import judge, read, rules
 from conformance.capture.model import Capture

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import reference
+from runner import reference
 
 from conformance.wire import audio
 

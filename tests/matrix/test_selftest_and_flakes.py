@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_cli import _run_cli
+from runner import run_cli
 
 from conformance import api
 from conformance.run import loop
@@ -18,14 +18,14 @@ from conformance.timing import TEARDOWN
 
 
 def test_selftest_reports_declared_rows_and_exits_0() -> None:
-    done = _run_cli("selftest", "--fault", "wrong-sha256", "--fault", "token-scheme-rejected")
+    done = run_cli("selftest", "--fault", "wrong-sha256", "--fault", "token-scheme-rejected")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 of 2 rows as declared" in done.stdout
     assert "LISTEN-SHA256" in done.stdout and "AUTH-TOKEN" in done.stdout
 
 
 def test_selftest_refuses_an_unknown_fault() -> None:
-    done = _run_cli("selftest", "--fault", "no-such-fault")
+    done = run_cli("selftest", "--fault", "no-such-fault")
     assert done.returncode == 2
     assert "no requirement declares fault no-such-fault" in done.stderr
 

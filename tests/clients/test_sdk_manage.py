@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_cli import reference
-from test_sdk_client import KEY, environment, strict
+from runner import reference
+from sdk_support import KEY, environment, strict
 
 from conformance.wire import audio
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from test_cli import RUN_TIMING, cli, reference
+from runner import RUN_TIMING, cli, reference
 
 from conformance import api
 from conformance.cli.commands import EXIT_BY_OUTCOME, EXIT_HARNESS, config_of, outputs

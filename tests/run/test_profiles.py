@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_cli import _run_cli
+from runner import run_cli
 
 from conformance.cli.commands import config_of, main
 from conformance.cli.parser import run_flags
@@ -85,7 +85,7 @@ def test_a_profile_file_sets_per_endpoint_caps(tmp_path: Path) -> None:
 
 def test_an_unknown_profile_name_is_one_line_and_exit_2() -> None:
     """A bare name that is no built-in profile: a usage error naming the built-ins."""
-    done = _run_cli("run", "--profile", "deepgramm")
+    done = run_cli("run", "--profile", "deepgramm")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -122,7 +122,7 @@ def test_a_bad_concurrency_table_is_one_line_and_exit_2(
 
 def test_the_deepgram_profile_against_an_unreachable_target_exits_4(tmp_path: Path) -> None:
     """The profile resolves and the run starts: --target overrides its base, nothing answers."""
-    done = _run_cli(
+    done = run_cli(
         "run",
         "--profile",
         "deepgram",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_cli import RUN_TIMING, served
+from runner import RUN_TIMING, served
 
 from conformance.contract import catalogue
 

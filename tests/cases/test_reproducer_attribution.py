@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_cli import cli, served
+from runner import cli, served
 
 
 def test_wrong_key_reproducer_repeats_the_accepted_unknown_key(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from test_receiver import with_receiver
+from receiving import with_receiver
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 

@@ -8,8 +8,8 @@ import hashlib
 from typing import Any, get_args
 
 import pytest
-from test_cli import reference
-from test_sdk_client import KEY, TIMING, environment, strict
+from runner import reference
+from sdk_support import KEY, TIMING, environment, strict
 
 from conformance.wire.codecs import stream_audio
 

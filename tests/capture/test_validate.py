@@ -13,7 +13,7 @@ from typing import Any
 import harfile
 import pytest
 from conftest import REPO
-from test_contract_documents import OUT_OF_SCOPE
+from recordings import OUT_OF_SCOPE
 
 from conformance.cli.commands import main
 from conformance.contract import shapes
