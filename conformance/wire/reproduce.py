@@ -3,6 +3,8 @@ placeholders ($DEEPGRAM_API_KEY, $CALLBACK_PASSWORD)."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from conformance.wire.redact import REDACTED
@@ -60,3 +62,43 @@ def curl(
 def for_case(exchanges: list[dict[str, Any]], authorization: str | None = None) -> str | None:
     """The reproducer of a failed case: the exchange its verdict rests on (see curl)."""
     return curl(exchanges[-1], authorization=authorization) if exchanges else None
+
+
+def stream_script(url: str, auth_line: str, steps: Sequence[str]) -> str:
+    """A Python script replaying a stream step by step (a stream is no curl command)."""
+    indented = textwrap.indent("\n".join(steps), "    ")  # inside `async with` in main()
+    return STREAM_SCRIPT.format(url=url, auth=auth_line, steps=indented)
+
+
+STREAM_SCRIPT = """# pip install conformance websockets; DEEPGRAM_API_KEY=... python this.py
+import asyncio, json, os, time
+from websockets.asyncio.client import connect
+from conformance.wire.codecs import stream_audio
+
+URL = {url!r}
+
+
+async def send_audio(ws, clip, encoding, rate, count):
+    for frame in stream_audio(clip, encoding, rate).frames()[:count]:
+        await ws.send(frame)
+        await asyncio.sleep(0.1)
+
+
+async def show(ws):
+    start = time.monotonic()
+    try:
+        async for message in ws:
+            print(f"{{time.monotonic() - start:6.2f}} s <- {{message!r:.300}}")
+    finally:
+        print("closed", ws.close_code, ws.close_reason)
+
+
+async def main():
+    async with connect(URL, {auth}) as ws:
+        reader = asyncio.ensure_future(show(ws))
+{steps}
+        await asyncio.wait_for(reader, 30)
+
+
+asyncio.run(main())
+"""

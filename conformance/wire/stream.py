@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from conformance.errors import Skipped, TargetTimeout
+from conformance.wire import reproduce
 from conformance.wire.codecs import FRAME_SECONDS, StreamAudio
 from conformance.wire.cost import RunCost
 from conformance.wire.http import BODY_EXCERPT, Exchange, record
@@ -287,42 +287,7 @@ class Stream:
 
     def reproducer(self) -> str:
         """A Python script that replays this stream against the target."""
-        steps = textwrap.indent("\n".join(self.steps), "    ")  # inside `async with` in main()
-        return REPRODUCER.format(url=self.url, auth=self._auth_line, steps=steps)
-
-
-REPRODUCER = """# pip install conformance websockets; DEEPGRAM_API_KEY=... python this.py
-import asyncio, json, os, time
-from websockets.asyncio.client import connect
-from conformance.wire.codecs import stream_audio
-
-URL = {url!r}
-
-
-async def send_audio(ws, clip, encoding, rate, count):
-    for frame in stream_audio(clip, encoding, rate).frames()[:count]:
-        await ws.send(frame)
-        await asyncio.sleep(0.1)
-
-
-async def show(ws):
-    start = time.monotonic()
-    try:
-        async for message in ws:
-            print(f"{{time.monotonic() - start:6.2f}} s <- {{message!r:.300}}")
-    finally:
-        print("closed", ws.close_code, ws.close_reason)
-
-
-async def main():
-    async with connect(URL, {auth}) as ws:
-        reader = asyncio.ensure_future(show(ws))
-{steps}
-        await asyncio.wait_for(reader, 30)
-
-
-asyncio.run(main())
-"""
+        return reproduce.stream_script(self.url, self._auth_line, self.steps)
 
 
 async def open_stream(
