@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import ipaddress
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from conformance.cases.kit.context import LISTEN_PATH, CaseContext
 from conformance.cases.listen.params import explore
 from conformance.errors import CheckFailed
 from conformance.wire import audio, reproduce
+from conformance.wire.addresses import is_private
 from conformance.wire.http import Exchange, Params, record
 from conformance.wire.receiver import Answer, Mailbox
 
@@ -90,11 +90,7 @@ def applies(ctx: CaseContext, endpoint: Endpoint, *, delivery: bool = True) -> N
 
 def _private_receiver(ctx: CaseContext) -> bool:
     """Whether the callback URLs point at a loopback or private address of the suite's."""
-    try:
-        address = ipaddress.ip_address(ctx.receiver.host)
-    except ValueError:
-        return ctx.receiver.host == "localhost"
-    return address.is_loopback or address.is_private
+    return is_private(ctx.receiver.host)
 
 
 def unless_refused_as_private(ctx: CaseContext, exchange: Exchange) -> None:
@@ -282,7 +278,7 @@ async def check_accepted(ctx: CaseContext, endpoint: Endpoint) -> None:
     )
 
 
-async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) -> None:
+async def _check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) -> None:
     """callback_method=value (or none) gives a delivery with the method it names (POST)."""
     params = [("callback_method", value)] if value else []
     expected = (value or "POST").upper()
@@ -294,6 +290,22 @@ async def check_method(ctx: CaseContext, endpoint: Endpoint, value: str | None) 
         f"{'callback_method=' + value if value else 'no callback_method'}: the delivery came "
         f"as {got}, expected {expected}",
     )
+
+
+async def check_post(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """Without callback_method the delivery is a POST (read on the plain request)."""
+    await _check_method(ctx, endpoint, None)
+
+
+async def check_put(ctx: CaseContext, endpoint: Endpoint) -> None:
+    """callback_method=put and =PUT each give a PUT: sent together, so their deliveries are
+    waited for at once, and judged in that order, so a failure names the same one every run."""
+    outcomes = await asyncio.gather(
+        *(_check_method(ctx, endpoint, value) for value in ("put", "PUT")), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def callback_password(ctx: CaseContext) -> str:

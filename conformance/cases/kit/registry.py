@@ -29,16 +29,15 @@ REGISTRY: list[Case] = []
 def case(requirement_id: str) -> Callable[[CaseFunction], CaseFunction]:
     """Register the decorated coroutine as a case of `requirement_id`."""
 
-    def register(function: CaseFunction) -> CaseFunction:
+    def decorate(function: CaseFunction) -> CaseFunction:
         module = function.__module__.removeprefix("conformance.cases.")
-        REGISTRY.append(
-            Case(
-                name=f"{module}.{function.__name__}",
-                requirement_id=requirement_id,
-                run=function,
-                doc=(function.__doc__ or "").strip(),
-            )
-        )
+        register(requirement_id, f"{module}.{function.__name__}", function, function.__doc__)
         return function
 
-    return register
+    return decorate
+
+
+def register(requirement_id: str, name: str, run: CaseFunction, doc: str | None) -> None:
+    """Register `run` as a case of `requirement_id` under `name`: the decorator's way, and the
+    way of a check shared by several requirements, which has no name of its own per requirement."""
+    REGISTRY.append(Case(name, requirement_id, run, (doc or "").strip()))
