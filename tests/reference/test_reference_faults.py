@@ -20,6 +20,7 @@ from manage_checks import MANAGE_BREAKS, MANAGE_CHECKS
 from starlette.types import ASGIApp
 from tagging_checks import TAGGING_BREAKS, TAGGING_CHECKS
 
+from conformance.contract import catalogue
 from conformance.reference import FAULTS, Settings, create_app
 from conformance.wire import audio
 from conformance.wire.containers import CONTAINERS, encoded
@@ -192,6 +193,7 @@ def _n(name: str, count: int) -> str:
     return "&".join(f"{name}=w{i}" for i in range(count))
 
 
+CATALOGUE = catalogue.load()
 CHECKS: dict[str, Callable[[Probe], bool]] = {
     "model-values": lambda p: all(
         p.status(f"model={m}&language=en-US") == 200 for m in ("voicemail", "video", "general")
@@ -324,9 +326,19 @@ for _fault, _broken in FUZZ_BREAKS.items():
 CHECKS |= MANAGE_CHECKS
 for _fault, _broken in MANAGE_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
+
+
+def _matrix_only(fault: str) -> bool:
+    """Whether every requirement the fault breaks is seen only on a stream, or only in a TLS
+    delivery: these plain-HTTP probes cannot meet it, the fault matrix proves it alone."""
+    broken = [CATALOGUE.requirement(r) for r in CATALOGUE.faults().get(fault, ())]
+    return bool(broken) and all(
+        "streaming" in r.capabilities or r.id.endswith("-HTTPS") for r in broken
+    )
+
+
 for _fault in FAULTS:
-    # WebSocket only, or TLS deliveries (the probes have no https receiver): the matrix proves them
-    if _fault.startswith("stream-") or _fault.endswith("-https-undelivered"):
+    if _matrix_only(_fault):
         BREAKS.setdefault(_fault, set())
 
 
