@@ -4,29 +4,27 @@ hand; without them the page still renders, with the quote and its source file.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from conformance.contract import catalogue
 from conformance.report.html import render
+from conformance.report.view import RunView
+from conformance.run.config import AuthScheme, Credentials, RunConfig
+from conformance.run.events import RunFinished, RunStarted
+from conformance.run.verdicts import Outcome, RequirementResult, Verdict
 
-REQUIREMENT = catalogue.load().requirement("CALLBACK-ACCEPTED")
+CATALOGUE = catalogue.load()
+REQUIREMENT = CATALOGUE.requirement("CALLBACK-ACCEPTED")
 
 
-def _report() -> dict[str, Any]:
-    """A minimal report.json document holding one passing requirement."""
-    entry = {
-        "id": REQUIREMENT.id, "level": REQUIREMENT.level.value, "area": REQUIREMENT.area,
-        "source": REQUIREMENT.source, "quote": REQUIREMENT.quote, "summary": REQUIREMENT.summary,
-        "verdict": "pass", "reason": "", "gated": True, "not_gating_because": None,
-        "evidence": list(REQUIREMENT.evidence), "cases": [],
-    }  # fmt: skip
-    return {
-        "tool": {"name": "conformance", "version": "0"}, "target": "http://t", "embedded": True,
-        "started": "2026-01-01T00:00:00Z", "finished": "2026-01-01T00:00:01Z", "duration": 1.0,
-        "outcome": "passed", "summary": {}, "requirements": [entry], "blocked": [], "notices": [],
-        "left_on_target": [], "rate_limited": {}, "config": {}, "profile": {},
-    }  # fmt: skip
+def _report() -> RunView:
+    """The view of a run holding one passing requirement."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    config = RunConfig(target="http://t", credentials=Credentials("k", AuthScheme.TOKEN))
+    start = RunStarted(config, CATALOGUE, config.target, now, 0)
+    passed = RequirementResult(REQUIREMENT, Verdict.PASS, "", True, [])
+    return RunView.of(start, RunFinished([passed], Outcome.PASSED, now, now))
 
 
 def test_the_quote_stands_between_its_neighbours(shared: Path) -> None:

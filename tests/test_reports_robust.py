@@ -24,6 +24,7 @@ from conformance.report import (
     failures,
 )
 from conformance.report.files import write_atomically
+from conformance.report.view import RunView
 from conformance.run.config import AuthScheme, Credentials, RunConfig
 from conformance.run.events import RunFinished, RunStarted
 from conformance.run.verdicts import Outcome
@@ -82,7 +83,7 @@ def test_a_chatty_stream_target_gets_every_report(tmp_path: Path) -> None:
 def test_a_report_that_cannot_be_written_is_named_and_the_others_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(self: HtmlReportWriter, start: RunStarted, finish: RunFinished) -> str:
+    def broken(self: HtmlReportWriter, view: RunView) -> str:
         raise RuntimeError("the page broke\nover two lines")
 
     monkeypatch.setattr(HtmlReportWriter, "render", broken)
@@ -121,7 +122,7 @@ def _events() -> tuple[RunStarted, RunFinished]:
 class Exploding(JsonReportWriter):
     """A writer whose rendering raises, like a template meeting data it cannot handle."""
 
-    def render(self, start: RunStarted, finish: RunFinished) -> str:
+    def render(self, view: RunView) -> str:
         raise KeyError("at")
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from conformance.contract.catalogue import AREAS
+from conformance.report.view import RunView
 from conformance.run.events import Event, Notice, RunFinished, RunStarted
-from conformance.run.verdicts import Outcome, Verdict, blocked_groups
+from conformance.run.verdicts import BROKEN, Outcome, Verdict
 from conformance.wire import cost
 
 _STYLE = {
@@ -27,6 +25,7 @@ class ConsoleReporter:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._start: RunStarted | None = None
 
     def _line(self, text: str) -> None:
         """Print one line as written: no highlighting, never folded (IDs stay greppable)."""
@@ -35,28 +34,26 @@ class ConsoleReporter:
     def handle(self, event: Event) -> None:
         """Announce the run; summarise it at the end."""
         if isinstance(event, RunStarted):
+            self._start = event
             self.console.print(f"conformance: {event.case_count} cases against {event.target}")
         elif isinstance(event, Notice):
             self._line(
                 f"[yellow]conformance: warning:[/] {escape(event.text)}",
             )
-        elif isinstance(event, RunFinished):
-            self._summary(event)
+        elif isinstance(event, RunFinished) and self._start is not None:
+            self._summary(RunView.of(self._start, event))
 
-    def _summary(self, event: RunFinished) -> None:
+    def _summary(self, view: RunView) -> None:
         """The per-area table, then the failures worth reading."""
-        counts: dict[str, dict[Verdict, int]] = defaultdict(lambda: defaultdict(int))
-        for result in event.requirements:
-            counts[result.requirement.area][result.verdict] += 1
         table = Table(title="Requirements by area")
         table.add_column("area")
         for verdict in Verdict:
             table.add_column(verdict.value, justify="right", style=_STYLE[verdict])
-        for area in (a for a in AREAS if a in counts):
-            table.add_row(area, *(str(counts[area][v]) for v in Verdict))
+        for area in view.areas:
+            table.add_row(area.name, *(str(area.counts[v]) for v in Verdict))
         self.console.print(table)
-        for result in event.requirements:
-            if result.verdict in {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}:
+        for result in view.requirements:
+            if result.verdict in BROKEN:
                 gate = f" (not gating: {result.ungated_why})" if result.ungated_why else ""
                 first = result.reason.splitlines()[0] if result.reason else ""
                 self._line(
@@ -74,18 +71,17 @@ class ConsoleReporter:
                     f"[yellow]DEVIATION NOT SEEN[/] {result.requirement.id} passes now; the "
                     f"documented deviation ({escape(result.deviation or '')}) may be gone",
                 )
-        for blocker, blocked in blocked_groups(event.requirements).items():
+        for blocker, blocked in view.blocked.items():
             self._line(
                 f"[yellow]BLOCKED[/] by {blocker}: {len(blocked)} not judged "
                 f"({', '.join(blocked)})",
             )
-        seconds = (event.finished - event.started).total_seconds()
         verdict_line = {
             Outcome.PASSED: "[green]PASSED[/]",
             Outcome.FAILED: "[red]FAILED[/]",
             Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]",
-        }[event.outcome]
-        refused = sum(event.rate_limited.values())
+        }[view.outcome]
+        refused = view.rate_limited_total
         waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
-        self._line(f"cost: {escape(cost.describe(event.cost))}")
-        self.console.print(f"{verdict_line} in {seconds:.1f} s{waited}", highlight=False)
+        self._line(f"cost: {escape(cost.describe(view.cost))}")
+        self.console.print(f"{verdict_line} in {view.seconds:.1f} s{waited}", highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.report.files import write_atomically
+from conformance.report.view import RunView
 from conformance.run.events import Event, RunFinished, RunStarted
 
 
@@ -16,16 +17,16 @@ class WriteAtFinish:
         self._start: RunStarted | None = None
 
     def handle(self, event: Event) -> None:
-        """Remember the start; render and write (atomically) at the finish."""
+        """Remember the start; render the run's view and write it (atomically) at the finish."""
         if isinstance(event, RunStarted):
             self._start = event
         elif isinstance(event, RunFinished) and self._start is not None:
-            text = self.render(self._start, event)
+            text = self.render(RunView.of(self._start, event))
             if self.path is not None:
                 write_atomically(self.path, text.encode("utf-8"))
             self.written(text)
 
-    def render(self, start: RunStarted, finish: RunFinished) -> str:
+    def render(self, view: RunView) -> str:
         """The file's text."""
         raise NotImplementedError
 

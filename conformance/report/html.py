@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from conformance.contract import catalogue, sentences
-from conformance.contract.catalogue import AREAS
 from conformance.report.finish import WriteAtFinish
-from conformance.report.json_report import JsonReportWriter
-from conformance.run.events import RunFinished, RunStarted
-from conformance.run.verdicts import BROKEN, Verdict
+from conformance.report.view import RunView
+from conformance.run.verdicts import BROKEN, RequirementResult, Verdict
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("conformance.report", "templates"),
@@ -22,39 +18,29 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-def render(report: dict[str, Any], docs: Path | None = None) -> str:
-    """The page for one report.json document: summary first, failures first within areas;
-    each quote in its context when the contract documents are at hand (`docs`, by default
-    $CONFORMANCE_SHARED or ../shared)."""
-    entries = report["requirements"]
-    order = {area: index for index, area in enumerate(AREAS)}
-    areas = sorted({e["area"] for e in entries}, key=lambda a: order.get(a, len(order)))
-    counts = {a: Counter(e["verdict"] for e in entries if e["area"] == a) for a in areas}
-    by_area = [
-        (
-            a,
-            sorted(
-                (e for e in entries if e["area"] == a),
-                key=lambda e: (e["verdict"] not in BROKEN, e["id"]),
-            ),
-        )
-        for a in areas
-    ]
+def render(view: RunView, docs: Path | None = None) -> str:
+    """The page of one run: summary first, failures first within areas; each quote in its
+    context when the contract documents are at hand (`docs`, by default $CONFORMANCE_SHARED or
+    ../shared)."""
     return _ENVIRONMENT.get_template("report.html.j2").render(
-        report=report,
-        verdicts=[v.value for v in Verdict],
-        areas=[(a, counts[a]) for a in areas],
-        totals=Counter(e["verdict"] for e in entries),
-        failing=[e for e in entries if e["verdict"] in BROKEN and e["gated"]],
-        by_area=by_area,
+        view=view,
+        verdicts=list(Verdict),
+        by_area=[
+            (area.name, sorted(area.requirements, key=_failures_first)) for area in view.areas
+        ],
         broken=BROKEN,
         context=sentences.contexts(catalogue.load(), docs or sentences.default_docs()),
     )
 
 
+def _failures_first(result: RequirementResult) -> tuple[bool, str]:
+    """Sort key within an area: the broken requirements first, each group by ID."""
+    return result.verdict not in BROKEN, result.requirement.id
+
+
 class HtmlReportWriter(WriteAtFinish):
     """Writes report.html beside report.json when the run finishes."""
 
-    def render(self, start: RunStarted, finish: RunFinished) -> str:
-        """The page, from the same document as report.json."""
-        return render(JsonReportWriter.document(start, finish))
+    def render(self, view: RunView) -> str:
+        """The page, from the same view as every other report."""
+        return render(view)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from conformance.report.finish import WriteAtFinish
-from conformance.run.events import RunFinished, RunStarted
-from conformance.run.verdicts import RequirementResult, Verdict
+from conformance.report.view import RunView
+from conformance.run.verdicts import BROKEN, RequirementResult, Verdict
 
 
 def _testcase(result: RequirementResult) -> ET.Element:
@@ -35,7 +35,7 @@ def _testcase(result: RequirementResult) -> ET.Element:
         ET.SubElement(element, "skipped", message=first_line)
     elif result.verdict is Verdict.ERROR:
         ET.SubElement(element, "error", message=first_line, type="harness").text = details
-    elif result.verdict in {Verdict.FAIL, Verdict.TIMEOUT}:
+    elif result.verdict in BROKEN:  # a failure or a timeout: the error is above
         kind = f"{requirement.level.value}-{result.verdict.value}"
         ET.SubElement(element, "failure", message=first_line, type=kind).text = details
     return element
@@ -44,10 +44,10 @@ def _testcase(result: RequirementResult) -> ET.Element:
 class JUnitWriter(WriteAtFinish):
     """Writes the JUnit file when the run finishes."""
 
-    def render(self, start: RunStarted, finish: RunFinished) -> str:
+    def render(self, view: RunView) -> str:
         """The XML document: one testsuite of one testcase per requirement."""
-        cases = [_testcase(r) for r in finish.requirements]
-        count = {v: sum(1 for r in finish.requirements if r.verdict is v) for v in Verdict}
+        cases = [_testcase(r) for r in view.requirements]
+        count = view.totals
         suite = ET.Element(
             "testsuite",
             name="conformance",
@@ -55,8 +55,8 @@ class JUnitWriter(WriteAtFinish):
             failures=str(count[Verdict.FAIL] + count[Verdict.TIMEOUT]),
             errors=str(count[Verdict.ERROR]),
             skipped=str(count[Verdict.SKIP]),
-            time=f"{(finish.finished - finish.started).total_seconds():.3f}",
-            timestamp=finish.started.isoformat(),
+            time=f"{view.seconds:.3f}",
+            timestamp=view.started.isoformat(),
         )
         suite.extend(cases)
         root = ET.Element("testsuites")

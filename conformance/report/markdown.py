@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 
-from conformance.contract.catalogue import AREAS
 from conformance.report.finish import WriteAtFinish
-from conformance.run.events import RunFinished, RunStarted
-from conformance.run.verdicts import Outcome, Verdict, blocked_groups
+from conformance.report.view import RunView
+from conformance.run.verdicts import Outcome, Verdict
 from conformance.wire import cost
 
 _ICON = {
@@ -25,51 +23,46 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _rate_limited(finish: RunFinished) -> list[str]:
+def _rate_limited(view: RunView) -> list[str]:
     """A line counting the rate-limit refusals waited out, when there were any."""
-    if not finish.rate_limited:
+    if not view.rate_limited:
         return []
-    where = ", ".join(f"{name} {count}" for name, count in finish.rate_limited.items())
-    total = sum(finish.rate_limited.values())
-    return [f"Rate-limited answers (429) waited out: {total} ({where}).", ""]
+    where = ", ".join(f"{name} {count}" for name, count in view.rate_limited.items())
+    return [f"Rate-limited answers (429) waited out: {view.rate_limited_total} ({where}).", ""]
 
 
-def render(start: RunStarted, finish: RunFinished) -> str:
+def render(view: RunView) -> str:
     """The summary: outcome, counts per area, then every requirement not passing."""
     verdict = {
         Outcome.PASSED: "passed",
         Outcome.FAILED: "FAILED",
         Outcome.HARNESS_ERROR: "harness error",
-    }[finish.outcome]
+    }[view.outcome]
     lines = [
         f"## Conformance: {verdict}",
         "",
-        f"Target `{start.target}`, {len(finish.requirements)} requirements, "
-        f"{(finish.finished - finish.started).total_seconds():.1f} s.",
+        f"Target `{view.target}`, {len(view.requirements)} requirements, {view.seconds:.1f} s.",
         "",
-        *(f"> **Warning:** {notice}\n" for notice in finish.notices),
-        *_rate_limited(finish),
-        f"Cost: {cost.describe(finish.cost)}.",
+        *(f"> **Warning:** {notice}\n" for notice in view.notices),
+        *_rate_limited(view),
+        f"Cost: {cost.describe(view.cost)}.",
         "",
         "| area | " + " | ".join(f"{_ICON[v]} {v.value}" for v in Verdict) + " |",
         "| --- |" + " ---: |" * len(Verdict),
     ]
-    for area in AREAS:
-        counts = Counter(r.verdict for r in finish.requirements if r.requirement.area == area)
-        if counts:
-            lines.append(f"| {area} | " + " | ".join(str(counts[v]) for v in Verdict) + " |")
-    for blocker, blocked in blocked_groups(finish.requirements).items():
+    for area in view.areas:
+        lines.append(f"| {area.name} | " + " | ".join(str(area.counts[v]) for v in Verdict) + " |")
+    for blocker, blocked in view.blocked.items():
         lines += ["", f"**Blocked by `{blocker}`** (not judged): " + ", ".join(blocked)]
-    for result in (r for r in finish.requirements if r.deviation_not_seen):
+    for result in view.deviations_not_seen:
         lines += [
             "",
             f"**Deviation not seen:** `{result.requirement.id}` passes now; the documented "
             f"deviation ({_cell(result.deviation or '')}) may be gone (not failing the run).",
         ]
-    trouble = [r for r in finish.requirements if r.verdict is not Verdict.PASS]
-    if trouble:
+    if view.not_passing:
         lines += ["", "| requirement | level | verdict | reason |", "| --- | --- | --- | --- |"]
-        for result in trouble:
+        for result in view.not_passing:
             gate = "" if result.gated or result.verdict is Verdict.SKIP else " (not gating)"
             lines.append(
                 f"| `{result.requirement.id}` | {result.requirement.level.value}{gate} "
@@ -82,9 +75,9 @@ def render(start: RunStarted, finish: RunFinished) -> str:
 class MarkdownWriter(WriteAtFinish):
     """Writes the summary to a file and appends it to $GITHUB_STEP_SUMMARY when set."""
 
-    def render(self, start: RunStarted, finish: RunFinished) -> str:
+    def render(self, view: RunView) -> str:
         """The summary."""
-        return render(start, finish)
+        return render(view)
 
     def written(self, text: str) -> None:
         """Also append to GitHub's job summary, where the run is a step of a workflow."""

@@ -13,7 +13,7 @@ from rich.progress import (
 )
 
 from conformance.run.events import CaseFinished, Event, RunFinished, RunStarted
-from conformance.run.verdicts import Verdict
+from conformance.run.verdicts import BROKEN
 
 
 class ProgressDisplay:
@@ -41,7 +41,7 @@ class ProgressDisplay:
             result = event.result
             if self._progress is not None:
                 self._progress.advance(self._task)
-            elif result.verdict in {Verdict.FAIL, Verdict.TIMEOUT, Verdict.ERROR}:
+            elif result.verdict in BROKEN:
                 self.console.print(
                     f"{result.verdict.value}: {result.name} ({result.requirement_id})",
                     markup=False,
