@@ -163,6 +163,8 @@ class Fault(StrEnum):
     """creating an API key does not return its secret"""
     NEW_KEY_NOT_ACTIVE = "new-key-not-active"
     """a newly created API key does not authenticate"""
+    LEGACY_PAIR_REFUSED = "legacy-pair-refused"
+    """a created key's legacy Basic key:secret pair is refused (its secret alone still works)"""
     LIST_OMITS_NEW_KEYS = "list-omits-new-keys"
     """the key list shows only the development key, not created ones"""
     KEY_SECRET_SHOWN_AGAIN = "key-secret-shown-again"
