@@ -45,8 +45,8 @@ def plan(reports: str, fault: str | None, examples: int, areas: Sequence[str]) -
     """The configuration of one row's run: its reports in a temporary folder, resolved from no
     profile and no environment (the matrix never reads the working directory's
     [tool.conformance], whose target would get every faulted run: issue 17)."""
-    scheme = catalogue.load().fault_scheme(fault) if fault else "token"
-    flags = {"auth_scheme": scheme, "report_dir": Path(reports), "examples": examples}
+    flags: dict[str, object] = {"report_dir": Path(reports), "examples": examples}
+    flags |= catalogue.load().fault_flags(fault) if fault else {}
     return RunConfig.resolve({**flags, "only": list(areas)}, EMPTY, {})
 
 

@@ -31,6 +31,9 @@ AREAS = (
 )
 """Every area of the catalogue, in report order."""
 
+FAULT_FLAGS = ("auth_scheme", "dialect")
+"""The run settings schemas/faults.toml may set for a fault's row."""
+
 CAPABILITIES = ("listen", "callbacks", "speak", "streaming", "keys", "usage", "grant")
 """Optional parts of the contract a target declares; LISTEN and AUTH are always expected."""
 
@@ -134,10 +137,11 @@ class Catalogue:
         """Parameters of an endpoint whose values the property-based cases generate."""
         return (p for p in self.parameters if endpoint in p.endpoints and p.generated)
 
-    def fault_scheme(self, fault: str) -> str:
-        """The auth scheme a run with this fault on uses (schemas/faults.toml), else token."""
+    def fault_flags(self, fault: str) -> dict[str, str]:
+        """The run flags a row with this fault on needs to isolate it (schemas/faults.toml:
+        auth_scheme, dialect), by flag name; none for most faults."""
         table = tomllib.loads(read_schema_file("faults.toml")).get("fault", {})
-        return str(table.get(fault, {}).get("auth_scheme", "token"))
+        return {k: str(v) for k, v in table.get(fault, {}).items() if k in FAULT_FLAGS}
 
     def faults(self) -> dict[str, frozenset[str]]:
         """Each fault switch named in the catalogue, with the requirement IDs it must break."""

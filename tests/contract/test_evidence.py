@@ -12,12 +12,13 @@ from markupsafe import escape
 from recordings import OUT_OF_SCOPE
 
 from conformance.capture import judge, read, rules
+from conformance.capture.check import check
 from conformance.capture.model import Capture
-from conformance.cli.commands import main
 from conformance.contract import catalogue, shapes
 from conformance.contract.catalogue import Level
 from conformance.contract.docs import catalogue_markdown
-from conformance.report.html import render
+from conformance.report import HtmlReportWriter, JsonReportWriter
+from conformance.run.verdicts import Outcome
 
 CATALOGUE = catalogue.load()
 ENTRY = re.compile(r"^(doc|spec|recording|page|sdk|issue|none) ((?:[^:\n]|:[^ \n])+): (\S.*)$")
@@ -108,14 +109,15 @@ def test_docs_requirements_md_lists_every_evidence_line() -> None:
 
 
 def test_report_json_and_html_show_each_judged_requirements_evidence(
-    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared: Path, tmp_path: Path
 ) -> None:
     recording = shared / "real-world" / "ManeeshJupalle-Auricle" / "frame_017.json"
-    assert main(["validate", str(recording), "--report-dir", str(tmp_path)]) == 0
-    capsys.readouterr()
-    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    json_path, page_path = tmp_path / "report.json", tmp_path / "report.html"
+    writers = [JsonReportWriter(json_path), HtmlReportWriter(page_path)]
+    assert check([recording], None, writers, lambda line: None) is Outcome.PASSED
+    report = json.loads(json_path.read_text(encoding="utf-8"))
     assert shapes.problems("report", report) == []
-    page = render(report)
+    page = page_path.read_text(encoding="utf-8")
     entry = next(e for e in report["requirements"] if e["id"] == "STREAM-METADATA")
     assert entry["evidence"] == list(CATALOGUE.requirement("STREAM-METADATA").evidence)
     assert "Evidence (" in page

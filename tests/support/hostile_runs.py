@@ -21,6 +21,7 @@ from conformance.cli.commands import EXIT_BY_OUTCOME, EXIT_HARNESS, config_of, o
 from conformance.cli.parser import run_flags
 from conformance.report import failures
 from conformance.run import loop
+from conformance.run.verdicts import BROKEN
 from conformance.timing import TEARDOWN
 
 KEY = "hostile-key"
@@ -36,7 +37,6 @@ the 3 s deadlines of an upgrade or a message, or idles a stream out."""
 BOUND = 50.0
 """Seconds a whole run against a hostile target may take (the waits it meets are 6 s at most);
 the runs take 2-10 s on an idle machine, the rest is room for a loaded one."""
-BROKEN = {"fail", "timeout", "error"}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -87,6 +88,13 @@ def _key_works(p: Any) -> bool:
     return _listen(p, f"{_scheme(p)} {key['key']}").status_code == 200
 
 
+def _legacy_pair(p: Any) -> bool:
+    """A created key authenticates as the legacy Basic pair key:secret (document 004)."""
+    key = _create(p)
+    pair = base64.b64encode(f"{key['api_key_id']}:{key['key']}".encode()).decode()
+    return _listen(p, f"Basic {pair}").status_code == 200
+
+
 def _key_listed(p: Any) -> bool:
     key = _create(p)
     listed = _manage(p, "GET", "/keys").json()["api_keys"]
@@ -158,6 +166,7 @@ TAGGING_CHECKS: dict[str, Callable[[Any], bool]] = {
     "key-tags": _key_tags,
     "key-create": lambda p: {"api_key_id", "key"} <= set(_create(p)),
     "key-works": _key_works,
+    "legacy-pair": _legacy_pair,
     "key-listed": _key_listed,
     "key-secret-hidden": _secret_hidden,
     "key-get": _key_get,
@@ -198,12 +207,14 @@ TAGGING_BREAKS: dict[str, set[str]] = {
     "create-key-no-secret": {
         "key-create",
         "key-works",
+        "legacy-pair",
         "key-tags",
         "key-secret-hidden",
         "key-delete",
         "key-delete-unauthorized",
     },
-    "new-key-not-active": {"key-works", "key-tags", "key-delete-unauthorized"},
+    "new-key-not-active": {"key-works", "legacy-pair", "key-tags", "key-delete-unauthorized"},
+    "legacy-pair-refused": {"legacy-pair"},
     "list-omits-new-keys": {"key-listed"},
     "key-secret-shown-again": {"key-secret-hidden"},
     "get-key-404": {"key-get"},

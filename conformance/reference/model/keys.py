@@ -90,6 +90,8 @@ class KeyStore:
 
     def by_pair(self, api_key_id: str, secret: str) -> ApiKey | None:
         """The key for a legacy Basic key:secret pair, if it authenticates."""
+        if self.settings.has(Fault.LEGACY_PAIR_REFUSED):
+            return None
         key = self.by_secret(secret)
         return key if key is not None and key.api_key_id == api_key_id else None
 
