@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .errors import bad_request
 from .faults import Fault
+from .features import ENUMS, Features, features
 from .settings import Settings
 from .tagging import parse_extra, parse_tags
 
@@ -19,7 +20,7 @@ BOOLEANS = frozenset(
         "detect_entities", "sentiment", "topics", "intents", "mip_opt_out",
     }
 )  # fmt: skip
-STRINGS = frozenset({"model", "version", "language", "tier"})
+STRINGS = frozenset({"model", "version", "language", "tier", "replace"})
 """Free-form parameters that only need a value."""
 REDACT_VALUES = frozenset({"pci", "pii", "numbers", "ssn", "true", "false"})
 MAX_ALTERNATIVES = 20
@@ -53,6 +54,8 @@ class ListenOptions:
     tags: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
     """metadata.extra as (key, value) pairs, already deduplicated."""
+    features: Features = field(default_factory=Features)
+    """The audio intelligence and formatting features asked for."""
 
     @property
     def punctuated(self) -> bool:
@@ -124,6 +127,14 @@ def _out_of_range(name: str, value: str) -> bool:
     return name == "utt_split" and _NUMBER.fullmatch(value) is not None and float(value) <= 0
 
 
+def _enum(name: str, value: str) -> str:
+    """One of a parameter's listed values (summarize's true and false in any case)."""
+    lowered = value.lower() if name == "summarize" else value
+    if lowered not in ENUMS[name]:
+        raise _Invalid(f"expected one of {', '.join(sorted(ENUMS[name]))}")
+    return lowered
+
+
 def _text(value: str) -> str:
     """Any non-empty value."""
     if not value:
@@ -180,7 +191,22 @@ def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Setting
             raise bad_request(f"Invalid value for `language`: {value!r} is not supported.")
 
 
-_LISTS: dict[str, Callable[[str], str]] = {"search": _term, "keywords": _keyword, "redact": _redact}
+def _language_choice(value: str) -> str:
+    """detect_language: true, false, or one language tag to choose among."""
+    if value.lower() in ("true", "false"):
+        return value.lower()
+    return _text(value)
+
+
+_LISTS: dict[str, Callable[[str], str]] = {
+    "search": _term,
+    "keywords": _keyword,
+    "redact": _redact,
+    "keyterm": _text,
+    "custom_topic": _text,
+    "custom_intent": _text,
+    "detect_language": _language_choice,
+}
 """Repeatable parameters and the validator of each value."""
 
 
@@ -192,6 +218,7 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
     flags: dict[str, bool] = {}
     lists: dict[str, list[str]] = {name: [] for name in _LISTS}
     alternatives, utt_split = 1, DEFAULT_UTT_SPLIT
+    enums: dict[str, str] = {}
     lenient = settings.imitates("lenient-params")
     for name, value in items:
         if lenient and _out_of_range(name, value):
@@ -207,13 +234,15 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
                 utt_split = _utt_split(value)
             elif name in STRINGS:
                 _text(value)
+            elif name in ENUMS:
+                enums[name] = _enum(name, value)
         except _Invalid as invalid:
             if not settings.has(Fault.ACCEPT_INVALID_PARAMS):
                 raise bad_request(f"Invalid value for `{name}`: {value!r} ({invalid}).") from None
     options = ListenOptions(
         punctuate=flags.get("punctuate", False),
         smart_format=flags.get("smart_format", False),
-        diarize=flags.get("diarize", False),
+        diarize=flags.get("diarize", False) or "diarize_model" in enums,
         multichannel=flags.get("multichannel", False),
         utterances=flags.get("utterances", False),
         alternatives=alternatives,
@@ -223,6 +252,7 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
         redact=tuple(lists["redact"]),
         tags=tags,
         extra=tuple(extra.items()),
+        features=features(flags, lists, enums),
     )
     return _bend(options, settings)
 

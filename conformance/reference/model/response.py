@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import transcribe
+from . import intelligence, transcribe
 from .faults import Fault
 from .params import ListenOptions
 from .settings import Settings
@@ -92,7 +92,8 @@ def metadata(
 
 def _decorate(words: list[Word], options: ListenOptions, settings: Settings) -> list[Word]:
     """Add punctuation and speakers as requested."""
-    if options.punctuated and not settings.has(Fault.NO_PUNCTUATED_WORD):
+    smart = options.smart_format and not settings.has(Fault.SMART_FORMAT_IGNORED)
+    if (options.punctuate or smart) and not settings.has(Fault.NO_PUNCTUATED_WORD):
         words = transcribe.punctuate(words)
     if options.diarize:
         words = transcribe.diarize(words, 1 if settings.has(Fault.DIARIZE_FROM_ONE) else 0)
@@ -115,15 +116,24 @@ def word_json(word: Word, *, out_of_range: bool = False) -> Json:
     return out
 
 
-def _alternative(words: list[Word], settings: Settings) -> Json:
+def _alternative(words: list[Word], options: ListenOptions, settings: Settings) -> Json:
     """One ResultAlternative; the word-list faults touch only these words, not utterances."""
     listed = list(reversed(words)) if settings.has(Fault.WORDS_UNORDERED) else words
     out_of_range = settings.has(Fault.CONFIDENCE_OUT_OF_RANGE)
-    return {
+    out: Json = {
         "transcript": transcribe.transcript(words),
         "confidence": transcribe.confidence(words),
         "words": [word_json(w, out_of_range=out_of_range) for w in listed],
     }
+    features = options.features
+    # nova-3 answers smart_format with paragraphs too (the recorded smart_format responses)
+    if (features.paragraphs or options.smart_format) and not settings.has(Fault.NO_PARAGRAPHS):
+        out["paragraphs"] = intelligence.paragraphs(words, settings)
+    if features.detect_entities:
+        out["entities"] = intelligence.entities(words, settings)
+    if features.summarize == "true":
+        out["summaries"] = intelligence.summaries(words)
+    return out
 
 
 def _search(terms: Sequence[str], words: list[Word], settings: Settings) -> list[Json]:
@@ -171,10 +181,20 @@ def results(analysis: Analysis, options: ListenOptions, settings: Settings) -> J
         channel: Json = {}
         if options.search:
             channel["search"] = _search(options.search, alternatives[0], settings)
-        channel["alternatives"] = [_alternative(words, settings) for words in alternatives]
+        channel["alternatives"] = [_alternative(w, options, settings) for w in alternatives]
+        language = options.features.detect_language
+        if language is not None and not settings.has(Fault.NO_DETECTED_LANGUAGE):
+            channel |= intelligence.detected_language(alternatives[0], options.features)
         channels.append(channel)
     out: Json = {"channels": channels}
     if options.utterances and not settings.has(Fault.NO_UTTERANCES):
         found = transcribe.utterances(primary, options.utt_split, by_speaker=options.diarize)
         out["utterances"] = [_utterance_json(u) for u in found]
-    return out
+    return out | intelligence.results(primary[0], options.features, settings)
+
+
+def intelligence_info(analysis: Analysis, options: ListenOptions, settings: Settings) -> Json:
+    """metadata's *_info objects of the intelligence features asked for (of the first channel,
+    which the results-level features read)."""
+    words = transcribe.recognise(analysis.regions[0])
+    return intelligence.info(words, options.features, settings)

@@ -173,6 +173,7 @@ async def listen(request: Request, ctx: Context) -> Response:
         ),
         "results": response.results(analysis, options, settings),
     }
+    body["metadata"] |= response.intelligence_info(analysis, options, settings)
     _break_schema(request, body["results"], settings)
     # orjson writes what JSONResponse would (compact, UTF-8), several times faster
     return Response(
