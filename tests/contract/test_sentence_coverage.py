@@ -80,3 +80,23 @@ def test_a_missing_folder_is_one_line_and_exit_2(
     assert len(err) == 1 and "cannot be read" in err[0]
     with pytest.raises(UsageError):
         sentences.sentences(CATALOGUE, tmp_path)
+
+
+def test_a_waiver_over_enforced_sentences_is_reported_stale(
+    shared: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A waiver left behind once a requirement quotes its sentence is named, so it is deleted."""
+    table = sentences._table()
+    injected = {
+        "document": "000",
+        "first": "Only ports 80, 443, 8080, and 8443",
+        "reason": "injected: the port rule cannot be observed",
+    }
+    waivers = [*table["waiver"], injected]  # type: ignore[misc]
+    monkeypatch.setattr(sentences, "_table", lambda: {**table, "waiver": waivers})
+    found = sentences.sentences(CATALOGUE, _docs(shared))
+    assert sentences.stale(found, CATALOGUE) == ["000 'Only ports 80, 443, 8080, and 8443'"]
+    assert main(["coverage", "--documents", "--docs", str(_docs(shared))]) == 1
+    assert "stale waiver (every sentence it names is enforced): 000 'Only ports" in (
+        capsys.readouterr().out
+    )
