@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from conformance.cases.listen import bodies, formats, params, transcript, values
+from conformance.cases.listen import (
+    bodies,
+    features,
+    formats,
+    intelligence,
+    params,
+    transcript,
+    values,
+)
 
-__all__ = ["bodies", "formats", "params", "transcript", "values"]
+__all__ = ["bodies", "features", "formats", "intelligence", "params", "transcript", "values"]

@@ -28,8 +28,7 @@ class Features:
     custom_topic_mode: str = "extended"
     custom_intents: tuple[str, ...] = ()
     custom_intent_mode: str = "extended"
-    detect_language: tuple[str, ...] | None = None
-    """None when off; the languages to choose among (empty: any) when on."""
+    detect_language: bool = False
     detect_entities: bool = False
 
 
@@ -38,8 +37,6 @@ def features(
 ) -> Features:
     """The intelligence options out of the validated parameters."""
     summarize = enums.get("summarize", "false")
-    languages = lists["detect_language"]
-    detect = None if not languages or languages[-1] == "false" else languages
     return Features(
         paragraphs=flags.get("paragraphs", False),
         summarize=None if summarize == "false" else summarize,
@@ -50,6 +47,6 @@ def features(
         custom_topic_mode=enums.get("custom_topic_mode", "extended"),
         custom_intents=tuple(lists["custom_intent"]),
         custom_intent_mode=enums.get("custom_intent_mode", "extended"),
-        detect_language=None if detect is None else tuple(v for v in detect if v != "true"),
+        detect_language=flags.get("detect_language", False),
         detect_entities=flags.get("detect_entities", False),
     )

@@ -188,12 +188,11 @@ def sentiments(words: Sequence[Word], settings: Settings) -> Json:
     return {"segments": segments, "average": _sentiment(average)}
 
 
-def detected_language(words: Sequence[Word], features: Features) -> Json:
-    """channels[].detected_language and its confidence: one of the languages asked for."""
-    choices = features.detect_language or LANGUAGES
+def detected_language(words: Sequence[Word]) -> Json:
+    """channels[].detected_language and its confidence: a language picked by the sound."""
     digest = sum(w.digest for w in words)
     return {
-        "detected_language": choices[digest % len(choices)] if words else choices[0],
+        "detected_language": LANGUAGES[digest % len(LANGUAGES)],
         "language_confidence": round(0.5 + 0.5 * _score("language", digest), 4),
     }
 

@@ -17,7 +17,7 @@ BOOLEANS = frozenset(
     {
         "punctuate", "profanity_filter", "diarize", "ner", "multichannel", "numerals",
         "utterances", "smart_format", "paragraphs", "dictation", "filler_words", "measurements",
-        "detect_entities", "sentiment", "topics", "intents", "mip_opt_out",
+        "detect_entities", "sentiment", "topics", "intents", "mip_opt_out", "detect_language",
     }
 )  # fmt: skip
 STRINGS = frozenset({"model", "version", "language", "tier", "replace"})
@@ -191,13 +191,6 @@ def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Setting
             raise bad_request(f"Invalid value for `language`: {value!r} is not supported.")
 
 
-def _language_choice(value: str) -> str:
-    """detect_language: true, false, or one language tag to choose among."""
-    if value.lower() in ("true", "false"):
-        return value.lower()
-    return _text(value)
-
-
 _LISTS: dict[str, Callable[[str], str]] = {
     "search": _term,
     "keywords": _keyword,
@@ -205,7 +198,6 @@ _LISTS: dict[str, Callable[[str], str]] = {
     "keyterm": _text,
     "custom_topic": _text,
     "custom_intent": _text,
-    "detect_language": _language_choice,
 }
 """Repeatable parameters and the validator of each value."""
 

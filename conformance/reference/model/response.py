@@ -182,9 +182,8 @@ def results(analysis: Analysis, options: ListenOptions, settings: Settings) -> J
         if options.search:
             channel["search"] = _search(options.search, alternatives[0], settings)
         channel["alternatives"] = [_alternative(w, options, settings) for w in alternatives]
-        language = options.features.detect_language
-        if language is not None and not settings.has(Fault.NO_DETECTED_LANGUAGE):
-            channel |= intelligence.detected_language(alternatives[0], options.features)
+        if options.features.detect_language and not settings.has(Fault.NO_DETECTED_LANGUAGE):
+            channel |= intelligence.detected_language(alternatives[0])
         channels.append(channel)
     out: Json = {"channels": channels}
     if options.utterances and not settings.has(Fault.NO_UTTERANCES):
