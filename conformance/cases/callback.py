@@ -17,7 +17,7 @@ from conformance.cases.kit.delivery import LISTEN
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import get, ordinal_list
 from conformance.contract import shapes
-from conformance.wire.receiver import Mailbox
+from conformance.wire.mailbox import Mailbox
 
 EXTRA_KEY, EXTRA_VALUE = "conformanceRun", "callback-check"
 

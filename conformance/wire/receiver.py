@@ -7,12 +7,10 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import uvicorn
@@ -20,238 +18,24 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from conformance.errors import HarnessError, UsageError
+from conformance.errors import HarnessError
 from conformance.wire import audio, tls
 from conformance.wire.addresses import ipv4_loopback
 from conformance.wire.cost import RunCost
-from conformance.wire.http import Exchange, _summarise_body
-from conformance.wire.redact import Redactor
-
-PREFERRED_PORT = 8080
-"""A port the documents allow for callbacks, so one receiver serves audio and callbacks."""
-TLS_PORT = 8443
-"""The port of the receiver's https and wss address (an allowed callback port)."""
-
-HANG: Literal["hang"] = "hang"
-"""Script step: never answer; hold the attempt open until the sender gives up."""
-CLOSE: Literal["close"] = "close"
-"""Script step: drop the connection once the request is in, before any byte of an answer."""
-Answer = int | Literal["hang", "close"]
-"""What the receiver does with one attempt: answer with a status, hang, or close."""
-
-_UNFINISHED = "ASGI callable returned without completing response."
-DROP = "conformance.drop"
-"""Scope key of a callable that aborts the request's connection (see _DroppingH11)."""
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """A request the target made to the receiver."""
-
-    method: str
-    path: str
-    user_agent: str
-
-
-@dataclass
-class Delivery:
-    """One callback attempt as it arrived, and how the receiver answered it."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    arrived: float
-    """time.monotonic() when the attempt arrived."""
-    answer: Answer
-    ended: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-    """Set when the attempt is over (at once, or when the sender gives up on a hang)."""
-    ended_at: float | None = None
-    """time.monotonic() when the receiver answered, dropped, or stopped holding the attempt."""
-    _evidence: Exchange | None = field(default=None, repr=False)
-
-    @property
-    def content_type(self) -> str:
-        """The delivery's media type without parameters, lower case."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def exchange(self, base_url: str, redactor: Redactor) -> Exchange:
-        """The attempt as evidence, seen from the target's side: its request, our answer (one
-        object, so each case that reads a shared mailbox keeps it once)."""
-        if self._evidence is None:
-            self._evidence = self._as_exchange(base_url, redactor)
-        return self._evidence
-
-    def _as_exchange(self, base_url: str, redactor: Redactor) -> Exchange:
-        target = self.path + (f"?{self.query}" if self.query else "")
-        answered = {HANG: "no answer (held open)", CLOSE: "connection dropped"}
-        return Exchange(
-            method=self.method,
-            url=redactor.text(base_url + target),
-            request_headers={k: redactor.header(k, v) for k, v in self.headers.items()},
-            request_body=_summarise_body(self.body, self.content_type, redactor),
-            status=self.answer if isinstance(self.answer, int) else None,
-            error=answered.get(str(self.answer)),
-            content=self.body,
-        )
-
-
-class Mailbox:
-    """One case's callback path: what to answer, and every attempt that arrived there."""
-
-    def __init__(self, url: str, path: str, script: Sequence[Answer]) -> None:
-        self.url = url
-        """The callback URL to hand to the target (with credentials, if any)."""
-        self.path = path
-        self._script = list(script)
-        self.deliveries: list[Delivery] = []
-        self.opened = time.monotonic()
-        """When the case opened the mailbox, just before sending the request that names it."""
-        self._arrived = asyncio.Condition()
-
-    def next_answer(self) -> Answer:
-        """The scripted answer for the next attempt; 200 once the script is used up."""
-        return self._script.pop(0) if self._script else 200
-
-    async def add(self, delivery: Delivery) -> None:
-        """Record an attempt and wake whoever waits for it."""
-        async with self._arrived:
-            self.deliveries.append(delivery)
-            self._arrived.notify_all()
-
-    async def wait_for(self, count: int, deadline: float) -> bool:
-        """Wait until `count` attempts arrived, at most `deadline` seconds; whether they did."""
-        try:
-            async with asyncio.timeout(deadline), self._arrived:
-                await self._arrived.wait_for(lambda: len(self.deliveries) >= count)
-        except TimeoutError:
-            return False
-        return True
-
-    def spacings(self) -> list[float]:
-        """Seconds from the end of each attempt (our answer) to the arrival of the next."""
-        return [
-            later.arrived - (earlier.ended_at or earlier.arrived)
-            for earlier, later in pairwise(self.deliveries)
-        ]
-
-
-def _bind(host: str, *, listen: bool = True) -> socket.socket:
-    """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address. Without
-    listen, the socket holds the address yet refuses connections until it listens."""
-    candidates = [host]
-    if ipv4_loopback(host):
-        candidates += [f"127.0.0.{n}" for n in range(2, 255) if f"127.0.0.{n}" != host]
-    last_error: OSError | None = None
-    for address in candidates:
-        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then, and
-        # without it every response stalls ~40 ms on Nagle's algorithm and delayed ACKs.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        try:
-            sock.bind((address, PREFERRED_PORT))
-        except OSError as exc:
-            sock.close()
-            last_error = exc
-            continue
-        if listen:
-            sock.listen(128)
-        sock.setblocking(False)
-        return sock
-    raise UsageError(
-        f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}"
-    )
-
-
-def _bind_tls(address: str) -> socket.socket | None:
-    """Port 8443 on the address the receiver got, or None when it is taken there."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.bind((address, TLS_PORT))
-    except OSError:
-        sock.close()
-        return None
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-class _DroppingH11(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, giving the app a way to drop a connection before any byte
-    of an answer (an ASGI app alone can only start an answer)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        app = self.app
-
-        async def with_drop(scope: Scope, receive: Receive, send: Send) -> None:
-            scope[DROP] = self.transport.abort
-            await app(scope, receive, send)
-
-        self.app = with_drop
-
-
-def _server(
-    app: ASGIApp, lifespan: Literal["on", "off"], tls: tuple[str, str] | None = None
-) -> uvicorn.Server:
-    """A quiet uvicorn server for the receiver's app, whose connections can be dropped; with
-    `tls` (certificate chain and key files), it speaks https and wss."""
-    config = uvicorn.Config(
-        app,
-        http=_DroppingH11,
-        log_level="error",
-        access_log=False,
-        lifespan=lifespan,
-        ssl_certfile=tls[0] if tls else None,
-        ssl_keyfile=tls[1] if tls else None,
-    )
-    server = uvicorn.Server(config)
-    # SIGINT/SIGTERM are loop.py's: they stop the run, which then deletes what it created
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    return server
-
-
-async def _stop(server: uvicorn.Server, task: asyncio.Task[None], deadline: float) -> None:
-    """Ask a server to exit and wait for it, cancelling it past the deadline."""
-    server.should_exit = True
-    try:
-        await asyncio.wait_for(task, deadline)
-    except TimeoutError:
-        task.cancel()
-
-
-class Door:
-    """A second callback address that refuses connections until opened: a target's attempt
-    there meets a refused connection, the next one is answered."""
-
-    def __init__(self, sock: socket.socket, app: ASGIApp, shutdown_deadline: float) -> None:
-        self._sock = sock
-        self._app = app
-        self._shutdown_deadline = shutdown_deadline
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.opened_at: float | None = None
-        """time.monotonic() when the address began to accept connections."""
-
-    def open(self) -> None:
-        """Accept connections from now on (the kernel queues them until the server serves)."""
-        if self._server is not None:
-            return
-        self._sock.listen(128)
-        self.opened_at = time.monotonic()
-        self._server = _server(self._app, "off")
-        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
-
-    async def close(self) -> None:
-        """Stop serving (with a deadline), or release the address if it never opened."""
-        if self._server is None or self._task is None:
-            self._sock.close()
-            return
-        await _stop(self._server, self._task, self._shutdown_deadline)
+from conformance.wire.mailbox import CLOSE, HANG, Answer, Delivery, Fetch, Mailbox
+from conformance.wire.serving import (
+    DROP,
+    TLS_PORT,
+    Door,
+    QuietDrop,
+    bind,
+    bind_tls,
+    server,
+    stop,
+)
 
 
 @dataclass(frozen=True)
@@ -262,13 +46,6 @@ class _Asgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.handler(scope, receive, send)
-
-
-class _QuietDrop(logging.Filter):
-    """Keeps the receiver's deliberate dropped connections out of uvicorn's error log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != _UNFINISHED
 
 
 class Receiver:
@@ -297,7 +74,7 @@ class Receiver:
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
         self._mailboxes: dict[str, Mailbox] = {}
-        self._quiet = _QuietDrop()
+        self._quiet = QuietDrop()
         self._app: Starlette | None = None
         self._doors: list[Door] = []
         self.fetches: list[Fetch] = []
@@ -357,7 +134,7 @@ class Receiver:
         loopback (a second address would not be reachable the same way)."""
         if self._public_url or self._app is None or not ipv4_loopback(self._host):
             return None
-        sock = _bind(self._host, listen=False)
+        sock = bind(self._host, listen=False)
         host, port = sock.getsockname()[:2]
         door = Door(sock, self._app, self._shutdown_deadline)
         self._doors.append(door)
@@ -483,7 +260,7 @@ class Receiver:
 
     async def start(self) -> None:
         """Bind, start serving, and wait (with a deadline) until the app is up."""
-        sock = _bind(self._host)
+        sock = bind(self._host)
         host, port = sock.getsockname()[:2]
         self.local_url = f"http://{host}:{port}"
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -497,11 +274,11 @@ class Receiver:
             lifespan=self._lifespan,
         )
         logging.getLogger("uvicorn.error").addFilter(self._quiet)
-        self._server = _server(self._app, "on")
+        self._server = server(self._app, "on")
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        secure = _bind_tls(host) if ipv4_loopback(host) else None
+        secure = bind_tls(host) if ipv4_loopback(host) else None
         if secure is not None:
-            self._tls_server = _server(self._app, "off", tls.server_files(host))
+            self._tls_server = server(self._app, "off", tls.server_files(host))
             self._tls_task = asyncio.create_task(self._tls_server.serve(sockets=[secure]))
             self.local_tls_url = f"https://{host}:{TLS_PORT}"
         try:
@@ -517,6 +294,6 @@ class Receiver:
         await asyncio.gather(*(door.close() for door in self._doors))
         logging.getLogger("uvicorn.error").removeFilter(self._quiet)
         if self._tls_server is not None and self._tls_task is not None:
-            await _stop(self._tls_server, self._tls_task, self._shutdown_deadline)
+            await stop(self._tls_server, self._tls_task, self._shutdown_deadline)
         if self._server is not None and self._task is not None:
-            await _stop(self._server, self._task, self._shutdown_deadline)
+            await stop(self._server, self._task, self._shutdown_deadline)

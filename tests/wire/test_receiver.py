@@ -13,8 +13,10 @@ import httpx
 import pytest
 from receiving import with_receiver
 
-from conformance.wire.receiver import CLOSE, HANG, PREFERRED_PORT, Receiver
+from conformance.wire.mailbox import CLOSE, HANG
+from conformance.wire.receiver import Receiver
 from conformance.wire.redact import Redactor
+from conformance.wire.serving import PREFERRED_PORT
 
 
 def test_scripted_statuses_are_recorded_per_mailbox() -> None:

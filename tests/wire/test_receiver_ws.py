@@ -8,7 +8,8 @@ from receiving import with_receiver
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from conformance.wire.receiver import CLOSE, Receiver
+from conformance.wire.mailbox import CLOSE
+from conformance.wire.receiver import Receiver
 
 DEADLINE = 5.0
 """Seconds any wait of these tests may take."""

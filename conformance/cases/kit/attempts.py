@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.wire.receiver import Mailbox
+from conformance.wire.mailbox import Mailbox
 
 EARLY = "early"
 LATE = "late"

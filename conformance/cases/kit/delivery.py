@@ -21,7 +21,7 @@ from conformance.errors import CheckFailed
 from conformance.wire import audio, reproduce
 from conformance.wire.addresses import is_private
 from conformance.wire.http import Exchange, Params, record
-from conformance.wire.receiver import Answer, Mailbox
+from conformance.wire.mailbox import Answer, Mailbox
 
 SPEAK_PATH = "/v1/speak"
 PLAIN = "plain"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from conformance.cases.kit.context import CaseContext
 from conformance.wire.http import Params
-from conformance.wire.receiver import CLOSE, HANG, Answer
+from conformance.wire.mailbox import CLOSE, HANG, Answer
 from conformance.wire.reproduce import PASSWORD_PLACEHOLDER
 
 HEADING = "Expected delivery (to replay this, put a receiver of your own in the callback URL):"

@@ -14,7 +14,8 @@ from conformance.cases.kit.context import CaseContext
 from conformance.cases.kit.delivery import Endpoint
 from conformance.cases.kit.walk import ordinal_list
 from conformance.wire.http import Exchange
-from conformance.wire.receiver import CLOSE, HANG, Door, Mailbox
+from conformance.wire.mailbox import CLOSE, HANG, Mailbox
+from conformance.wire.serving import Door
 
 SUCCESSES = (200, 204, 299)
 """2xx answers that must each end the retries: both ends of the range, and the one without a

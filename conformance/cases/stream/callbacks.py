@@ -32,7 +32,7 @@ from conformance.cases.kit.streams import (
 )
 from conformance.cases.kit.walk import ordinal_list
 from conformance.wire.http import record
-from conformance.wire.receiver import CLOSE, Mailbox
+from conformance.wire.mailbox import CLOSE, Mailbox
 from conformance.wire.stream import Stream
 
 HTTP = "STREAM-CALLBACK-HTTP"
