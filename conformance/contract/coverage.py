@@ -84,7 +84,11 @@ def official_parameters(spec: Path) -> dict[str, list[str]]:
     try:
         document: dict[str, Any] = yaml.safe_load(spec.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"the official spec cannot be read: {exc}") from exc
+        raise UsageError(
+            f"coverage: the official OpenAPI cannot be read at {spec.resolve()} "
+            f"({exc.strerror or exc}); give its path: conformance coverage SPEC (default: "
+            f"$CONFORMANCE_SHARED or ../shared from the working folder, then {OFFICIAL_SPEC})"
+        ) from None
 
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
+from typing import NoReturn
 
 from .app import create_app
 from .model.faults import FAULTS, unknown_faults
@@ -21,7 +22,7 @@ API_KEY_ENV = "CONFORMANCE_REFERENCE_API_KEY"
 
 def _port(value: str) -> int:
     """A TCP port number; 0 asks the OS for a free one."""
-    port = int(value)
+    port = int(value) if value.isdigit() else -1
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
     return port
@@ -46,9 +47,18 @@ def _non_empty(value: str) -> str:
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line and exits 2, as `conformance run` does (the
+    server keeps its own parser: it never imports the suite)."""
+
+    def error(self, message: str) -> NoReturn:
+        """One line on stderr, pointing at --help."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The documented command-line interface."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="conformance serve",
         description="Reference implementation of the speech API contract, with fault switches "
         "and variants of the live service.",
