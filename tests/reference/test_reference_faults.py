@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
+from feature_checks import FEATURE_BREAKS, FEATURE_CHECKS
 from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
 from manage_checks import MANAGE_BREAKS, MANAGE_CHECKS
 from starlette.types import ASGIApp
@@ -325,6 +326,9 @@ for _fault, _broken in FUZZ_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 CHECKS |= MANAGE_CHECKS
 for _fault, _broken in MANAGE_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= FEATURE_CHECKS
+for _fault, _broken in FEATURE_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 
 

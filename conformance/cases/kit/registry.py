@@ -19,7 +19,6 @@ class Case:
     name: str
     requirement_id: str
     run: CaseFunction
-    doc: str
 
 
 REGISTRY: list[Case] = []
@@ -31,13 +30,13 @@ def case(requirement_id: str) -> Callable[[CaseFunction], CaseFunction]:
 
     def decorate(function: CaseFunction) -> CaseFunction:
         module = function.__module__.removeprefix("conformance.cases.")
-        register(requirement_id, f"{module}.{function.__name__}", function, function.__doc__)
+        register(requirement_id, f"{module}.{function.__name__}", function)
         return function
 
     return decorate
 
 
-def register(requirement_id: str, name: str, run: CaseFunction, doc: str | None) -> None:
+def register(requirement_id: str, name: str, run: CaseFunction) -> None:
     """Register `run` as a case of `requirement_id` under `name`: the decorator's way, and the
     way of a check shared by several requirements, which has no name of its own per requirement."""
-    REGISTRY.append(Case(name, requirement_id, run, (doc or "").strip()))
+    REGISTRY.append(Case(name, requirement_id, run))

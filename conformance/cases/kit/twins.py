@@ -45,12 +45,11 @@ def _bound(check: Check, endpoint: Endpoint) -> CaseFunction:
 
 def register(endpoint: Endpoint) -> None:
     """Register every twin as a case of `endpoint`'s requirement of that suffix, named after its
-    check and the endpoint (kit.delivery.check_put[speak]), the check's docstring its doc."""
+    check and the endpoint (kit.delivery.check_put[speak])."""
     for suffix, check in TWINS:
         module = check.__module__.removeprefix("conformance.cases.")
         registry.register(
             f"{endpoint.prefix}-{suffix}",
             f"{module}.{check.__name__}[{endpoint.name}]",
             _bound(check, endpoint),
-            check.__doc__,
         )

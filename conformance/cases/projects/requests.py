@@ -1,24 +1,18 @@
-"""PROJECTS: the management API a client's tooling reads beside keys and the request record:
-List and Get Projects (deepctl's key check), Get All Requests with its filters, Get Fields, the
-usage breakdown, and the optional models, members and balances listings."""
+"""PROJECTS: Get All Requests: its page limit, filters, date range, tags and the kinds of
+request (streams, speech) it lists."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-import jsonschema
-
-from conformance.cases.kit.context import CaseContext, error_body_problem, expect_transcription
+from conformance.cases.kit.context import CaseContext
 from conformance.cases.kit.delivery import SPEAK_PATH, SPEAK_TEXT
 from conformance.cases.kit.management import eventually, project_path, shaped, unique
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.streams import Plan, play
-from conformance.cases.kit.walk import get, ordinal_list
-from conformance.contract.catalogue import read_schema_file
+from conformance.cases.kit.walk import get
+from conformance.cases.projects.shared import PAST, recent, tagged
 from conformance.wire import audio
 from conformance.wire.http import Exchange, Params
 
@@ -27,53 +21,6 @@ LISTED = "1000"
 PAGE_LOOKS = 3
 """Times pages 0 and 1 are asked for together: requests made meanwhile by other cases shift the
 pages (newest first), so only pages equal every time mean `page` is ignored."""
-UNKNOWN_PROJECT = "00000000-0000-4000-8000-00000000dead"
-PAST = [("start", "2000-01-01"), ("end", "2000-01-02")]
-"""A range no request of the run can fall in."""
-
-
-@cache
-def _validator(schema_file: str) -> jsonschema.protocols.Validator:
-    """A compiled validator of one of the schemas/*.json files of this area."""
-    schema = json.loads(read_schema_file(schema_file))
-    return jsonschema.Draft202012Validator(schema)
-
-
-def conforming(ctx: CaseContext, exchange: Exchange, schema_file: str) -> Any:
-    """The JSON of a 200 answer valid against schemas/SCHEMA_FILE, else the case fails."""
-    ctx.check(
-        exchange.status == 200,
-        f"{exchange.describe()}: expected 200; body {exchange.response_body[:200]!r}",
-        on=exchange,
-    )
-    body = exchange.json()
-    lines = schema_errors(schema_file, body)
-    ctx.check(
-        not lines,
-        f"{exchange.describe()}: the body breaks schemas/{schema_file}: {ordinal_list(lines)}",
-        on=exchange,
-    )
-    return body
-
-
-def recent() -> Params:
-    """start yesterday, end tomorrow (UTC): a range holding every request of the run."""
-    today = datetime.now(UTC).date()
-    return [
-        ("start", (today - timedelta(days=1)).isoformat()),
-        ("end", (today + timedelta(days=1)).isoformat()),
-    ]
-
-
-async def tagged(ctx: CaseContext, tag: str) -> str:
-    """Transcribe the mono clip with one tag; its request id."""
-    exchange = await ctx.transcribe(audio.phrase(), [("tag", tag)])
-    request_id = get(expect_transcription(exchange), "metadata.request_id")
-    ctx.check(
-        isinstance(request_id, str) and request_id != "",
-        f"{exchange.describe()}: metadata.request_id is {request_id!r}",
-    )
-    return str(request_id)
 
 
 async def listed(ctx: CaseContext, params: Params = ()) -> tuple[Exchange, list[dict[str, Any]]]:
@@ -100,54 +47,6 @@ def tags_of(record: dict[str, Any]) -> list[str] | None:
     details = response.get("details")
     tags = details.get("tags") if isinstance(details, dict) else None
     return [str(t) for t in tags] if isinstance(tags, list) else []
-
-
-async def _optional(ctx: CaseContext, path: str, schema_file: str) -> None:
-    """An optional listing: skipped when the target does not serve it, else in the shape."""
-    exchange = await ctx.client.request("GET", path)
-    if exchange.status in (404, 405, 501):
-        ctx.skip(f"{exchange.describe()}: the target does not offer this optional listing")
-    conforming(ctx, exchange, schema_file)
-
-
-@case("PROJECTS-LIST")
-async def projects_listed(ctx: CaseContext) -> None:
-    """GET /v1/projects answers 200 in the official shape and lists the run's project."""
-    exchange = await ctx.client.request("GET", "/v1/projects")
-    body = conforming(ctx, exchange, "projects-list.json")
-    ids = [p.get("project_id") for p in body["projects"] if isinstance(p, dict)]
-    if ctx.config.project_id:
-        ctx.check(
-            ctx.config.project_id in ids,
-            f"{exchange.describe()}: lists the projects {ids}, not the run's --project-id "
-            f"{ctx.config.project_id} (the key's project)",
-            on=exchange,
-        )
-
-
-@case("PROJECTS-GET")
-async def project_got(ctx: CaseContext) -> None:
-    """GET /v1/projects/{project_id} answers that project."""
-    exchange = await ctx.client.request("GET", project_path(ctx, ""))
-    body = conforming(ctx, exchange, "project.json")
-    ctx.check(
-        body["project_id"] == ctx.config.project_id,
-        f"{exchange.describe()}: project_id is {body['project_id']!r}, not the one asked for",
-        on=exchange,
-    )
-
-
-@case("PROJECTS-UNKNOWN")
-async def unknown_project_refused(ctx: CaseContext) -> None:
-    """A project that does not exist is refused with 404 or 403 and an error body."""
-    exchange = await ctx.client.request("GET", f"/v1/projects/{UNKNOWN_PROJECT}")
-    ctx.check(
-        exchange.status in (403, 404),
-        f"{exchange.describe()}: project {UNKNOWN_PROJECT} does not exist; expected 404 or 403",
-        on=exchange,
-    )
-    problem = error_body_problem(exchange)
-    ctx.check(problem is None, f"the refusal has no error body: {problem}", on=exchange)
 
 
 @case("PROJECTS-REQUESTS-LIMIT")
@@ -350,111 +249,3 @@ async def streams_and_speech_listed(ctx: CaseContext) -> None:
         f"within {ctx.config.timing.observation:g} s; only {len(records)} others",
         on=exchange,
     )
-
-
-def schema_errors(schema_file: str, body: Any) -> list[str]:
-    """Where a body breaks schemas/SCHEMA_FILE, one line each."""
-    errors = sorted(_validator(schema_file).iter_errors(body), key=lambda e: list(e.path))
-    return [f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
-
-
-async def _fields(ctx: CaseContext) -> tuple[Exchange, dict[str, Any]]:
-    """GET .../usage/fields for the run's range; blocked by PROJECTS-FIELDS-SCHEMA unless it is
-    a 200 in the official shape."""
-    path = project_path(ctx, "/usage/fields")
-    exchange = await ctx.client.request("GET", path, params=recent())
-    body = exchange.json() if exchange.status == 200 else None
-    problems = schema_errors("usage-fields.json", body) if body is not None else ["not a 200"]
-    if problems or not isinstance(body, dict):
-        ctx.blocked("PROJECTS-FIELDS-SCHEMA", f"{exchange.describe()}: {ordinal_list(problems)}")
-    return exchange, body
-
-
-@case("PROJECTS-FIELDS-SCHEMA")
-async def fields_shaped(ctx: CaseContext) -> None:
-    """Get Fields answers in the official shape."""
-    await tagged(ctx, unique("fields"))
-    path = project_path(ctx, "/usage/fields")
-    conforming(ctx, await ctx.client.request("GET", path, params=recent()), "usage-fields.json")
-
-
-@case("PROJECTS-FIELDS-TAGS")
-async def fields_list_tags(ctx: CaseContext) -> None:
-    """A tag used in the range appears in Get Fields' tags."""
-    tag = unique("field")
-    await tagged(ctx, tag)
-    exchange, body = await eventually(
-        ctx, lambda: _fields(ctx), lambda answer: tag in answer[1].get("tags", [])
-    )
-    ctx.check(
-        tag in body.get("tags", []),
-        f"{exchange.describe()}: a request made with tag={tag} in the range, yet tags lists "
-        f"{body.get('tags', [])[:10]!r} within {ctx.config.timing.observation:g} s; document 002 "
-        "says Get Fields shows the tags",
-        on=exchange,
-    )
-
-
-async def _usage(ctx: CaseContext, tag: str, dates: Params) -> tuple[Exchange, int]:
-    """Summarize Usage for one tag and range: the requests it counts in results (a skip when the
-    answer has the official shape, which carries no counts)."""
-    params = [("tag", tag), *dates]
-    exchange = await ctx.client.request("GET", project_path(ctx, "/usage"), params=params)
-    body = shaped(ctx, exchange, "usage", {200})
-    if "results" not in body:
-        ctx.skip(
-            f"{exchange.describe()}: the answer has no results, as the official UsageV1Response "
-            "(start, end, resolution) has none: the range cannot be observed in that shape"
-        )
-    counts = [r.get("requests") for r in body["results"] if isinstance(r, dict)]
-    return exchange, sum(int(c) for c in counts if isinstance(c, int | float))
-
-
-@case("PROJECTS-USAGE-RANGE")
-async def usage_in_range(ctx: CaseContext) -> None:
-    """Summarize Usage counts a request made now in the range holding it, not in 2000."""
-    tag = unique("usage-range")
-    await tagged(ctx, tag)
-    exchange, counted = await eventually(
-        ctx, lambda: _usage(ctx, tag, recent()), lambda answer: answer[1] >= 1
-    )
-    if counted < 1:
-        ctx.blocked("TAG-USAGE-FILTER", f"{exchange.describe()}: counts 0 requests with tag={tag}")
-    past, none = await _usage(ctx, tag, PAST)
-    ctx.check(
-        none == 0,
-        f"{past.describe()}: counts {none} requests with tag={tag} for two days of the year "
-        "2000; the one request with that tag was made now",
-        on=past,
-    )
-
-
-@case("PROJECTS-USAGE-BREAKDOWN")
-async def usage_broken_down(ctx: CaseContext) -> None:
-    """The usage breakdown, whole and grouped by endpoint, answers in the official shape."""
-    await tagged(ctx, unique("breakdown"))
-    path = project_path(ctx, "/usage/breakdown")
-    for grouping in ((), [("grouping", "endpoint")]):
-        exchange = await ctx.client.request("GET", path, params=[*recent(), *grouping])
-        if exchange.status in (404, 405, 501):
-            ctx.skip(f"{exchange.describe()}: the target does not offer the usage breakdown")
-        conforming(ctx, exchange, "usage-breakdown.json")
-
-
-@case("PROJECTS-MODELS")
-async def models_listed(ctx: CaseContext) -> None:
-    """GET /v1/models and the project's models answer in the official shape."""
-    await _optional(ctx, "/v1/models", "models-list.json")
-    await _optional(ctx, project_path(ctx, "/models"), "models-list.json")
-
-
-@case("PROJECTS-MEMBERS")
-async def members_listed(ctx: CaseContext) -> None:
-    """GET .../members answers in the official shape."""
-    await _optional(ctx, project_path(ctx, "/members"), "members-list.json")
-
-
-@case("PROJECTS-BALANCES")
-async def balances_listed(ctx: CaseContext) -> None:
-    """GET .../balances answers in the official shape."""
-    await _optional(ctx, project_path(ctx, "/balances"), "balances-list.json")

@@ -187,6 +187,8 @@ def _check_faulty_rejections(items: Sequence[tuple[str, str]], settings: Setting
                 raise bad_request(f"Invalid value for `keywords`: {value!r} has an intensifier.")
         if name == "model" and value in _LATER_MODELS and settings.has(Fault.MODELS_THREE_ONLY):
             raise bad_request(f"Invalid value for `model`: {value!r} is not available.")
+        if name == "keyterm" and settings.has(Fault.REJECT_KEYTERM):
+            raise bad_request("Invalid parameter `keyterm`: not supported.")
         if name == "language" and value in _OTHER_LANGUAGES and settings.has(Fault.ENGLISH_ONLY):
             raise bad_request(f"Invalid value for `language`: {value!r} is not supported.")
 

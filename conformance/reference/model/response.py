@@ -93,7 +93,7 @@ def metadata(
 def _decorate(words: list[Word], options: ListenOptions, settings: Settings) -> list[Word]:
     """Add punctuation and speakers as requested."""
     smart = options.smart_format and not settings.has(Fault.SMART_FORMAT_IGNORED)
-    if (options.punctuate or smart) and not settings.has(Fault.NO_PUNCTUATED_WORD):
+    if smart or (options.punctuate and not settings.has(Fault.NO_PUNCTUATED_WORD)):
         words = transcribe.punctuate(words)
     if options.diarize:
         words = transcribe.diarize(words, 1 if settings.has(Fault.DIARIZE_FROM_ONE) else 0)
