@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.frames import CloseCode
 
 from conformance.errors import HarnessError
 from conformance.wire import audio, tls
@@ -206,7 +207,7 @@ class Receiver:
         mailbox's script drops the connection once that frame has arrived."""
         box = self._mailboxes.get(websocket.path_params["key"])
         if box is None:
-            await websocket.close(1008, "no such callback path")
+            await websocket.close(CloseCode.POLICY_VIOLATION, "no such callback path")
             return
         await websocket.accept()
         headers = dict(websocket.headers)
@@ -226,7 +227,9 @@ class Receiver:
                 await box.add(delivery)
                 self.cost.delivered()
                 if answer == CLOSE:
-                    await websocket.close(1001, "the suite dropped the callback connection")
+                    await websocket.close(
+                        CloseCode.GOING_AWAY, "the suite dropped the callback connection"
+                    )
                     return
 
     async def _hold(self, receive: Receive) -> None:
