@@ -9,6 +9,7 @@ import httpx
 import pytest
 from case_kit import judge, transcription
 
+from conformance.cases import auth
 from conformance.cases.listen import transcript
 from conformance.errors import Blocked, CheckFailed
 from conformance.wire import audio
@@ -71,4 +72,36 @@ def test_a_body_that_is_no_transcription_blocks_on_listen_schema() -> None:
 def test_a_refused_transcription_blocks_on_the_listen_route() -> None:
     with pytest.raises(Blocked) as blocked:
         judge(transcript.request_id_is_uuid, lambda r: httpx.Response(404, json={"err": "no"}))
+    assert blocked.value.prerequisite == "LISTEN-RAW-BODY"
+
+
+def _keyed(request: httpx.Request) -> httpx.Response:
+    """A target that transcribes for the run's key and refuses anything else with 401."""
+    if request.headers.get("authorization") != "Token unit-key":
+        return httpx.Response(401, json={"err_code": "INVALID_AUTH", "err_msg": "Invalid"})
+    return _true(request)
+
+
+def test_a_missing_key_refused_with_401_passes_both_auth_checks() -> None:
+    judge(auth.missing_credentials_refused, _keyed)
+    judge(auth.missing_credentials_get_401, _keyed)
+
+
+def test_a_missing_key_answered_403_is_refused_but_not_401() -> None:
+    """AUTH-MISSING holds (a 4xx), AUTH-MISSING-401 alone fails: one defect, one failure."""
+
+    def target(request: httpx.Request) -> httpx.Response:
+        if "authorization" not in request.headers:
+            return httpx.Response(403, json={"err_code": "FORBIDDEN", "err_msg": "no"})
+        return _keyed(request)
+
+    judge(auth.missing_credentials_refused, target)
+    with pytest.raises(CheckFailed, match="should get 401"):
+        judge(auth.missing_credentials_get_401, target)
+
+
+def test_a_route_that_refuses_everything_blocks_the_refusal_checks() -> None:
+    """A 401 proves nothing on a route that refuses the run's own key too: blocked, not pass."""
+    with pytest.raises(Blocked) as blocked:
+        judge(auth.missing_credentials_refused, lambda r: httpx.Response(401, json={}))
     assert blocked.value.prerequisite == "LISTEN-RAW-BODY"
