@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -105,3 +105,12 @@ def stream_audio(clip: str, encoding: str = "linear16", sample_rate: int = 16_00
     else:
         raise ValueError(f"the suite cannot produce {encoding} audio")
     return StreamAudio(clip, encoding, sample_rate, source.channels, data)
+
+
+@cache
+def with_silence(audio: StreamAudio, seconds: float) -> StreamAudio:
+    """Raw audio followed by `seconds` of digital silence (a pause a listener can time)."""
+    width = audio.channels * (2 if audio.encoding == "linear16" else 1)
+    frames = round(seconds * audio.sample_rate)
+    quiet = b"\0" if audio.encoding == "linear16" else b"\xff"  # mu-law's zero is 0xFF
+    return replace(audio, data=audio.data + quiet * (frames * width))

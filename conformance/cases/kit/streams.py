@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from conformance.cases.kit.context import LISTEN_PATH, CaseContext
-from conformance.wire.codecs import StreamAudio, stream_audio
+from conformance.wire.codecs import StreamAudio, stream_audio, with_silence
 from conformance.wire.http import record
 from conformance.wire.stream import Auth, Message, Stream, open_stream
 
@@ -29,16 +29,20 @@ class Plan:
     params: tuple[tuple[str, str], ...] = ()
     ending: Literal["close", "empty"] = "close"
     audio: bool = True
+    tail: float = 0.0
+    """Seconds of silence sent after the clip."""
 
     @property
     def source(self) -> StreamAudio:
         """The raw audio this plan sends."""
-        return stream_audio(self.clip, self.encoding, self.rate)
+        audio = stream_audio(self.clip, self.encoding, self.rate)
+        return with_silence(audio, self.tail) if self.tail else audio
 
     def describe(self) -> str:
         """A short name for messages: audio format, parameters and ending."""
         audio = self.source
         what = f"{audio.channels}-channel {self.encoding} at {self.rate} Hz" if self.audio else ""
+        what += f" with {self.tail:g} s of silence after the clip" if what and self.tail else ""
         params = "&".join(f"{k}={v}" for k, v in self.params)
         end = "CloseStream" if self.ending == "close" else "an empty binary frame"
         parts = [what or "no audio", params, f"ended with {end}"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conformance.cases.stream import callbacks, control, messages
+from conformance.cases.stream import agent, callbacks, control, features, messages
 
-__all__ = ["callbacks", "control", "messages"]
+__all__ = ["agent", "callbacks", "control", "features", "messages"]

@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
 
 from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.reading import endpoints, field
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.streams import (
     CLOSED,
@@ -37,10 +37,9 @@ from conformance.cases.kit.streams import (
     timeline,
     untyped,
 )
-from conformance.cases.kit.walk import get, items, number, ordinal_list
+from conformance.cases.kit.walk import items, number, ordinal_list
 from conformance.cases.listen.formats import LOSSY_SLACK
 from conformance.contract import shapes
-from conformance.errors import Blocked, CheckFailed
 from conformance.wire.audio import phrase
 from conformance.wire.codecs import CONTAINER
 from conformance.wire.containers import CONTAINERS, streamed
@@ -234,7 +233,7 @@ async def words_inside_their_window(ctx: CaseContext) -> None:
             start = number(message.body.get("start"), "Results.start")
             end = start + number(message.body.get("duration"), "Results.duration")
             where = f"{plan.describe()}: Results {n}"
-            for alternative in items(_at(message, "channel.alternatives", where), where):
+            for alternative in items(field(message, "channel.alternatives", where), where):
                 words = alternative.get("words") if isinstance(alternative, dict) else None
                 for word in words if isinstance(words, list) else []:
                     if not isinstance(word, dict):
@@ -258,10 +257,10 @@ async def one_request_id_per_stream(ctx: CaseContext) -> None:
     for plan, stream in await played_all(ctx, CONTENT):
         what = plan.describe()
         ids = [
-            _at(m, "metadata.request_id", f"{what}: Results {n}")
+            field(m, "metadata.request_id", f"{what}: Results {n}")
             for n, m in enumerate(results(stream))
         ]
-        ids += [_at(m, "request_id", f"{what}: the Metadata") for m in stream.of_type("Metadata")]
+        ids += [field(m, "request_id", f"{what}: the Metadata") for m in stream.of_type("Metadata")]
         distinct = sorted(set(map(str, ids)))
         ctx.check(
             len(distinct) <= 1,
@@ -333,30 +332,13 @@ ENDPOINTING_OFF = Plan(params=(("interim_results", "false"), ("endpointing", "fa
 """The canonical stream with endpointing turned off."""
 
 
-def _endpoints(ctx: CaseContext, stream: Stream, plan: Plan) -> list[tuple[int, float]]:
-    """The Results that close an endpoint before the end of the audio: (index, end) of each
-    final with speech_final true ending earlier than the audio sent, by the duration tolerance
-    (the flush at shutdown ends with the audio, and may say speech_final either way)."""
-    audio_end = plan.source.duration
-    tolerance = ctx.config.timing.duration_tolerance
-    found = []
-    for n, message in enumerate(results(stream)):
-        where = f"Results {n}"
-        if _at(message, "is_final", where) is True and _at(message, "speech_final", where) is True:
-            start = number(_at(message, "start", f"Results {n}"), f"Results {n}.start")
-            length = number(_at(message, "duration", f"Results {n}"), f"Results {n}.duration")
-            if start + length < audio_end - tolerance:
-                found.append((n, round(start + length, 3)))
-    return found
-
-
 @case("STREAM-ENDPOINTING-ON")
 async def endpoint_after_a_pause(ctx: CaseContext) -> None:
     """With endpointing on (the default), a pause in the speech brings a final with
     speech_final true before the end of the audio (the clip pauses 0.5 s and 1.2 s)."""
     stream = await opened(ctx, CLOSED)
     ctx.check(
-        bool(_endpoints(ctx, stream, CLOSED)),
+        bool(endpoints(ctx, stream, CLOSED)),
         f"{CLOSED.describe()}: no final Results with speech_final true ends before the audio "
         f"does ({CLOSED.source.duration:g} s), though the speech pauses for 0.5 s and 1.2 s "
         f"({timeline(stream)}); document 004: an endpoint is finalized with speech_final true",
@@ -368,7 +350,7 @@ async def no_endpoint_when_off(ctx: CaseContext) -> None:
     """With endpointing=false, no final before the shutdown says speech_final true."""
     stream = await opened(ctx, ENDPOINTING_OFF)
     found = ", ".join(
-        f"{n} (ending at {end:g} s)" for n, end in _endpoints(ctx, stream, ENDPOINTING_OFF)
+        f"{n} (ending at {end:g} s)" for n, end in endpoints(ctx, stream, ENDPOINTING_OFF)
     )
     ctx.check(
         not found,
@@ -415,7 +397,7 @@ async def _compressed_streams(ctx: CaseContext, encoding: str) -> None:
         metas = closing_metadata(stream)
         if not metas:
             ctx.blocked("STREAM-SHUTDOWN-SEQUENCE", f"{what}: no closing Metadata")
-        duration = number(_at(metas[0], "duration", f"{what}: the Metadata"), "duration")
+        duration = number(field(metas[0], "duration", f"{what}: the Metadata"), "duration")
         if abs(duration - clip.duration) > slack:
             ctx.blocked(  # STREAM-METADATA judges the duration of raw streams
                 "STREAM-METADATA",
@@ -535,25 +517,11 @@ async def extra_echoed_in_stream(ctx: CaseContext) -> None:
     expected = {"suite": "stream", "run": "conformance"}
     what = EXTRA.describe()
     found = [
-        (_at(m, "metadata.extra", f"{what}: Results {n}"), f"Results {n}")
+        (field(m, "metadata.extra", f"{what}: Results {n}"), f"Results {n}")
         for n, m in enumerate(results(stream))
     ]
     metas = closing_metadata(stream)
-    found += [(_at(m, "extra", f"{what}: the Metadata"), "the Metadata") for m in metas]
+    found += [(field(m, "extra", f"{what}: the Metadata"), "the Metadata") for m in metas]
     ctx.check(bool(found), f"{what}: no Results or Metadata came ({timeline(stream)})")
     for extra, kind in found:
         ctx.check(extra == expected, f"{what}: {kind} has extra {extra!r}; expected {expected}")
-
-
-SHAPES = {"Results": "STREAM-RESULTS-SCHEMA", "Metadata": "STREAM-METADATA"}
-"""The requirement judging each message type's shape: a field missing from a message is
-blocked by it (and this requirement's own failure when that one passes)."""
-
-
-def _at(message: Message, path: str, where: str) -> Any:
-    """The value at a dotted path of a message (see walk.get), blocked by the requirement
-    that judges the message's shape when it is absent, with `where` in front."""
-    try:
-        return get(message.body, path)
-    except CheckFailed as missing:
-        raise Blocked(SHAPES[str(message.type)], f"{where}: {missing}") from None

@@ -120,6 +120,16 @@ class OnlineVad:
         return self._frames * self._size / self.rate
 
     @property
+    def opened(self) -> float | None:
+        """Where the open region began, in seconds; None while no region is open."""
+        return None if self._first is None else round(self._first * self._size / self.rate, 3)
+
+    @property
+    def silence(self) -> float:
+        """Seconds analysed since the last voiced frame (all of them before any voice)."""
+        return self.processed - self._last * self._size / self.rate
+
+    @property
     def silent(self) -> bool:
         """Whether no region is open, so a window may end here without cutting a word."""
         return self._first is None

@@ -11,6 +11,7 @@ from ..model.settings import Settings
 from ..model.transcribe import Word
 from ..model.vad import Region
 from .audio import OnlineVad
+from .events import VoiceEvents
 from .options import StreamOptions
 
 WINDOW = 1.0
@@ -46,14 +47,30 @@ class Lane:
             options.endpointing or settings.has(Fault.STREAM_ENDPOINTING_IGNORED)
         ) and not settings.has(Fault.STREAM_NO_SPEECH_FINAL)
         """Whether a final cut at a pause is an endpoint (speech_final true)."""
+        ms = options.endpointing_ms
+        self._endpoint = None if ms is None else ms / 1000
+        """The silence a final waits for when endpointing gives milliseconds (None: any)."""
+        self.events = VoiceEvents(index, total, options, settings)
 
     def feed(self, signal: Samples) -> list[dict[str, Any]]:
-        """Analyse new samples; the Results messages that are due."""
+        """Analyse new samples; the messages that are due (SpeechStarted, Results,
+        UtteranceEnd, in that order)."""
         self.samples += len(signal)
-        self.regions += self.vad.feed(signal)
+        ended = self.vad.feed(signal)
+        self.regions += ended
+        found = self.events.speech(ended, self.vad.opened)
+        due = self._results()
+        self.events.finals(due)
+        pending = bool(self.regions) or not self.vad.silent
+        return found + due + self.events.utterance_end(self.vad.silence, pending)
+
+    def _results(self) -> list[dict[str, Any]]:
+        """The Results messages that are due: a final at a long enough pause after a window,
+        a forced final after MAX_WINDOW, or an interim."""
         now = self.vad.processed
         elapsed = now - self.window_start
-        if elapsed >= WINDOW and self.vad.silent:
+        waited = self._endpoint is None or self.vad.silence >= self._endpoint
+        if elapsed >= WINDOW and self.vad.silent and waited:
             return [self._due(now, speech_final=self._endpointing)]
         if elapsed >= MAX_WINDOW:
             self.regions += self.vad.flush()
@@ -75,6 +92,7 @@ class Lane:
         if finalize and short and self.settings.imitates("no-flush-without-audio"):
             return []
         message = self._final(end, speech_final=True, from_finalize=finalize)
+        self.events.finals([message])
         if not finalize and self.settings.has(Fault.STREAM_FLUSH_RESTARTS):
             message["duration"] = round(message["start"] + message["duration"], 6)
             message["start"] = 0.0

@@ -44,6 +44,11 @@ class StreamOptions:
     interim_results: bool
     endpointing: bool
     """Whether finals cut at a pause say speech_final true (off only with endpointing=false)."""
+    endpointing_ms: int | None
+    """The silence, in milliseconds, that makes an endpoint when endpointing gives it."""
+    utterance_end_ms: int | None
+    """The gap after the last word that brings an UtteranceEnd (with interim results only)."""
+    vad_events: bool
     extra: tuple[tuple[str, str], ...]
     callback: str | None
     callback_method: str
@@ -79,12 +84,15 @@ def _boolean(value: str | None, name: str) -> bool:
     return value.lower() == "true"
 
 
-def _endpointing(value: str | None) -> bool:
-    """endpointing: false turns it off; true or milliseconds of silence keep it on; else 400."""
-    if value is None or value.lower() == "true" or _INTEGER.fullmatch(value):
-        return True
+def _endpointing(value: str | None) -> tuple[bool, int | None]:
+    """endpointing: false turns it off; true or milliseconds of silence keep it on; else 400.
+    The milliseconds too when given (ignored under stream-endpointing-ms-ignored)."""
+    if value is None or value.lower() == "true":
+        return True, None
+    if _INTEGER.fullmatch(value):
+        return True, int(value)
     if value.lower() == "false":
-        return False
+        return False, None
     raise bad_request(f"Invalid value for `endpointing`: {value!r} (false, or milliseconds).")
 
 
@@ -201,6 +209,8 @@ async def parse_stream_options(
     key_id, subprotocol = _credentials(websocket, ctx)
     query = websocket.query_params.multi_items()
     listen = parse_listen_options(query, rest_settings(ctx.settings))
+    if listen.diarize and ctx.settings.has(Fault.STREAM_DIARIZE_REFUSED):
+        raise bad_request("`diarize` is not supported on streams.")
     encoding, rate, channels = _audio_format(query, ctx.settings)
     callback = _last(query, "callback")
     if callback is not None:
@@ -208,6 +218,10 @@ async def parse_stream_options(
     method = (_last(query, "callback_method") or "POST").upper()
     if method not in ("POST", "PUT"):
         raise bad_request(f"Invalid value for `callback_method`: {method!r} (POST or PUT).")
+    endpointing, endpointing_ms = _endpointing(_last(query, "endpointing"))
+    if ctx.settings.has(Fault.STREAM_ENDPOINTING_MS_IGNORED):
+        endpointing_ms = None
+    gap = _last(query, "utterance_end_ms")
     options = StreamOptions(
         listen=listen,
         encoding=encoding,
@@ -215,7 +229,10 @@ async def parse_stream_options(
         channels=channels,
         multichannel=listen.multichannel,
         interim_results=_boolean(_last(query, "interim_results"), "interim_results"),
-        endpointing=_endpointing(_last(query, "endpointing")),
+        endpointing=endpointing,
+        endpointing_ms=endpointing_ms,
+        utterance_end_ms=None if gap is None else _integer(gap, "utterance_end_ms", 1000),
+        vad_events=_boolean(_last(query, "vad_events"), "vad_events"),
         extra=_extra(query),
         callback=callback,
         callback_method=method,

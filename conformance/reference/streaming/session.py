@@ -103,14 +103,19 @@ class Session:
         if message["type"] == "Metadata" and self.settings.has(Fault.STREAM_CALLBACK_NO_METADATA):
             if self.options.callback is not None:
                 return
-        if self.options.extra and not self.settings.has(Fault.STREAM_EXTRA_DROPPED):
+        extra = self.options.extra and not self.settings.has(Fault.STREAM_EXTRA_DROPPED)
+        if extra and message["type"] in ("Metadata", "Results"):
             where = message if message["type"] == "Metadata" else message["metadata"]
             where["extra"] = dict(self.options.extra)
         await self.sink.send(message)
 
     async def results(self, found: list[dict[str, Any]]) -> None:
-        """Tag Results with this stream's request id and send them."""
+        """Tag Results with this stream's request id and send them (with the events among
+        them)."""
         for message in found:
+            if message["type"] != "Results":
+                await self.emit(message)
+                continue
             message["metadata"] = {
                 "request_id": self._request_id(),
                 "model_info": dict(response.MODEL_INFO),
@@ -244,6 +249,8 @@ class Session:
     async def run(self) -> None:
         """Receive frames until shutdown, idle timeout, disconnect or a dropped callback."""
         idle = IdleDeadline(self.settings.stream_idle_timeout)
+        if self.settings.has(Fault.STREAM_UNKNOWN_MESSAGE):
+            await self.emit({"type": "Welcome", "request_id": self.request_id})
         try:
             ending = await self._serve(idle)
         finally:

@@ -1,0 +1,82 @@
+"""STREAM: the transcription features a stream accepts, and the message types it sends."""
+
+from __future__ import annotations
+
+from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.registry import case
+from conformance.cases.kit.streams import (
+    CONTENT,
+    Plan,
+    played,
+    played_all,
+    probe,
+    require_route,
+    require_typed,
+    results,
+    timeline,
+)
+from conformance.cases.kit.walk import ordinal_list
+from conformance.contract import shapes
+
+FEATURES = (
+    ("diarize", "true"),
+    ("smart_format", "true"),
+    ("punctuate", "true"),
+    ("redact", "pci"),
+    ("numerals", "true"),
+)
+"""Formatting features the AsyncAPI lists for WebSocket /v1/listen, each with a value."""
+FEATURED = Plan(params=(("interim_results", "false"), *FEATURES))
+LISTED_TYPES = frozenset({"Results", "Metadata", "UtteranceEnd", "SpeechStarted"})
+"""The server messages the AsyncAPI lists for WebSocket /v1/listen."""
+ATTESTED_TYPES = frozenset({"Error", "ConfigureSuccess", "ConfigureFailure"})
+"""Server messages of the official Python SDK's listen v1 client beyond the AsyncAPI's list."""
+
+
+@case("STREAM-FEATURES")
+async def features_accepted(ctx: CaseContext) -> None:
+    """A stream asking for diarize, smart_format, punctuate, redact=pci and numerals opens and
+    is answered with Results that validate."""
+    await require_route(ctx)
+    stream = await played(ctx, FEATURED)
+    if not stream.opened:
+        refused = []
+        for name, value in FEATURES:
+            alone = await probe(ctx, (*FEATURED.source.params, (name, value)))
+            if not alone.opened:
+                refused.append(f"{name}={value} ({alone.exchange.describe()})")
+        ctx.fail(
+            f"{stream.exchange.describe()}: the stream asking for "
+            f"{', '.join(f'{k}={v}' for k, v in FEATURES)} was refused; alone, these are "
+            f"refused: {ordinal_list(refused) if refused else 'none'}",
+            on=stream.exchange,
+        )
+    require_typed(ctx, FEATURED, stream)
+    found = results(stream)
+    ctx.check(bool(found), f"{FEATURED.describe()}: no Results came ({timeline(stream)})")
+    for n, message in enumerate(found):
+        problems = shapes.problems("stream-results", message.body)
+        if problems:
+            ctx.blocked(
+                "STREAM-RESULTS-SCHEMA",
+                f"{FEATURED.describe()}: Results {n} breaks schemas/stream-results.json: "
+                f"{ordinal_list(problems)}",
+            )
+
+
+@case("STREAM-MESSAGE-TYPES")
+async def message_types_listed(ctx: CaseContext) -> None:
+    """Every message of the suite's streams has a type the AsyncAPI (or the official SDK)
+    lists; any other is reported with its first occurrence."""
+    known = LISTED_TYPES | ATTESTED_TYPES
+    for plan, stream in await played_all(ctx, CONTENT):
+        other = [m for m in stream.messages if m.type not in known]
+        kinds = sorted({str(m.type) for m in other})
+        ctx.check(
+            not other,
+            f"{plan.describe()}: {len(other)} messages of a type the AsyncAPI does not list "
+            f"({ordinal_list(kinds)}), the first at {other[0].at:.2f} s: "
+            f"{str(other[0].body)[:200]}"
+            if other
+            else "",
+        )
