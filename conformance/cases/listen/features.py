@@ -216,8 +216,9 @@ def _problem(exchange: Exchange) -> str | None:
 
 @case("LISTEN-SPEECH-OPTIONS")
 async def speech_options_accepted(ctx: CaseContext) -> None:
-    """The options whose effect needs real speech are accepted, together or each alone."""
-    await ctx.listen_route()
+    """The options whose effect needs real speech are accepted, together or each alone (judged
+    once plain audio gets a transcription: else LISTEN-SCHEMA's failure is what shows here)."""
+    await ctx.transcription(audio.mono())
     together = await _send(ctx, SPEECH_OPTIONS)
     if _problem(together) is None:
         ctx.note(f"{len(SPEECH_OPTIONS)} options accepted in one request; effects not judged")

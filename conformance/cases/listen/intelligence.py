@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.context import CaseContext, expect_transcription
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import get, items, ordinal_list, result_channels
 from conformance.cases.listen.features import SUMMARIZE, in_unit, require_words, word_index
@@ -162,7 +162,7 @@ async def feature_info_in_metadata(ctx: CaseContext) -> None:
         if exchange.status != 200:
             continue
         query = "&".join(f"{k}={v}" for k, v in params)
-        info = get(exchange.json(), "metadata").get(key)
+        info = get(expect_transcription(exchange), "metadata").get(key)
         ctx.check(isinstance(info, dict), f"{query}: metadata.{key} is {info!r}", on=exchange)
         ctx.check(
             isinstance(info.get("model_uuid"), str),
