@@ -367,6 +367,13 @@ class Fault(StrEnum):
     """GET .../balances lists a balance whose amount is a string"""
     USAGE_RANGE_IGNORED = "usage-range-ignored"
     """GET .../usage counts every request, whatever start and end say"""
+    LOAD_DROPS_FINAL_METADATA = "load-drops-final-metadata"
+    """under load only: a stream shut down while more than $CONFORMANCE_REFERENCE_LOAD_STREAMS
+    (default 64) streams are open gets no final Metadata (load-only: no requirement names it)"""
+    LOAD_STALLS_RESULTS = "load-stalls-results"
+    """under load only: while more than $CONFORMANCE_REFERENCE_LOAD_STREAMS (default 64) streams
+    are open, Results are held until the stream's upload ends (load-only: no requirement names
+    it)"""
 
     @property
     def description(self) -> str:
