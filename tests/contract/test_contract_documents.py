@@ -196,8 +196,13 @@ def test_asyncapi_parses_and_its_payload_refs_resolve() -> None:
     sent = {m["$ref"].rsplit("/", 1)[1] for m in channel["publish"]["message"]["oneOf"]}
     received = {m["$ref"].rsplit("/", 1)[1] for m in channel["subscribe"]["message"]["oneOf"]}
     assert sent == {"Audio", "KeepAlive", "Finalize", "CloseStream"}
-    assert received == {"Results", "Metadata"}
-    assert _assert_refs_resolve(document) == {"stream-results.json", "stream-metadata.json"}
+    assert received == {"Results", "Metadata", "UtteranceEnd", "SpeechStarted"}
+    assert _assert_refs_resolve(document) == {
+        "stream-results.json",
+        "stream-metadata.json",
+        "stream-utterance-end.json",
+        "stream-speech-started.json",
+    }
 
 
 # ------------------------------------------------------------------ genuine recordings

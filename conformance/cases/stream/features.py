@@ -74,7 +74,7 @@ async def message_types_listed(ctx: CaseContext) -> None:
         kinds = sorted({str(m.type) for m in other})
         ctx.check(
             not other,
-            f"{plan.describe()}: {len(other)} messages of a type the AsyncAPI does not list "
+            f"{plan.describe()}: {len(other)} message(s) of a type the AsyncAPI does not list "
             f"({ordinal_list(kinds)}), the first at {other[0].at:.2f} s: "
             f"{str(other[0].body)[:200]}"
             if other
