@@ -11,6 +11,7 @@ from conformance.cases import REGISTRY
 from conformance.contract import catalogue
 from conformance.errors import CatalogueError
 from conformance.reference import FAULTS as REFERENCE_FAULTS
+from conformance.reference.streaming.pressure import LOAD_ONLY
 from conformance.run.config import AuthScheme, Credentials, RunConfig
 from conformance.run.engine import select
 
@@ -60,7 +61,16 @@ def test_every_requirement_can_be_broken_by_a_fault() -> None:
 def test_catalogue_faults_are_the_reference_server_faults() -> None:
     named = set(CATALOGUE.faults())
     assert named - set(REFERENCE_FAULTS) == set(), "the catalogue names faults the server lacks"
-    assert set(REFERENCE_FAULTS) - named == set(), "the server has faults no requirement names"
+    unnamed = set(REFERENCE_FAULTS) - named
+    assert unnamed == set(LOAD_ONLY), "the server has faults no requirement names"
+
+
+def test_load_only_faults_are_named_by_no_requirement() -> None:
+    """LOAD_ONLY (conformance/reference/streaming/pressure.py): faults that act only above a
+    number of open streams; the matrix, one stream at a time, would see none of them, so no
+    requirement declares them and `conformance load` proves them (tests/load/)."""
+    assert set(LOAD_ONLY) <= set(REFERENCE_FAULTS)
+    assert set(LOAD_ONLY).isdisjoint(CATALOGUE.faults())
 
 
 def test_should_is_used_where_documents_leave_behaviour_open() -> None:

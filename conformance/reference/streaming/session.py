@@ -23,6 +23,7 @@ from .callbacks import Sink
 from .idle import IdleDeadline
 from .lanes import Lane
 from .options import CONTAINER, StreamOptions, rest_settings
+from .pressure import counted, drops_metadata, stalls
 
 IDLE_REASON = "The server did not receive audio data or a text message within the timeout window."
 """The close reason of an idle stream (1011), worded like Deepgram's NET-0001."""
@@ -143,7 +144,7 @@ class Session:
         else:
             mixed = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1)
             found += self.lanes[0].feed(mixed)
-        if found and self.settings.has(Fault.STREAM_HALF_DUPLEX):
+        if found and (self.settings.has(Fault.STREAM_HALF_DUPLEX) or stalls(self)):
             self.held += found  # sent only once the upload has ended (see shutdown)
         elif found:
             await self.results(found)
@@ -226,7 +227,7 @@ class Session:
             await self.flush(finalize=False)
         else:
             await self.flush(finalize=False)
-            if not settings.has(Fault.STREAM_NO_METADATA):
+            if not (settings.has(Fault.STREAM_NO_METADATA) or drops_metadata(settings)):
                 await self.emit(self.metadata(complete=True))
         if settings.has(Fault.STREAM_CLOSE_1011):
             return _Ending(CloseCode.INTERNAL_ERROR, "")
@@ -252,7 +253,8 @@ class Session:
         if self.settings.has(Fault.STREAM_UNKNOWN_MESSAGE):
             await self.emit({"type": "Welcome", "request_id": self.request_id})
         try:
-            ending = await self._serve(idle)
+            with counted():  # how many streams are open, for the load-only faults
+                ending = await self._serve(idle)
         finally:
             idle.close()
         await self.sink.close()
