@@ -158,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console.print(f"stale waiver (every sentence it names is enforced): {line}")
             return EXIT_PASSED if all(s.accounted for s in found) and not stale else EXIT_FAILED
         if args.command == "coverage":
-            rows = coverage.table(catalogue.load(), args.spec or coverage.default_spec())
+            spec = args.spec_path or args.spec or coverage.default_spec()
+            rows = coverage.table(catalogue.load(), spec)
             console.print(coverage.render(rows))
             return EXIT_PASSED if all(row.accounted for row in rows) else EXIT_FAILED
         if args.command == "audio":

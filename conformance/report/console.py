@@ -62,10 +62,7 @@ class ConsoleReporter:
                     f"{escape(gate)}: {escape(first)}",
                 )
             elif result.stale_waiver:
-                self._line(
-                    f"[red]STALE WAIVER[/] {result.requirement.id} passes now; remove it from "
-                    f"the known-failing file ({escape(result.waiver or '')})",
-                )
+                self._line(f"[red]STALE WAIVER[/] {escape(result.stale_waiver_line)}")
             elif result.deviation_not_seen:
                 self._line(
                     f"[yellow]DEVIATION NOT SEEN[/] {result.requirement.id} passes now; the "
@@ -76,6 +73,12 @@ class ConsoleReporter:
                 f"[yellow]BLOCKED[/] by {blocker}: {len(blocked)} not judged "
                 f"({', '.join(blocked)})",
             )
+        for proven in view.proof.areas:
+            for group in proven.groups:
+                self._line(f"[yellow]NOT VERIFIED[/] {escape(group.describe(proven.name))}")
+        for unproven in view.proof.unproven:
+            style = "yellow" if unproven.allowed else "red"
+            self._line(f"[{style}]UNVERIFIED CAPABILITY[/] {escape(unproven.describe())}")
         verdict_line = {
             Outcome.PASSED: "[green]PASSED[/]",
             Outcome.FAILED: "[red]FAILED[/]",
@@ -84,4 +87,4 @@ class ConsoleReporter:
         refused = view.rate_limited_total
         waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
         self._line(f"cost: {escape(cost.describe(view.cost))}")
-        self.console.print(f"{verdict_line} in {view.seconds:.1f} s{waited}", highlight=False)
+        self._line(f"{verdict_line} in {view.seconds:.1f} s{waited}: {escape(view.headline)}")

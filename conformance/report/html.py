@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
 
 from conformance.contract import catalogue, sentences
+from conformance.report import sources
 from conformance.report.finish import WriteAtFinish
 from conformance.report.view import RunView
 from conformance.run.verdicts import BROKEN, RequirementResult, Verdict
@@ -22,8 +24,9 @@ def render(view: RunView, docs: Path | None = None) -> str:
     """The page of one run: summary first, failures first within areas; each quote in its
     context when the contract documents are at hand (`docs`, by default $CONFORMANCE_SHARED or
     ../shared)."""
-    return _ENVIRONMENT.get_template("report.html.j2").render(
+    page = _ENVIRONMENT.get_template("report.html.j2").render(
         view=view,
+        source_title=sources.title,
         verdicts=list(Verdict),
         by_area=[
             (area.name, sorted(area.requirements, key=_failures_first)) for area in view.areas
@@ -31,6 +34,16 @@ def render(view: RunView, docs: Path | None = None) -> str:
         broken=BROKEN,
         context=sentences.contexts(catalogue.load(), docs or sentences.default_docs()),
     )
+    return _CONTROL.sub(_shown, page)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters HTML forbids (a NUL a target sent, in a body shown as evidence)."""
+
+
+def _shown(found: re.Match[str]) -> str:
+    """A forbidden character as visible text: \x00."""
+    return f"\\x{ord(found.group()):02x}"
 
 
 def _failures_first(result: RequirementResult) -> tuple[bool, str]:

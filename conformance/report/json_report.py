@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conformance.report import sources
 from conformance.report.finish import WriteAtFinish
 from conformance.report.view import RunView
+from conformance.run.proof import not_applicable, unverified_reason
 from conformance.run.verdicts import RequirementResult
 
 REPORT_VERSION = 1
@@ -28,10 +30,13 @@ def requirement_entry(result: RequirementResult) -> dict[str, Any]:
         "prerequisites": list(requirement.prerequisites),
         "waiver": result.waiver,
         "stale_waiver": result.stale_waiver,
+        "waiver_line": result.waiver_line,
+        "verified": unverified_reason(result) is None and not not_applicable(result),
         "deviation": result.deviation,
         "deviation_not_seen": result.deviation_not_seen,
         "summary": requirement.summary,
         "source": requirement.source,
+        "source_title": sources.title(requirement.source),
         "quote": requirement.quote,
         "evidence": list(requirement.evidence),
         "cases": [
@@ -83,4 +88,45 @@ def document(view: RunView) -> dict[str, Any]:
             "by_endpoint": view.rate_limited,
         },
         "cost": view.cost,
+        "interrupted": view.interrupted,
+        "verification": verification(view),
+    }
+
+
+def verification(view: RunView) -> dict[str, Any]:
+    """What the run verified and, per area, what it did not and what would let it."""
+    proof = view.proof
+    return {
+        "headline": view.headline,
+        "verified": proof.verified,
+        "not_verified": proof.not_verified,
+        "not_applicable": proof.not_applicable,
+        "areas": [
+            {
+                "area": area.name,
+                "verified": area.verified,
+                "not_verified": area.not_verified,
+                "not_applicable": area.not_applicable,
+                "groups": [
+                    {
+                        "why": g.why,
+                        "unlock": g.unlock,
+                        "requirements": list(g.ids),
+                        "line": g.describe(area.name),
+                    }
+                    for g in area.groups
+                ],
+            }
+            for area in proof.areas
+        ],
+        "declared_not_verified": [
+            {
+                "capability": u.capability,
+                "requirements": u.count,
+                "allowed": u.allowed,
+                "line": u.describe(),
+            }
+            for u in proof.unproven
+        ],
+        "stale_waivers": [r.stale_waiver_line for r in view.stale_waivers],
     }

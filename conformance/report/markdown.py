@@ -31,6 +31,26 @@ def _rate_limited(view: RunView) -> list[str]:
     return [f"Rate-limited answers (429) waited out: {view.rate_limited_total} ({where}).", ""]
 
 
+def _verification(view: RunView) -> list[str]:
+    """What was not verified and why, each declared capability left unverified, each stale
+    waiver: the lines a green badge must not hide."""
+    lines = [
+        f"- **Not verified**: {_cell(group.describe(area.name))}"
+        for area in view.proof.areas
+        for group in area.groups
+    ]
+    lines += [f"- **Unverified capability**: {_cell(u.describe())}" for u in view.proof.unproven]
+    lines += [
+        f"- **Stale waiver** (fails the run): {_cell(r.stale_waiver_line)}"
+        for r in view.stale_waivers
+    ]
+    if view.interrupted:
+        lines.insert(
+            0, f"- **Interrupted** by a stop signal: {len(view.requirements)} requirements judged"
+        )
+    return ["", *lines] if lines else []
+
+
 def render(view: RunView) -> str:
     """The summary: outcome, counts per area, then every requirement not passing."""
     verdict = {
@@ -39,7 +59,7 @@ def render(view: RunView) -> str:
         Outcome.HARNESS_ERROR: "harness error",
     }[view.outcome]
     lines = [
-        f"## Conformance: {verdict}",
+        f"## Conformance: {verdict}: {view.headline}",
         "",
         f"Target `{view.target}`, {len(view.requirements)} requirements, {view.seconds:.1f} s.",
         "",
@@ -52,6 +72,7 @@ def render(view: RunView) -> str:
     ]
     for area in view.areas:
         lines.append(f"| {area.name} | " + " | ".join(str(area.counts[v]) for v in Verdict) + " |")
+    lines += _verification(view)
     for blocker, blocked in view.blocked.items():
         lines += ["", f"**Blocked by `{blocker}`** (not judged): " + ", ".join(blocked)]
     for result in view.deviations_not_seen:

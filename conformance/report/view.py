@@ -10,6 +10,7 @@ from typing import Any
 from conformance.contract.catalogue import AREAS
 from conformance.run.config import RunConfig
 from conformance.run.events import RunFinished, RunStarted
+from conformance.run.proof import Proof, prove
 from conformance.run.verdicts import (
     BROKEN,
     Outcome,
@@ -62,6 +63,13 @@ class RunView:
     rate_limited: dict[str, int]
     """Rate-limit refusals waited out, by endpoint."""
     cost: dict[str, Any]
+    proof: Proof
+    """What the run verified, per area, and why the rest was not (run/proof.py)."""
+    stale_waivers: tuple[RequirementResult, ...]
+    interrupted: bool
+    """A stop signal ended the run: the requirements are those judged before it."""
+    planned: int
+    """Cases the run set out to run."""
 
     @property
     def seconds(self) -> float:
@@ -102,7 +110,22 @@ class RunView:
             left_on_target=finish.left_on_target,
             rate_limited=finish.rate_limited,
             cost=finish.cost,
+            proof=prove(results, start.config.capabilities, start.config.allow_unverified),
+            stale_waivers=tuple(r for r in results if r.stale_waiver),
+            interrupted=finish.interrupted,
+            planned=start.case_count,
         )
+
+    @property
+    def headline(self) -> str:
+        """What the run's last line says beside its outcome: what was verified of what."""
+        if self.interrupted:
+            return (
+                f"INTERRUPTED: {len(self.requirements)} requirements judged before the stop; "
+                + self.proof.headline()
+            )
+        stale = len(self.stale_waivers)
+        return self.proof.headline() + (f"; {stale} stale waiver(s)" if stale else "")
 
 
 def _areas(results: tuple[RequirementResult, ...]) -> tuple[AreaView, ...]:

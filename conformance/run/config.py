@@ -65,6 +65,9 @@ PLAIN = (
     Setting("pace", "timing.pace", EMBEDDED_PACE),
     Setting("dialect", "dialect"),
     Setting("examples", "timing.examples"),
+    Setting("rate_limit", "rate_limit"),
+    Setting("proxy", "proxy"),
+    Setting("tls_verify", "tls_verify"),
 )
 """Settings taken as they are: the flag, else the profile, else the (embedded) default."""
 
@@ -124,6 +127,24 @@ class RunConfig:
     profile: dict[str, Any] = field(default_factory=dict)
     """The profile as used, for the report."""
     profile_source: str | None = None
+    requirements: frozenset[str] = frozenset()
+    """Requirement IDs to run (--requirement), beside the areas of --only."""
+    exitfirst: bool = False
+    """Stop the run at the first gated failure (--exitfirst); the cases not run then skip."""
+    rate_limit: float | None = None
+    """Requests (and stream upgrades) started per second at most (--rate-limit)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra headers on every request and upgrade (--header), for gateways."""
+    proxy: str | None = None
+    """An HTTP(S) proxy every request and stream goes through (--proxy)."""
+    tls_verify: bool = True
+    """Whether the target's TLS certificate is verified (--tls-verify false: not)."""
+    cacert: Path | None = None
+    """A CA bundle that verifies the target's certificate (--cacert), beside the system's."""
+    allow_unverified: frozenset[str] = frozenset()
+    """Areas and capabilities (upper-cased) that may go unverified without failing the run."""
+    waiver_lines: dict[str, str] = field(default_factory=dict)
+    """Where each known-failing waiver is written (FILE:LINE), for a stale waiver's message."""
 
     def __post_init__(self) -> None:
         if not self.ws_target and self.target:
@@ -156,6 +177,18 @@ class RunConfig:
         report_dir = _given(flags, "report_dir")
         deviations = profile.deviations_file()
         baseline = _given(flags, "baseline")
+        waived = regress.read_waivers(known_failing, contract) if known_failing else []
+        examples = plain.get("examples", DEFAULT_EXAMPLES)
+        if examples < 1:
+            raise UsageError(f"--examples must be 1 or more, not {examples}")
+        allowed = _given(flags, "allow_unverified") or profile.get("allow_unverified") or []
+        requirements = _given(flags, "requirement") or profile.get("requirements") or []
+        unknown = sorted(set(requirements) - {r.id for r in contract.requirements})
+        if unknown:
+            raise UsageError(f"--requirement: unknown requirement {', '.join(unknown)}")
+        cacert = profile.pick(_given(flags, "cacert"), "cacert")
+        if cacert is not None and not Path(cacert).is_file():
+            raise UsageError(f"--cacert {cacert}: no such file")
         return cls(
             target=normalise_target(target) if target else "",
             credentials=Credentials(api_key or "", scheme, None if embedded else api_key_id),
@@ -173,7 +206,13 @@ class RunConfig:
             embedded=embedded,
             report_dir=report_dir or Path("reports"),
             baseline=regress.baseline(baseline) if baseline else None,
-            waivers=regress.waivers(known_failing, contract) if known_failing else {},
+            waivers={w.requirement_id: w.reason for w in waived},
+            waiver_lines={w.requirement_id: w.where for w in waived},
+            allow_unverified=frozenset(unverifiable(name) for name in allowed),
+            requirements=frozenset(requirements),
+            exitfirst=bool(_given(flags, "exitfirst")),
+            headers=tuple(profile.headers(_given(flags, "header"))),
+            cacert=Path(cacert) if cacert is not None else None,
             deviations=regress.waivers(deviations, contract, "deviations") if deviations else {},
             deviations_source=str(deviations) if deviations else None,
             profile=profile.data,
@@ -194,9 +233,12 @@ class RunConfig:
             project_id=server.project_id,
         )
 
-    def selects(self, area: str) -> bool:
-        """Whether `--only` lets this area run."""
-        return not self.areas or area in self.areas
+    def selects(self, requirement: Requirement) -> bool:
+        """Whether `--only` and `--requirement` let this requirement run (its prerequisites
+        run too: engine.select)."""
+        if not self.areas and not self.requirements:
+            return True
+        return requirement.area in self.areas or requirement.id in self.requirements
 
     def declares(self, capability: str) -> bool:
         """Whether the target declares an optional capability."""
@@ -238,6 +280,18 @@ def area(name: str) -> str:
     unknown."""
     if name.upper() not in AREAS:
         raise UsageError(f"unknown area {name!r}; areas: {', '.join(AREAS)}")
+    return name.upper()
+
+
+def unverifiable(name: str) -> str:
+    """An area or capability --allow-unverified names, upper-cased; one-line error if
+    unknown."""
+    known = (*AREAS, *(c.upper() for c in CAPABILITIES))
+    if name.upper() not in known:
+        raise UsageError(
+            f"--allow-unverified: unknown area or capability {name!r}; "
+            f"areas: {', '.join(AREAS)}; capabilities: {', '.join(CAPABILITIES)}"
+        )
     return name.upper()
 
 

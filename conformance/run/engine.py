@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
-
-import httpx
 
 from conformance.cases import REGISTRY, Case
 from conformance.cases.kit.context import (
@@ -24,11 +22,9 @@ from conformance.contract.catalogue import Catalogue
 from conformance.errors import (
     Blocked,
     CaseOutcome,
-    CatalogueError,
     CheckFailed,
     Skipped,
     TargetTimeout,
-    TargetUnreachable,
 )
 from conformance.run.config import RunConfig
 from conformance.run.events import (
@@ -40,6 +36,8 @@ from conformance.run.events import (
     RunFinished,
     RunStarted,
 )
+from conformance.run.plan import network_of, preflight, redactor_for, select
+from conformance.run.proof import prove
 from conformance.run.verdicts import CaseResult, Verdict, attribute_blocked, judge, outcome
 from conformance.wire import reproduce
 from conformance.wire.addresses import reaches_this_machine
@@ -47,60 +45,14 @@ from conformance.wire.audio import mono
 from conformance.wire.cost import RunCost, current_requirement
 from conformance.wire.http import Exchange, TargetClient, current_exchanges
 from conformance.wire.receiver import Receiver
-from conformance.wire.redact import Redactor
 
 MAX_EXCHANGES = 25
 """Exchanges kept as evidence per case; a property case may send many more."""
 
 
-def redactor_for(config: RunConfig) -> Redactor:
-    """A redactor that knows the run's secrets."""
-    redactor = Redactor([config.credentials.api_key])
-    if config.callback_public_url:
-        password = urlsplit(config.callback_public_url).password
-        if password:
-            redactor.add(password)
-    return redactor
-
-
-def select(catalogue: Catalogue, config: RunConfig, cases: Sequence[Case]) -> list[Case]:
-    """The cases of the selected areas, after checking every requirement has one."""
-    by_requirement = {r.id: r for r in catalogue.requirements}
-    for case in cases:
-        if case.requirement_id not in by_requirement:
-            raise CatalogueError(
-                f"case {case.name} checks {case.requirement_id}, "
-                "which is not in schemas/requirements/"
-            )
-    covered = {case.requirement_id for case in cases}
-    missing = [r.id for r in catalogue.requirements if r.id not in covered]
-    if missing:
-        raise CatalogueError(f"requirements without a case: {', '.join(missing)}")
-    selected = {r.id for r in catalogue.requirements if config.selects(r.area)}
-    needed = catalogue_module.prerequisite_closure(catalogue, selected)
-    chosen = [c for c in cases if c.requirement_id in needed]
-    # Longest deadlines first: callback cases then reach the target ahead of the opening burst,
-    # so the retry schedule the run waits out starts as early as it can.
-    return sorted(
-        chosen, key=lambda c: -config.case_deadline(catalogue.requirement(c.requirement_id))
-    )
-
-
-async def preflight(config: RunConfig, redactor: Redactor) -> None:
-    """Make sure something answers HTTP at the target before judging it."""
-    deadline = config.timing.connect
-    try:
-        async with asyncio.timeout(deadline), httpx.AsyncClient(timeout=deadline) as http:
-            await http.get(config.target + "/")
-    except (TimeoutError, httpx.TimeoutException):
-        raise TargetUnreachable(
-            f"target {redactor.text(config.target)} did not answer within {deadline:g} s"
-        ) from None
-    except httpx.HTTPError as exc:
-        reason = redactor.text(str(exc)) or type(exc).__name__
-        raise TargetUnreachable(
-            f"target {redactor.text(config.target)} is unreachable: {reason}"
-        ) from None
+def _finished(task: asyncio.Future[CaseResult]) -> bool:
+    """A case task that ended with its result (not cancelled by the stop)."""
+    return task.done() and not task.cancelled() and task.exception() is None
 
 
 class Engine:
@@ -118,6 +70,9 @@ class Engine:
         self.catalogue = (catalogue or catalogue_module.load()).for_dialect(config.dialect)
         self.cases = select(self.catalogue, config, cases)
         self.redactor = redactor_for(config)
+        self._tasks: list[asyncio.Future[CaseResult]] = []
+        self._halted_by: str | None = None
+        """The requirement whose failure stopped the run (--exitfirst)."""
 
     def emit(self, event: Event) -> None:
         """Send an event to every handler, in order."""
@@ -151,15 +106,18 @@ class Engine:
             timing.request,
             config.concurrency,
             cost,
+            network=network_of(config),
+            rate_limit=config.rate_limit,
         )
         await receiver.start()
         cleanups = Cleanups()
         notices: list[str] = []
+        interrupted = False
         try:
             fixtures = Fixtures(client)
             notices = await self._check_routes(fixtures)
-            results = await asyncio.gather(
-                *(
+            self._tasks = [
+                asyncio.ensure_future(
                     self._run_case(
                         case,
                         CaseContext(
@@ -172,9 +130,14 @@ class Engine:
                             cleanups=cleanups,
                         ),
                     )
-                    for case in self.cases
                 )
-            )
+                for case in self.cases
+            ]
+            try:
+                results = list(await asyncio.gather(*self._tasks))
+            except asyncio.CancelledError:  # a stop signal: report what was judged so far
+                interrupted = True
+                results = [t.result() for t in self._tasks if _finished(t)]
         finally:
             cost.unlimited()  # the deletions were held within the budget when keys were made
             left = [self.redactor.text(what) for what in await cleanups.run(timing.request)]
@@ -189,21 +152,26 @@ class Engine:
         for result in attribute_blocked(results):
             self.emit(CaseFinished(result))
         judged = []
+        planned = Counter(case.requirement_id for case in self.cases)
         for requirement in self.catalogue.requirements:
             mine = [r for r in results if r.requirement_id == requirement.id]
-            if mine:
+            if mine and len(mine) == planned[requirement.id]:  # an interrupted one is left out
                 judged.append(judge(requirement, mine, config))
+        proof = prove(judged, config.capabilities, config.allow_unverified)
         finished = RunFinished(
             judged,
-            outcome(judged),
+            outcome(judged, unproven=bool(proof.gating)),
             started,
             datetime.now(UTC),
             tuple(left),
             tuple(notices),
             dict(sorted(client.rate_limited.by_endpoint.items())),
             cost.as_report(),
+            interrupted,
         )
         self.emit(finished)
+        if interrupted:
+            raise asyncio.CancelledError
         return finished
 
     async def _check_routes(self, fixtures: Fixtures) -> list[str]:
@@ -251,6 +219,13 @@ class Engine:
             verdict, reason = Verdict.TIMEOUT, f"no answer in time: {exc}"
         except TimeoutError:
             verdict, reason = Verdict.TIMEOUT, f"the case did not finish within {deadline:g} s"
+        except asyncio.CancelledError:
+            if self._halted_by is None:  # a stop signal, not --exitfirst
+                raise
+            verdict, reason = (
+                Verdict.SKIP,
+                (f"not run: --exitfirst stopped the run when {self._halted_by} failed"),
+            )
         except Exception as exc:
             verdict, reason = Verdict.ERROR, f"harness error: {type(exc).__name__}: {exc}"
         evidence = [e.evidence() for e in exchanges[:MAX_EXCHANGES]]
@@ -276,7 +251,24 @@ class Engine:
         )
         if blocked_by is None:  # a blocked case is told once its prerequisite is judged
             self.emit(CaseFinished(result))
+        self._halt_after(result)
         return result
+
+    def _halt_after(self, result: CaseResult) -> None:
+        """With --exitfirst, a gated failure cancels every case still running (each then skips,
+        saying so)."""
+        if not self.config.exitfirst or self._halted_by is not None:
+            return
+        if result.verdict not in {Verdict.FAIL, Verdict.TIMEOUT}:
+            return
+        requirement = self.catalogue.requirement(result.requirement_id)
+        if not judge(requirement, [result], self.config).gated:
+            return
+        self._halted_by = result.requirement_id
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current and not task.done():
+                task.cancel()
 
     def _declared(self, requirement_id: str) -> None:
         """Skip a requirement that needs, itself or through a prerequisite, a capability the

@@ -55,6 +55,8 @@ class RunFinished:
     cost: dict[str, Any] = field(default_factory=lambda: RunCost().as_report())
     """What the run spent: requests by endpoint, audio seconds, characters spoken, callback
     deliveries, and the budget (RunCost.as_report)."""
+    interrupted: bool = False
+    """A stop signal ended the run early: the requirements are those judged before it."""
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,14 @@ class Profile:
         caps.update(flag or {})
         return caps
 
+    def headers(self, flag: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+        """Extra request headers: the [headers] table, a flag's header of the same name (any
+        case) replacing the profile's."""
+        given = list(flag or [])
+        names = {name.lower() for name, _ in given}
+        table = self.data.get("headers", {})
+        return [(n, str(v)) for n, v in table.items() if n.lower() not in names] + given
+
     def budget(self, flag: dict[str, float] | None) -> Budget:
         """The run's budget: the [budget] table, each of its keys overridden by the flag's."""
         return Budget.of({**self.data.get("budget", {}), **(flag or {})})

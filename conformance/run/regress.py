@@ -37,26 +37,42 @@ def baseline(path: Path) -> frozenset[str]:
     return frozenset(i for i, e in verdicts(load_report(path)).items() if e["verdict"] == "pass")
 
 
-def waivers(path: Path, catalogue: Catalogue, what: str = "--known-failing") -> dict[str, str]:
-    """A known-failing (or a profile's known-deviations) file: one `ID  reason` a line, `#`
-    comments; every ID must exist."""
+@dataclass(frozen=True)
+class Waiver:
+    """One line of a known-failing (or known-deviations) file."""
+
+    requirement_id: str
+    reason: str
+    where: str
+    """FILE:LINE, so a stale waiver's message points at the line to delete."""
+
+
+def read_waivers(path: Path, catalogue: Catalogue, what: str = "--known-failing") -> list[Waiver]:
+    """A known-failing (or a profile's known-deviations) file: one `ID  reason` a line; a line
+    starting with `#` is a comment (a `#` inside a reason is kept: ticket #42); every ID must
+    exist."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UsageError(f"{what} {path}: {exc.strerror or exc}") from None
     known = {r.id for r in catalogue.requirements}
-    found: dict[str, str] = {}
+    found: list[Waiver] = []
     for number, line in enumerate(lines, 1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
+        text = line.strip()
+        if not text or text.startswith("#"):
             continue
         requirement_id, _, reason = text.partition(" ")
         if requirement_id not in known:
             raise UsageError(f"{path}:{number}: unknown requirement {requirement_id!r}")
         if not reason.strip():
             raise UsageError(f"{path}:{number}: {requirement_id} needs a reason after the ID")
-        found[requirement_id] = reason.strip()
+        found.append(Waiver(requirement_id, reason.strip(), f"{path}:{number}"))
     return found
+
+
+def waivers(path: Path, catalogue: Catalogue, what: str = "--known-failing") -> dict[str, str]:
+    """The reasons of a waiver file by requirement ID (read_waivers)."""
+    return {w.requirement_id: w.reason for w in read_waivers(path, catalogue, what)}
 
 
 @dataclass

@@ -70,11 +70,22 @@ class RequirementResult:
     """The requirement whose failure left this one unjudged (a skip), if that is why."""
     deviation: str | None = None
     """Where the profiled service is documented to depart here (the profile's deviations)."""
+    waiver_line: str | None = None
+    """Where the waiver is written (FILE:LINE), when it came from a file."""
 
     @property
     def stale_waiver(self) -> bool:
         """A waived requirement that passes now: the waiver must go, so the run fails."""
         return self.waiver is not None and self.verdict is Verdict.PASS
+
+    @property
+    def stale_waiver_line(self) -> str:
+        """What a report says of a stale waiver: the line to delete and why it was written."""
+        where = f"{self.waiver_line}: " if self.waiver_line else ""
+        return (
+            f"{self.requirement.id} passes now; delete its line from the "
+            f"known-failing file ({where}{self.requirement.id} {self.waiver})"
+        )
 
     @property
     def deviation_not_seen(self) -> bool:
@@ -114,6 +125,7 @@ def judge(
         why,
         deciding.blocked_by,
         deviation,
+        config.waiver_lines.get(requirement.id) if waiver is not None else None,
     )
 
 
@@ -208,12 +220,12 @@ def blocked_groups(results: list[RequirementResult]) -> dict[str, list[str]]:
     return groups
 
 
-def outcome(results: list[RequirementResult]) -> Outcome:
-    """Failed if a gated requirement failed or timed out, or a waiver is stale; a harness
-    error if a case broke."""
+def outcome(results: list[RequirementResult], unproven: bool = False) -> Outcome:
+    """Failed if a gated requirement failed or timed out, a waiver is stale, or a declared
+    capability went unverified (`unproven`, run/proof.py); a harness error if a case broke."""
     if any(r.gated and r.verdict in {Verdict.FAIL, Verdict.TIMEOUT} for r in results):
         return Outcome.FAILED
-    if any(r.stale_waiver for r in results):
+    if unproven or any(r.stale_waiver for r in results):
         return Outcome.FAILED
     if any(r.verdict is Verdict.ERROR for r in results):
         return Outcome.HARNESS_ERROR

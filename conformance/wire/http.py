@@ -27,6 +27,7 @@ from conformance.wire.limits import (
     gave_up,
     refusal_wait,
 )
+from conformance.wire.network import Network
 from conformance.wire.redact import Redactor
 
 Params = Sequence[tuple[str, str]]
@@ -162,13 +163,17 @@ class TargetClient:
         concurrency: Concurrency,
         cost: RunCost | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: Network | None = None,
+        rate_limit: float | None = None,
     ) -> None:
-        """`transport` replaces the network (httpx.MockTransport, for unit tests of cases)."""
+        """`transport` replaces the network (httpx.MockTransport, for unit tests of cases);
+        `network` adds headers, a proxy and TLS options; `rate_limit` paces the starts."""
         self.base_url = base_url
         self._authorization = authorization
         self._redactor = redactor
         self._timeout = request_timeout
-        self._gate = Gate(concurrency, request_timeout, cost or RunCost())
+        network = network or Network()
+        self._gate = Gate(concurrency, request_timeout, cost or RunCost(), network, rate_limit)
         current_gate.set(self._gate)  # the run's cases, started after this, open streams under it
         in_flight = sum(concurrency.cap(name) for name in ("listen", "speak", "manage"))
         self._http = httpx.AsyncClient(
@@ -176,6 +181,9 @@ class TargetClient:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=in_flight * 2, keepalive_expiry=POOL_IDLE),
             transport=transport,
+            proxy=network.proxy,
+            verify=network.verification(),
+            trust_env=network.proxy is None,
         )
 
     @property
@@ -204,7 +212,7 @@ class TargetClient:
         authorization: str | _RunCredentials | None = RUN_CREDENTIALS,
     ) -> Exchange:
         """Send one request and record it; transport failures become verdicts, not crashes."""
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(self._gate.network.headers)
         if authorization is RUN_CREDENTIALS:
             headers["Authorization"] = self._authorization
         elif isinstance(authorization, str):
@@ -255,7 +263,9 @@ class TargetClient:
             await asyncio.sleep(wait)  # the back-off is the waiting itself
 
     async def _send(self, request: httpx.Request, exchange: Exchange, endpoint: str) -> None:
-        """One attempt under the endpoint's cap; transport failures become verdicts."""
+        """One attempt under the endpoint's cap, at the run's pace (--rate-limit, waited before
+        the request's own deadline starts); transport failures become verdicts."""
+        await self._gate.pacer.turn()
         started = time.monotonic()
         try:
             async with self._gate.slots[endpoint], asyncio.timeout(self._timeout):

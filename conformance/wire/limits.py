@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 
 from conformance.timing import BACKOFF_FIRST, BACKOFF_MOST, RETRY_AFTER_MOST
 from conformance.wire.cost import RunCost
+from conformance.wire.network import Network, Pacer
 
 ENDPOINTS = ("listen", "speak", "manage", "streams")
 """What the caps apply to: POST /v1/listen, POST /v1/speak, every other REST path, and open
@@ -99,13 +100,23 @@ def refusal_wait(status: int, headers: Mapping[str, str], refusals: int) -> floa
 
 
 class Gate:
-    """The run's caps in force: one semaphore per endpoint, the tally of the refusals met, what
-    the run has spent, and how long one exchange may keep being refused before the suite gives
-    up on it."""
+    """The run's caps in force: one semaphore per endpoint, the pace of starts (--rate-limit),
+    the tally of the refusals met, what the run has spent, how long one exchange may keep being
+    refused before the suite gives up on it, and the network options streams share with the
+    REST client."""
 
-    def __init__(self, concurrency: Concurrency, budget: float, cost: RunCost) -> None:
+    def __init__(
+        self,
+        concurrency: Concurrency,
+        budget: float,
+        cost: RunCost,
+        network: Network | None = None,
+        rate: float | None = None,
+    ) -> None:
         self.budget = budget
         self.slots = {name: asyncio.Semaphore(concurrency.cap(name)) for name in ENDPOINTS}
+        self.pacer = Pacer(rate)
+        self.network = network or Network()
         self.rate_limited = RateLimitTally()
         self.cost = cost
 

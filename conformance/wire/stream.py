@@ -20,6 +20,7 @@ from conformance.wire.codecs import FRAME_SECONDS, StreamAudio
 from conformance.wire.cost import RunCost
 from conformance.wire.http import BODY_EXCERPT, Exchange, record
 from conformance.wire.limits import Gate, current_gate, gave_up, refusal_wait
+from conformance.wire.network import Network
 from conformance.wire.redact import Redactor
 
 Auth = Literal["header", "subprotocol", "none"] | str
@@ -304,7 +305,9 @@ async def open_stream(
 ) -> Stream:
     """Open a stream and record the upgrade; a refused upgrade is a stream that never opened."""
     url = ws_target + path + ("?" + urlencode(list(params)) if params else "")
-    headers: dict[str, str] = {}
+    gate = current_gate.get()
+    network = gate.network if gate is not None else Network()
+    headers: dict[str, str] = dict(network.headers)
     subprotocols: list[Subprotocol] | None = None
     auth_line = "additional_headers={}"
     if auth == "header":
@@ -328,7 +331,6 @@ async def open_stream(
     )
     stream = Stream(exchange, redactor, redactor.text(url), auth_line)
     stream.close_deadline = close_deadline
-    gate = current_gate.get()
     stream._cost = gate.cost if gate is not None else None
     refusals, began = 0, time.monotonic()
     while True:
@@ -340,10 +342,16 @@ async def open_stream(
             await gate.slots["streams"].acquire()
             stream._slot = gate.slots["streams"]
         try:
+            if gate is not None:
+                await gate.pacer.turn()
             connection = await connect(
                 url,
-                additional_headers={k: v for k, v in headers.items() if k == "Authorization"},
+                additional_headers={
+                    k: v for k, v in headers.items() if k != "Sec-WebSocket-Protocol"
+                },
                 subprotocols=subprotocols,
+                proxy=network.proxy or True,
+                ssl=network.ssl_context() if url.startswith("wss:") else None,
                 open_timeout=deadline,
                 ping_interval=None,
                 compression=None,

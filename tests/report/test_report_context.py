@@ -29,7 +29,7 @@ def _report() -> RunView:
 
 def test_the_quote_stands_between_its_neighbours(shared: Path) -> None:
     page = render(_report(), shared / "contract-docs")
-    assert "Speech-to-text Callback (current page) (000_7613ce51cc94e666.txt)" in page
+    assert "Speech-to-text Callback (current page) (000)</cite>" in page
     before = page.index("Callback feature allows you to supply a callback URL")
     quote = page.index("<mark>“When passed, Deepgram will immediately respond")
     after = page.index("To enable Callback, when you call Deepgram")
@@ -39,5 +39,5 @@ def test_the_quote_stands_between_its_neighbours(shared: Path) -> None:
 def test_without_the_documents_the_quote_stands_alone(tmp_path: Path) -> None:
     page = render(_report(), tmp_path / "no-documents")
     assert "<mark>“When passed, Deepgram will immediately respond" in page
-    assert "— 000_7613ce51cc94e666.txt" in page
+    assert '<cite title="000_7613ce51cc94e666.txt">Speech-to-text Callback (current page) (000)' in page
     assert "To enable Callback" not in page

@@ -136,8 +136,11 @@ def test_every_format_shows_the_same_counts() -> None:
     }
     assert rows == {a.name: [a.counts[v] for v in Verdict] for a in view.areas}
     suite = ET.fromstring(junit.JUnitWriter(None).render(view).split("\n", 1)[1])[0]
-    assert suite.get("failures") == "2" and suite.get("errors") == "1"
-    assert suite.get("skipped") == "2" and suite.get("tests") == str(len(RUN))
+    # failures: LISTEN-SHA256, the stale waiver of AUTH-MISSING, and the usage capability (its
+    # one requirement here, TAG-ENCODED, was not verified); the non-gating timeout of
+    # LISTEN-SCHEMA is a skip with its reason, as the run's exit code does not count it
+    assert suite.get("failures") == "3" and suite.get("errors") == "1"
+    assert suite.get("skipped") == "3" and suite.get("tests") == str(len(RUN) + 1)
     page = html.render(view)
     for area in view.areas:
         cells = "".join(f'<td class="n">{area.counts[v]}</td>' for v in Verdict)
