@@ -38,6 +38,7 @@ from conformance.report import (
     ProgressDisplay,
     failures,
 )
+from conformance.report.files import unwritable
 from conformance.run import loop, profile, regress
 from conformance.run.config import RunConfig
 from conformance.run.events import Handler
@@ -74,10 +75,22 @@ def outputs(args: argparse.Namespace, config: RunConfig, console: Console) -> li
     return wanted
 
 
+def check_writable(args: argparse.Namespace, config: RunConfig) -> None:
+    """Every output path can be written, checked before the run (a usage error, in one line)
+    rather than found after it."""
+    paths = [("--report-dir", config.report_dir, True)]
+    paths += [(f"--{n}", getattr(args, n), False) for n in ("junit", "markdown", "events")]
+    for flag, path, directory in paths:
+        why = unwritable(path, directory) if path is not None else ""
+        if why:
+            raise UsageError(f"{flag} {path} cannot be written: {why}")
+
+
 def run_command(args: argparse.Namespace, console: Console) -> int:
     """`conformance run`: every requested report, then the exit code of the verdicts, or 3 when
     a report could not be written (said on stderr, one line each, after all were attempted)."""
     config = config_of(args)
+    check_writable(args, config)
     wanted = outputs(args, config, console)
     finished = loop.run(api.run(config, wanted), TEARDOWN)
     problems = failures(wanted)
@@ -117,6 +130,19 @@ def validate_command(args: argparse.Namespace) -> int:
     return EXIT_BY_OUTCOME[check_capture(args.files, args.kind, handlers, print)]
 
 
+CI_WIDTH = 200
+"""Columns of output when not on a terminal (a CI log): failure lines and tables are not
+folded at 80 columns; $COLUMNS overrides it."""
+
+
+def console_for(no_color: bool) -> Console:
+    """The console: no colours with --no-color or $NO_COLOR (rich reads it), wide in CI logs."""
+    console = Console(highlight=False, no_color=True if no_color else None)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = CI_WIDTH
+    return console
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `conformance` command; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -127,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_main(arguments[1:])
     args = build_parser().parse_args(arguments)
-    console = Console(highlight=False)
+    console = console_for(getattr(args, "no_color", False))
     try:
         if args.command == "requirements":
             if args.markdown:

@@ -20,6 +20,24 @@ def write_atomically(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def unwritable(path: Path, directory: bool = False) -> str:
+    """Why a report could not be written at `path` (a folder with `directory`), found before
+    the run rather than after it; '' when it can. Missing folders are made, as writing would."""
+    folder = path if directory else path.parent
+    try:
+        if not directory and path.is_dir():
+            return "it is a folder"
+        if directory and path.exists() and not path.is_dir():
+            return "it is a file, not a folder"
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".conformance-probe-{uuid.uuid4().hex}"
+        probe.open("xb").close()
+        probe.unlink()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
 def remove_stale(path: Path) -> str:
     """Remove what an earlier run left at `path`; say why not when that fails ('' when it went)."""
     try:
