@@ -76,6 +76,36 @@ def callback_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def unverified_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CALLBACK against a careful target (it refuses the receiver's private address) and no
+    --callback-public-url: nothing verified, so the declared callbacks capability fails."""
+    folder = tmp_path_factory.mktemp("unverified")
+    with served(api_key="html-key", private=False) as url:
+        done = cli(
+            "run", "--target", url, "--api-key", "html-key", "--only", "CALLBACK",
+            "--report-dir", str(folder),
+        )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "declared but not verified" in done.stdout.splitlines()[-2]
+    return folder / "report.html"
+
+
+def test_the_banner_says_what_was_not_verified_and_how_to_unlock_it(
+    unverified_report: Path, failing_report: Path
+) -> None:
+    page = unverified_report.read_text(encoding="utf-8")
+    banner = page[page.index('<div id="verification"') : page.index("</header>")]
+    assert 'class="verification gating"' in banner
+    assert re.search(r"CALLBACK: \d+ not verified: the target cannot reach the receiver; give "
+                     r"--callback-public-url", banner)  # fmt: skip
+    assert "callbacks: declared but not verified" in banner
+    assert "--allow-unverified callbacks" in banner
+    complete = failing_report.read_text(encoding="utf-8")
+    assert 'class="verification complete"' in complete
+    assert re.search(r"<strong>all \d+ requirements verified</strong>", complete)
+
+
 def _case(report: dict[str, Any], requirement: str) -> dict[str, Any]:
     """The (single) case of a requirement in report.json."""
     entry = next(r for r in report["requirements"] if r["id"] == requirement)
@@ -203,6 +233,8 @@ def _chromium() -> str:
     [
         ("failing_report", "LISTEN-SHA256", "badge fail"),
         ("callback_report", "CALLBACK-RETRY-DELAY", '<tr class="outside">'),
+        ("unverified_report", "give --callback-public-url", 'class="verification gating"'),
+        ("failing_report", "requirements verified", 'class="verification complete"'),
     ],
 )
 def test_page_renders_in_headless_chromium_without_console_errors(

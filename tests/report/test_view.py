@@ -147,3 +147,12 @@ def test_every_format_shows_the_same_counts() -> None:
         assert f"<tr><td>{area.name}</td>{cells}</tr>" in page
     gating = re.search(r"<strong>(\d+) requirement\(s\) not passing that gate the run", page)
     assert gating is not None and int(gating.group(1)) == len(view.failing)
+
+
+def test_the_page_never_holds_a_raw_control_byte() -> None:
+    hostile = dataclasses.replace(
+        _result("LISTEN-SHA256", Verdict.FAIL), reason="body b'\x00\x01' then \x1b[31m"
+    )
+    page = html.render(_view(hostile))
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+    assert "body b'\\x00\\x01' then \\x1b[31m" in page
