@@ -12,6 +12,8 @@ from conformance.cases import (
     listen,
     projects,
     speak,
+    speak_headers,
+    speak_rest,
     stream,
     tag,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "listen",
     "projects",
     "speak",
+    "speak_headers",
+    "speak_rest",
     "stream",
     "tag",
 ]

@@ -6,10 +6,13 @@ from conformance.cases.listen import (
     bodies,
     features,
     formats,
+    headers,
     intelligence,
     params,
     transcript,
     values,
 )
 
-__all__ = ["bodies", "features", "formats", "intelligence", "params", "transcript", "values"]
+__all__ = ["bodies", "features", "formats",
+    "headers",
+    "intelligence", "params", "transcript", "values"]

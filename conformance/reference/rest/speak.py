@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
-import math
-import struct
+import re
 import uuid
-import wave
+from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,55 +20,77 @@ from ..model.faults import Fault
 from ..model.settings import Settings
 from .body import media_type, read_body
 from .callbacks import Callback, Courier, accepted, parse_callback
+from .speak_formats import MAX_CHARACTERS, Output, output, render
 
-MAX_TEXT_BYTES = 64 * 1024
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+"""Past this the body is refused with 413 (Errors: "413 Request Body Exceeded 2MB")."""
 SPEAK_CONCURRENCY = 5
 """Requests in flight the speak-429 variant serves at once (TTS REST "Up to 5 requests")."""
-RATE = 16_000
-SECONDS_PER_CHARACTER = 0.02
+VOICE = re.compile(r"aura(-2)?-[a-z]+-[a-z]{2}")
+"""The form of the spec's voices (aura-asteria-en, aura-2-thalia-en); others are unknown."""
+DEFAULT_MODEL = "aura-asteria-en"
 
 
-def synthesise(text: str) -> bytes:
-    """A mono 16-bit WAV whose tones follow the text's characters: same text, same bytes."""
-    frames = bytearray()
-    per_character = int(RATE * SECONDS_PER_CHARACTER)
-    for index, character in enumerate(text):
-        pitch = 200 + (ord(character) % 64) * 10
-        for n in range(per_character):
-            t = (index * per_character + n) / RATE
-            sample = 0.3 * math.sin(2 * math.pi * pitch * t) if not character.isspace() else 0.0
-            frames += struct.pack("<h", int(sample * 32767))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(RATE)
-        wav.writeframes(bytes(frames))
-    return out.getvalue()
-
-
-async def _text(request: Request) -> str:
-    """The text field of the JSON body, or 400."""
-    if media_type(request.headers.get("content-type")) != "application/json":
-        raise bad_request('Send the text as JSON: {"text": "..."}.')
+async def _text(request: Request, settings: Settings) -> str:
+    """The text of a JSON {"text": ...} or text/plain body; 415 for other content types, 413
+    past the character limit, 400 for a body without text."""
+    kind = media_type(request.headers.get("content-type"))
+    plain = kind == "text/plain" and not settings.has(Fault.SPEAK_JSON_ONLY)
+    if kind != "application/json" and not plain:
+        if settings.has(Fault.SPEAK_CONTENT_TYPE_400) and kind != "text/plain":
+            raise bad_request('Send the text as JSON: {"text": "..."}.')
+        raise ApiError(
+            415,
+            f"Unsupported content type {kind or 'none'}: send application/json or text/plain.",
+            "UNSUPPORTED_MEDIA_TYPE",
+        )
     try:
-        document = json.loads(await read_body(request, MAX_TEXT_BYTES))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        raw = (await read_body(request, MAX_TEXT_BYTES)).decode()
+        document = raw if plain else json.loads(raw)
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not valid UTF-8.") from None
+    except json.JSONDecodeError:
         raise bad_request("The request body is not valid JSON.") from None
-    text = document.get("text") if isinstance(document, dict) else None
+    text = document.get("text") if isinstance(document, dict) else document if plain else None
     if not isinstance(text, str) or not text.strip():
-        raise bad_request('The JSON request body must have a non-empty string "text" field.')
+        raise bad_request('The request body must have a non-empty "text".')
+    if len(text) > MAX_CHARACTERS and not settings.has(Fault.SPEAK_TEXT_LIMIT_UNENFORCED):
+        raise ApiError(
+            413,
+            f"Input text has {len(text)} characters; the limit is {MAX_CHARACTERS}.",
+            "PAYLOAD_TOO_LARGE",
+        )
     return text
 
 
-def _delivery(text: str, request_id: str, settings: Settings) -> tuple[bytes, str]:
+def _model(query: Mapping[str, str], settings: Settings) -> str:
+    """The voice asked for (the spec's default aura-asteria-en); 400 for an unknown one."""
+    model = query.get("model", DEFAULT_MODEL)
+    if not VOICE.fullmatch(model) and not settings.has(Fault.SPEAK_ANY_MODEL):
+        raise ApiError(400, f"Unknown model {model!r}.", "UNKNOWN_MODEL")
+    return model
+
+
+def _headers(rid: str, text: str, model: str, settings: Settings) -> dict[str, str]:
+    """The headers of an audio answer: request id, model name and uuid, character count."""
+    counted = len(text) - sum(c.isspace() for c in text) * settings.has(Fault.SPEAK_CHAR_COUNT_OFF)
+    headers = {"dg-char-count": str(counted)}
+    if not settings.has(Fault.SPEAK_NO_REQUEST_ID):
+        headers["dg-request-id"] = rid
+    if not settings.has(Fault.SPEAK_NO_MODEL_HEADERS):
+        headers["dg-model-name"] = model
+        headers["dg-model-uuid"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"speak:{model}"))
+    return headers
+
+
+def _delivery(text: str, out: Output, request_id: str, settings: Settings) -> tuple[bytes, str]:
     """The body and media type a speak callback delivers (JSON under speak-callback-not-audio)."""
-    audio = synthesise(text)
+    audio = render(text, out, settings)
     if settings.has(Fault.SPEAK_CALLBACK_NOT_AUDIO):
         digest = hashlib.sha256(audio).hexdigest()
         document = {"request_id": request_id, "sha256": digest}
         return json.dumps(document).encode(), "application/json"
-    return audio, "audio/wav"
+    return audio, out.media_type
 
 
 async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
@@ -78,22 +98,28 @@ async def speak(request: Request, ctx: Context, courier: Courier) -> Response:
     synthesise and deliver once the answer is sent."""
     settings = ctx.settings
     caller = ctx.authenticate(request.headers.get("authorization"))
+    query = dict(request.query_params)
     callback = await parse_callback(request.query_params.multi_items(), "speak", settings)
-    text = await _text(request)
+    model = _model(query, settings)
+    out = output(query, settings)
+    if "speed" in query and settings.has(Fault.SPEAK_SPEED_REFUSED):
+        raise bad_request(f"speed={query['speed']} is not supported.")
+    text = await _text(request, settings)
     rid = str(uuid.uuid4())
     if callback is None or settings.has(Fault.SPEAK_CALLBACK_SYNC):
-        audio = synthesise(text)
-        headers = {"dg-request-id": rid, "dg-char-count": str(len(text))}
+        audio = render(text, out, settings)
+        headers = _headers(rid, text, model, settings)
         if settings.has(Fault.SPEAK_NOT_AUDIO):
             wrapped = {"request_id": rid, "audio": base64.b64encode(audio).decode()}
             return JSONResponse(wrapped, headers=headers)
-        return Response(audio, media_type="audio/wav", headers=headers)
+        kind = "audio/wav" if settings.has(Fault.SPEAK_MP3_LABELLED_WAV) else out.media_type
+        return Response(audio, media_type=kind, headers=headers)
     key_id = caller.key_id or settings.api_key_id
 
     async def deliver(to: Callback = callback) -> None:
         if to.url.startswith("https:") and settings.has(Fault.SPEAK_CALLBACK_HTTPS_UNDELIVERED):
             return
-        body, media = _delivery(text, rid, settings)
+        body, media = _delivery(text, out, rid, settings)
         courier.send(to, body, media, key_id)
 
     return accepted(rid, deliver)

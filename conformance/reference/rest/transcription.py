@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -176,6 +177,7 @@ async def listen(request: Request, ctx: Context) -> Response:
     body["metadata"] |= response.intelligence_info(analysis, options, settings)
     _break_schema(request, body["results"], settings)
     # orjson writes what JSONResponse would (compact, UTF-8), several times faster
+    header = str(uuid.uuid4()) if settings.has(Fault.LISTEN_REQUEST_ID_HEADER_DIFFERS) else rid
     return Response(
-        orjson.dumps(body), media_type="application/json", headers={"dg-request-id": rid}
+        orjson.dumps(body), media_type="application/json", headers={"dg-request-id": header}
     )
