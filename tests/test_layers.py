@@ -26,11 +26,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("run/plan.py", "run/engine.py", "run/events.py", "run/loop.py", "run/__init__.py"),
     ("report/", "capture/"),
     ("api.py",),
+    ("load/",),
     ("cli/", "selftest.py", "pytest_plugin.py", "__init__.py", "__main__.py"),
 )
 """Lowest first: the errors and durations everything shares; the contract as data; the wire
 (clients, receiver, audio); the configuration and the reference server's launcher; the cases;
-the engine; the reports; the API; the entry points. Paths are relative to conformance/; a
+the engine; the reports; the API; the load run (it starts the reference server as the API
+does); the entry points. Paths are relative to conformance/; a
 folder holds every module below it."""
 
 REFERENCE = "reference/"

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from conformance import api
 from conformance.capture.check import check as check_capture
+from conformance.cli.load_command import load_command
 from conformance.cli.parser import (
     EXIT_BY_OUTCOME,
     EXIT_BY_SIGNAL,
@@ -188,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = coverage.table(catalogue.load(), spec)
             console.print(coverage.render(rows))
             return EXIT_PASSED if all(row.accounted for row in rows) else EXIT_FAILED
+        if args.command == "load":
+            return load_command(args, console)
         if args.command == "audio":
             wav = audio.CLIPS[args.clip]().wav
             if args.output:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from conformance.cli import values
+from conformance.cli.load_flags import add_load_parser
 from conformance.cli.run_flags import add_run_flags, summary_flags
 from conformance.contract import shapes
 from conformance.run.verdicts import Outcome
@@ -148,6 +149,7 @@ def build_parser() -> Parser:
     )
     clip.add_argument("clip", choices=sorted(audio.CLIPS))
     clip.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    add_load_parser(commands)
     return parser
 
 

@@ -1,0 +1,159 @@
+"""The load processes, each started as `python -c BOOT ROLE ...` so gevent patches the standard
+library before anything imports it: the master (alone, or with workers here or on other
+machines) and the workers. The master reads the plan on stdin and prints one JSON document:
+every stream's verdict, the generators' CPU, Locust's own statistics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import gevent
+import gevent.event
+import locust
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from conformance.load.plan import BOOT, LoadPlan
+from conformance.load.swarm import LATENCY, STREAM, Collected, RampShape, StreamUser
+
+HELLO, PLAN = "conformance-hello", "conformance-plan"
+"""Messages between master and workers, beside Locust's own: a worker says hello once it
+listens for the plan (Locust's own connect comes before it could), the master answers with it."""
+VERDICTS, CPU = "conformance_verdicts", "conformance_cpu"
+"""Keys of a worker's statistics report: the verdicts since the last one, its CPU so far."""
+
+
+class LoadFailed(Exception):
+    """The load run could not be carried out (said in one line)."""
+
+
+def _environment(plan: LoadPlan | None) -> Environment:
+    """Locust's environment: the stream user, and on the master the ramp and stop timeout."""
+    return Environment(
+        user_classes=[StreamUser],
+        shape_class=RampShape(plan) if plan else None,
+        events=locust.events,
+        stop_timeout=plan.stream_deadline if plan else None,
+    )
+
+
+def _stats(env: Environment) -> dict[str, Any]:
+    """Locust's aggregated statistics of the latency samples and the streams, under its key."""
+    out: dict[str, Any] = {}
+    for name in (LATENCY, STREAM):
+        entry = env.stats.get(name, "WS")
+        out[name] = {
+            "count": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50_ms": entry.get_response_time_percentile(0.5),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+        }
+    return {"locust": out}
+
+
+def _alone(plan: LoadPlan) -> dict[str, Any]:
+    """One process: Locust's local runner."""
+    env = _environment(plan)
+    stopped = gevent.event.Event()
+    env.events.test_stop.add_listener(lambda **_: stopped.set())  # type: ignore[no-untyped-call]
+    runner = env.create_local_runner()
+    runner.start_shape()
+    if not stopped.wait(plan.run_deadline):
+        raise LoadFailed(f"the load run outlasted its deadline of {plan.run_deadline:g} s")
+    runner.quit()
+    return {"verdicts": Collected.drain(), "cpu": Collected.cpu(), "processes": 1, **_stats(env)}
+
+
+def _spawn_workers(plan: LoadPlan) -> list[subprocess.Popen[bytes]]:
+    """The local worker processes, connecting to this master over loopback."""
+    command = [sys.executable, "-c", BOOT, "worker", "127.0.0.1", str(plan.master_port)]
+    return [
+        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        for _ in range(plan.workers)
+    ]
+
+
+def _distributed(plan: LoadPlan) -> dict[str, Any]:
+    """A master and its workers: the plan to each as it says hello; the verdicts ride on the
+    workers' statistics reports, so those that made Locust see every user stopped hold them
+    all."""
+    env = _environment(plan)
+    expected = plan.workers + plan.remote_workers
+    runner = env.create_master_runner("*", plan.master_port)
+    assert isinstance(runner, MasterRunner)
+    joined: set[str] = set()
+    verdicts: list[dict[str, Any]] = []
+    cpu: dict[str, float] = {}
+    arrived, stopped = gevent.event.Event(), gevent.event.Event()
+
+    def on_hello(environment: Environment, msg: Any, **_: Any) -> None:
+        runner.send_message(PLAN, {"plan": plan.to_json()}, msg.node_id)
+        joined.add(msg.node_id)
+        if len(joined) >= expected:
+            arrived.set()
+
+    def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+        verdicts.extend(data.get(VERDICTS, []))
+        cpu[client_id] = data.get(CPU, 0.0)
+
+    env.events.test_stop.add_listener(lambda **_: stopped.set())  # type: ignore[no-untyped-call]
+    env.events.worker_report.add_listener(on_report)  # type: ignore[no-untyped-call]
+    runner.register_message(HELLO, on_hello)
+    children = _spawn_workers(plan)
+    try:
+        if not arrived.wait(plan.arrival):
+            raise LoadFailed(
+                f"{len(joined)} of {expected} workers connected to port {plan.master_port} "
+                f"within {plan.arrival:g} s"
+            )
+        runner.start_shape()
+        if not stopped.wait(plan.run_deadline):
+            raise LoadFailed(f"the load run outlasted its deadline of {plan.run_deadline:g} s")
+        runner.quit()
+    finally:
+        for child in children:
+            child.terminate()
+            child.wait(10)
+    total = Collected.cpu() + sum(cpu.values())
+    return {"verdicts": verdicts, "cpu": total, "processes": 1 + len(cpu), **_stats(env)}
+
+
+def _worker(host: str, port: int) -> None:
+    """A worker: streams what the master's plan says, its verdicts in each statistics report.
+    Locust ends it when the master quits, or 60 s after the master's heartbeat stops."""
+    env = _environment(None)
+    runner = env.create_worker_runner(host, port)
+    assert isinstance(runner, WorkerRunner)
+
+    def on_plan(environment: Environment, msg: Any, **_: Any) -> None:
+        Collected.receive(LoadPlan.from_json(msg.data["plan"]))
+
+    def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+        data[VERDICTS], data[CPU] = Collected.drain(), Collected.cpu()
+
+    runner.register_message(PLAN, on_plan)
+    env.events.report_to_master.add_listener(on_report)  # type: ignore[no-untyped-call]
+    runner.send_message(HELLO)
+    runner.greenlet.join()
+
+
+def main() -> None:
+    """`master` (the plan on stdin, the result on stdout) or `worker HOST PORT`."""
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr, format="%(message)s")
+    role = sys.argv[1]
+    try:
+        if role == "worker":
+            _worker(sys.argv[2], int(sys.argv[3]))
+            return
+        plan = LoadPlan.from_json(sys.stdin.read())
+        Collected.receive(plan)
+        alone = plan.workers == 0 and plan.remote_workers == 0
+        result = _alone(plan) if alone else _distributed(plan)
+    except (LoadFailed, OSError) as error:
+        print(f"load: {error}", file=sys.stderr)
+        sys.exit(3)
+    json.dump(result, sys.stdout)

@@ -1,0 +1,54 @@
+"""The load run's reports: load.json (everything, for machines), load.html (the figures over
+time) and the console lines, all from one Summary."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from conformance.load.analysis import Summary
+from conformance.load.html import page
+
+
+def document(summary: Summary, setup: dict[str, Any]) -> dict[str, Any]:
+    """load.json: how the run was made, and its summary."""
+    return {"setup": setup, **asdict(summary), "passed": not summary.failures}
+
+
+def _ms(figures: dict[str, float]) -> str:
+    """p50/p90/p99/max in milliseconds, or why there are none."""
+    if not figures:
+        return "no samples"
+    return " / ".join(f"{k} {v * 1000:.0f}" for k, v in figures.items()) + " ms"
+
+
+def console_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
+    """What the terminal shows: the statement, the figures, each violation with its evidence."""
+    lines = [
+        f"{summary.streams} streams ({summary.opened} opened) against {setup['target']}, "
+        f"peak concurrency {summary.peak}; {setup['processes']} load processes, "
+        f"generator CPU {setup['cpu_ms_per_stream_second']:.2f} ms per stream-second of audio",
+        f"latency, end of each second of audio to its final Results: {_ms(summary.latency)}",
+        f"CloseStream to close: {_ms(summary.close)}",
+    ]
+    for why, count in summary.not_opened.items():
+        lines.append(f"  not opened: {count} x {why}")
+    for v in summary.violations:
+        gate = "gates" if v.gates else f"{v.level}: does not gate"
+        lines.append(
+            f"  {v.requirement} ({gate}): {v.streams} of {v.judged} streams, from concurrency "
+            f"{v.broke_at} ({v.share:.0%} of the streams there and above); e.g. {v.sample}"
+        )
+    lines.append(summary.statement)
+    return lines
+
+
+def write(summary: Summary, setup: dict[str, Any], directory: Path) -> list[Path]:
+    """Write load.json and load.html into directory; the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = directory / "load.json", directory / "load.html"
+    json_path.write_text(json.dumps(document(summary, setup), indent=2) + "\n", encoding="utf-8")
+    html_path.write_text(page(summary, setup), encoding="utf-8")
+    return [json_path, html_path]
