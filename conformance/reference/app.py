@@ -18,6 +18,7 @@ from .rest import grant, keys_api, listen, management, speak, usage
 from .rest.callbacks import Courier
 from .rest.recording import RecordRequests
 from .streaming import endpoint as stream
+from .streaming import speaking
 
 
 def create_app(
@@ -48,6 +49,7 @@ def create_app(
             *listen.routes(ctx, courier),
             *stream.routes(ctx),
             *speak.routes(ctx, courier),
+            *speaking.routes(ctx),
             *grant.routes(ctx),
             *keys_api.routes(ctx),
             *usage.routes(ctx),

@@ -42,6 +42,8 @@ class Message:
     text: str
     body: Any = None
     json_ok: bool = False
+    size: int = 0
+    """The frame's length in bytes (a binary frame's text is its bytes decoded, lossily)."""
 
     @property
     def type(self) -> Any:
@@ -61,7 +63,8 @@ class StreamExchange(Exchange):
     def add(self, at: float, entry: dict[str, Any]) -> None:
         """Append a timeline entry, merging consecutive audio frames, within MAX_FRAMES."""
         last = self.frames[-1] if self.frames else None
-        if entry.get("kind") == "audio" and last is not None and last.get("kind") == "audio":
+        same = last is not None and last.get("dir") == entry.get("dir")
+        if entry.get("kind") == "audio" and same and last is not None and last["kind"] == "audio":
             last["frames"] += 1
             last["bytes"] += entry["bytes"]
             last["until"] = round(at, 4)
@@ -194,6 +197,16 @@ class Stream:
         self.steps.append('    await ws.send(b"")')
         return await self._send(b"", {"dir": "sent", "kind": "binary", "bytes": 0})
 
+    async def send_text(self, text: str) -> bool:
+        """Send a text frame as it is (JSON or not: a bad input is a probe of its own)."""
+        self.steps.append(f"    await ws.send({text!r})")
+        return await self._send(text, {"dir": "sent", "kind": "text", "text": text[:200]})
+
+    async def send_bytes(self, data: bytes) -> bool:
+        """Send a binary frame that is not audio of the stream (a probe of what a server does)."""
+        self.steps.append(f"    await ws.send({data!r})")
+        return await self._send(data, {"dir": "sent", "kind": "binary", "bytes": len(data)})
+
     def note_idle(self, seconds: float) -> None:
         """Record, for the reproducer, that the suite stayed silent for a while."""
         self.steps.append(f"    await asyncio.sleep({seconds:.2f})")
@@ -234,20 +247,22 @@ class Stream:
     async def _received(self, data: str | bytes) -> None:
         binary = isinstance(data, bytes)
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-        message = Message(self.now(), binary, text)
+        message = Message(self.now(), binary, text, size=len(data))
         try:
             message.body = json.loads(text)
             message.json_ok = True
         except ValueError:
             pass
         self.messages.append(message)
-        shown = self._redactor.text(text[:TEXT_EXCERPT])
-        if len(text) > TEXT_EXCERPT:
-            shown += f"... ({len(text) - TEXT_EXCERPT} more characters)"
-        self.exchange.add(
-            message.at,
-            {"dir": "received", "kind": "binary" if binary else "text", "text": shown},
-        )
+        entry: dict[str, Any]
+        if binary and not message.json_ok:  # audio (speak): its size, not its bytes as text
+            entry = {"dir": "received", "kind": "audio", "bytes": len(data)}
+        else:
+            shown = self._redactor.text(text[:TEXT_EXCERPT])
+            if len(text) > TEXT_EXCERPT:
+                shown += f"... ({len(text) - TEXT_EXCERPT} more characters)"
+            entry = {"dir": "received", "kind": "binary" if binary else "text", "text": shown}
+        self.exchange.add(message.at, entry)
         async with self._changed:
             self._changed.notify_all()
 
