@@ -97,7 +97,7 @@ def run_command(args: argparse.Namespace, console: Console) -> int:
     problems = failures(wanted)
     report = config.report_dir / "report.json"
     if not any(line.startswith(f"{report} ") for line in problems):
-        console.print(f"report: {report}", highlight=False)
+        console.print(f"report: {report}", highlight=False, soft_wrap=True)
     for problem in problems:
         print(f"conformance: {problem}", file=sys.stderr)
     return EXIT_HARNESS if problems else EXIT_BY_OUTCOME[finished.outcome]

@@ -84,6 +84,8 @@ class ConsoleReporter:
             Outcome.FAILED: "[red]FAILED[/]",
             Outcome.HARNESS_ERROR: "[magenta]HARNESS ERROR[/]",
         }[view.outcome]
+        if view.interrupted:
+            verdict_line = "[yellow]INTERRUPTED[/]"
         refused = view.rate_limited_total
         waited = f", {refused} rate-limited answers (429) waited out" if refused else ""
         self._line(f"cost: {escape(cost.describe(view.cost))}")

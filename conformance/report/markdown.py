@@ -58,6 +58,8 @@ def render(view: RunView) -> str:
         Outcome.FAILED: "FAILED",
         Outcome.HARNESS_ERROR: "harness error",
     }[view.outcome]
+    if view.interrupted:
+        verdict = "interrupted"
     lines = [
         f"## Conformance: {verdict}: {view.headline}",
         "",

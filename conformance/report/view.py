@@ -121,7 +121,7 @@ class RunView:
         """What the run's last line says beside its outcome: what was verified of what."""
         if self.interrupted:
             return (
-                f"INTERRUPTED: {len(self.requirements)} requirements judged before the stop; "
+                f"{len(self.requirements)} requirements judged before the stop; "
                 + self.proof.headline()
             )
         stale = len(self.stale_waivers)

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from conformance.cases import REGISTRY, Case
 from conformance.cases.kit.context import (
@@ -71,6 +72,8 @@ class Engine:
         self.cases = select(self.catalogue, config, cases)
         self.redactor = redactor_for(config)
         self._tasks: list[asyncio.Future[CaseResult]] = []
+        self._started: set[asyncio.Future[Any]] = set()
+        """The case tasks that have begun (--exitfirst cancels those; the rest skip)."""
         self._halted_by: str | None = None
         """The requirement whose failure stopped the run (--exitfirst)."""
 
@@ -205,6 +208,9 @@ class Engine:
         deadline = self.config.case_deadline(self.catalogue.requirement(case.requirement_id))
         blocked_by: str | None = None
         try:
+            if self._halted_by is not None:  # --exitfirst stopped the run before this began
+                raise asyncio.CancelledError
+            self._started.add(asyncio.current_task() or asyncio.Future())
             self._declared(case.requirement_id)
             async with asyncio.timeout(deadline):
                 await case.run(ctx)
@@ -266,7 +272,7 @@ class Engine:
             return
         self._halted_by = result.requirement_id
         current = asyncio.current_task()
-        for task in self._tasks:
+        for task in self._started:  # one not yet begun skips when it begins
             if task is not current and not task.done():
                 task.cancel()
 

@@ -39,9 +39,8 @@ def test_a_declared_capability_left_unverified_fails_the_gate_unless_allowed(
         and line.endswith("the target cannot reach the receiver; give --callback-public-url")
         for line in lines
     )
-    assert (
-        lines[-2].startswith("FAILED in ") and "declared but not verified: callbacks" in lines[-2]
-    )
+    [last] = [line for line in lines if line.startswith("FAILED in ")]
+    assert "declared but not verified: callbacks" in last
     verification = _report(tmp_path / "a")["verification"]
     assert isinstance(verification, dict)
     [capability] = verification["declared_not_verified"]
@@ -53,7 +52,8 @@ def test_a_declared_capability_left_unverified_fails_the_gate_unless_allowed(
 def test_the_embedded_run_says_everything_was_verified(tmp_path: Path) -> None:
     done = cli("run", "--only", "AUTH", "--report-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-2].endswith("requirements verified")
+    [last] = [line for line in done.stdout.splitlines() if line.startswith("PASSED in ")]
+    assert last.endswith("requirements verified")
     assert "NOT VERIFIED" not in done.stdout
 
 
@@ -77,10 +77,10 @@ def test_bad_outputs_and_values_are_refused_before_the_run(
     blocker.write_text("a file where a folder is needed")
     fill = {"blocker": str(blocker), "tmp": str(tmp_path)}
     began = time.monotonic()
-    done = cli("run", *(f.format(**fill) for f in flags))
+    done = run_cli("run", *(f.format(**fill) for f in flags), timeout=60)
     assert done.returncode == 2
     assert message.format(**fill) in done.stderr and done.stderr.count("\n") == 1
-    assert done.stdout == "" and time.monotonic() - began < 5, "refused before the run"
+    assert done.stdout == "" and time.monotonic() - began < 20, "refused before the run"
 
 
 def test_serve_and_coverage_say_what_is_wrong_in_one_line(tmp_path: Path) -> None:
@@ -165,5 +165,5 @@ def test_sigterm_writes_what_was_judged_marked_interrupted(tmp_path: Path) -> No
     report = _report(tmp_path)
     assert report["interrupted"] is True
     assert report["requirements"], "what was judged before the stop is kept"
-    assert "INTERRUPTED" in out.splitlines()[-2]
+    assert any(line.startswith("INTERRUPTED in ") for line in out.splitlines()), out[-2000:]
     assert "interrupted" in (tmp_path / "junit.xml").read_text()

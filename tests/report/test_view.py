@@ -155,4 +155,4 @@ def test_the_page_never_holds_a_raw_control_byte() -> None:
     )
     page = html.render(_view(hostile))
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
-    assert "body b'\\x00\\x01' then \\x1b[31m" in page
+    assert "\\x00\\x01&#39; then \\x1b[31m" in page

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 import trustme
 from rich.console import Console
 
@@ -73,7 +74,8 @@ def test_tls_choices(tmp_path: Path) -> None:
     assert isinstance(context, ssl.SSLContext) and context.verify_mode is ssl.CERT_REQUIRED
 
 
-def test_ci_logs_are_wide_and_colour_can_be_turned_off() -> None:
+def test_ci_logs_are_wide_and_colour_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
     console = console_for(no_color=True)
     assert console.no_color
     assert console.is_terminal or console.width == CI_WIDTH
