@@ -136,6 +136,7 @@ async def text_past_limit_refused(ctx: CaseContext) -> None:
 @case("SPEAK-SPEED")
 async def speed_in_range_accepted(ctx: CaseContext) -> None:
     """speed at the ends of its range and in between gives audio."""
+    await require_speech(ctx)
     for speed in ("0.7", "1.0", "1.5"):
         exchange = await speak(ctx, (("speed", speed),))
         ctx.check(

@@ -135,6 +135,7 @@ def wav_header(body: bytes) -> tuple[int, int, int, int] | None:
 @case("SPEAK-FORMATS")
 async def documented_formats_accepted(ctx: CaseContext) -> None:
     """Every encoding, container, sample_rate and bit_rate combination listed gives audio."""
+    await require_speech(ctx)
     for params in COMBINATIONS:
         exchange = await speak(ctx, params)
         ctx.check(

@@ -18,6 +18,7 @@ from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
 from feature_checks import FEATURE_BREAKS, FEATURE_CHECKS
 from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
 from manage_checks import MANAGE_BREAKS, MANAGE_CHECKS
+from speak_checks import SPEAK_BREAKS, SPEAK_CHECKS
 from starlette.types import ASGIApp
 from tagging_checks import TAGGING_BREAKS, TAGGING_CHECKS
 
@@ -330,6 +331,9 @@ for _fault, _broken in MANAGE_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 CHECKS |= FEATURE_CHECKS
 for _fault, _broken in FEATURE_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= SPEAK_CHECKS
+for _fault, _broken in SPEAK_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 
 

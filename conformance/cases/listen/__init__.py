@@ -13,6 +13,13 @@ from conformance.cases.listen import (
     values,
 )
 
-__all__ = ["bodies", "features", "formats",
+__all__ = [
+    "bodies",
+    "features",
+    "formats",
     "headers",
-    "intelligence", "params", "transcript", "values"]
+    "intelligence",
+    "params",
+    "transcript",
+    "values",
+]
