@@ -70,7 +70,7 @@ def stream_script(url: str, auth_line: str, steps: Sequence[str]) -> str:
     return STREAM_SCRIPT.format(url=url, auth=auth_line, steps=indented)
 
 
-STREAM_SCRIPT = """# pip install speech-api-conformance  (or, in a checkout of the suite: pip install .)
+STREAM_SCRIPT = """# pip install speech-api-conformance  (or, in a checkout: pip install .)
 # DEEPGRAM_API_KEY=... python this.py
 import asyncio, json, os, time
 from websockets.asyncio.client import connect
