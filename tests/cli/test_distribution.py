@@ -58,9 +58,11 @@ def _action(
     """One step of the action as GitHub runs it: in the workspace, GitHub's variables set."""
     workspace = temp / "workspace"
     workspace.mkdir(exist_ok=True)
+    inherited = {  # pip's own settings (PIP_*) stay; no input or GitHub variable leaks in
+        k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
+    }
     env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(temp)),
+        **inherited,
         "RUNNER_TEMP": str(temp),
         "GITHUB_ACTION_PATH": str(REPO),
         "GITHUB_STEP_SUMMARY": str(temp / "step_summary.md"),
