@@ -46,7 +46,7 @@ LISTEN_BODY = {
     "LISTEN-PARAGRAPHS-WORDS", "LISTEN-PARAGRAPHS-TIMES", "LISTEN-SUMMARIZE",
     "LISTEN-INTELLIGENCE-INFO", "LISTEN-TOPICS", "LISTEN-CUSTOM-TOPIC-STRICT", "LISTEN-INTENTS",
     "LISTEN-CUSTOM-INTENT-STRICT", "LISTEN-SENTIMENT", "LISTEN-DETECT-LANGUAGE",
-    "LISTEN-ENTITIES", "LISTEN-SPEECH-OPTIONS",
+    "LISTEN-ENTITIES", "LISTEN-SPEECH-OPTIONS", "LISTEN-REQUEST-ID-HEADER",
 }  # fmt: skip
 """LISTEN requirements judged on the content of a transcription (its metadata, its channels):
 nothing to judge when the body is not one."""
@@ -100,6 +100,7 @@ EXPECTED: dict[str, Outcome] = {
     "random": {
         "fail": {
             "LISTEN-REQUEST-ID",  # the same id for two requests
+            "LISTEN-REQUEST-ID-HEADER",  # no dg-request-id header beside the body's id
             "STREAM-REQUEST-ID",  # the same id for every stream (compared across streams)
             # Two Metadata messages: the one defect of the extra Metadata at connect. The
             # requirements about "the" Metadata (STREAM-METADATA, -CHANNELS, -EXTRA, -EMPTY,
