@@ -101,9 +101,10 @@ def test_the_banner_says_what_was_not_verified_and_how_to_unlock_it(
                      r"--callback-public-url", banner)  # fmt: skip
     assert "callbacks: declared but not verified" in banner
     assert "--allow-unverified callbacks" in banner
-    complete = failing_report.read_text(encoding="utf-8")
-    assert 'class="verification complete"' in complete
-    assert re.search(r"<strong>all \d+ requirements verified</strong>", complete)
+    blocked = failing_report.read_text(encoding="utf-8")  # LISTEN-SHA256 fails, blocking one
+    assert 'class="verification partial"' in blocked
+    assert re.search(r"<strong>\d+ of \d+ requirements verified, 1 not</strong>", blocked)
+    assert "LISTEN: 1 not verified: blocked: LISTEN-SHA256 fails; fix LISTEN-SHA256" in blocked
 
 
 def _case(report: dict[str, Any], requirement: str) -> dict[str, Any]:
@@ -234,7 +235,7 @@ def _chromium() -> str:
         ("failing_report", "LISTEN-SHA256", "badge fail"),
         ("callback_report", "CALLBACK-RETRY-DELAY", '<tr class="outside">'),
         ("unverified_report", "give --callback-public-url", 'class="verification gating"'),
-        ("failing_report", "requirements verified", 'class="verification complete"'),
+        ("failing_report", "fix LISTEN-SHA256", 'class="verification partial"'),
     ],
 )
 def test_page_renders_in_headless_chromium_without_console_errors(

@@ -156,3 +156,11 @@ def test_the_page_never_holds_a_raw_control_byte() -> None:
     page = html.render(_view(hostile))
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
     assert "\\x00\\x01&#39; then \\x1b[31m" in page
+
+
+def test_a_run_that_verified_everything_says_so_in_every_format() -> None:
+    view = _view(_result("AUTH-TOKEN", Verdict.PASS), _result("LISTEN-SHA256", Verdict.FAIL))
+    assert view.headline == "all 2 requirements verified"
+    assert 'class="verification complete"' in html.render(view)
+    assert markdown.render(view).startswith("## Conformance: FAILED: all 2 requirements verified")
+    assert document(view)["verification"]["not_verified"] == 0
