@@ -93,7 +93,7 @@ def _wait(ctx: CaseContext) -> float:
     return ctx.config.timing.stream_message
 
 
-@case("SPEAK-STREAM-METADATA")
+@case("SPEAK-STREAM-METADATA-FIRST")
 async def metadata_first(ctx: CaseContext) -> None:
     """The first message of a speak socket is a Metadata with request_id, model_name,
     model_version and model_uuid."""
