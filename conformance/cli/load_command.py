@@ -86,6 +86,7 @@ def load_command(args: argparse.Namespace, console: Console) -> int:
         "clip": plan.clip,
         "stream_audio_s": plan.audio.duration,
         "processes": result["processes"],
+        "lost_streams": result["lost"],
         "cpu_ms_per_stream_second": result["cpu"] / max(stream_seconds, 1e-9) * 1000,
         "load_average": {"before": before, "after": os.getloadavg()},
         "locust": result["locust"],

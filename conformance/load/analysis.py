@@ -60,6 +60,8 @@ class Summary:
     timeline: list[dict[str, float]]
     failures: list[str] = field(default_factory=list)
     """Why the gate fails, one line each (empty: it passes)."""
+    per_stream: list[dict[str, Any]] = field(default_factory=list)
+    """Each stream: when it opened and ended, its concurrency, what was judged and broken."""
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -166,6 +168,12 @@ def summarise(verdicts: list[dict[str, Any]], catalogue: Catalogue, gate: Gate) 
         close=quantiles([v["close_after"] for v in opened if v["close_after"] is not None]),
         timeline=_timeline(opened),
     )
+    summary.per_stream = [
+        {"opened_at": v["opened_at"], "ended_at": v["ended_at"], "concurrency": c,
+         "judged": v["judged"], "broken": v["failed"]}
+        for c, v in zip(levels, opened, strict=True)
+    ] + [{"opened_at": v["opened_at"], "not_opened": v["not_opened"]}
+         for v in verdicts if v["not_opened"] is not None]  # fmt: skip
     summary.failures = [
         f"{v.requirement} ({v.level}) broken by {v.streams} streams" for v in violations if v.gates
     ]

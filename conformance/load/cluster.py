@@ -23,8 +23,11 @@ from conformance.load.swarm import LATENCY, STREAM, Collected, RampShape, Stream
 HELLO, PLAN = "conformance-hello", "conformance-plan"
 """Messages between master and workers, beside Locust's own: a worker says hello once it
 listens for the plan (Locust's own connect comes before it could), the master answers with it."""
-VERDICTS, CPU = "conformance_verdicts", "conformance_cpu"
-"""Keys of a worker's statistics report: the verdicts since the last one, its CPU so far."""
+VERDICTS, CPU, STARTED = "conformance_verdicts", "conformance_cpu", "conformance_started"
+"""Keys of a worker's statistics report: the verdicts since the last one, its CPU and the
+streams it began so far (Locust adds its user_count)."""
+REPORTS_DEADLINE = 15.0
+"""Seconds after the stop for the workers' last reports (Locust sends one every 3 s)."""
 
 
 class LoadFailed(Exception):
@@ -37,7 +40,7 @@ def _environment(plan: LoadPlan | None) -> Environment:
         user_classes=[StreamUser],
         shape_class=RampShape(plan) if plan else None,
         events=locust.events,
-        stop_timeout=plan.stream_deadline if plan else None,
+        stop_timeout=plan.stream_deadline + REPORTS_DEADLINE if plan else None,
     )
 
 
@@ -65,7 +68,9 @@ def _alone(plan: LoadPlan) -> dict[str, Any]:
     if not stopped.wait(plan.run_deadline):
         raise LoadFailed(f"the load run outlasted its deadline of {plan.run_deadline:g} s")
     runner.quit()
-    return {"verdicts": Collected.drain(), "cpu": Collected.cpu(), "processes": 1, **_stats(env)}
+    verdicts = Collected.drain()
+    return {"verdicts": verdicts, "cpu": Collected.cpu(), "processes": 1,
+            "lost": Collected.started - len(verdicts), **_stats(env)}  # fmt: skip
 
 
 def _spawn_workers(plan: LoadPlan) -> list[subprocess.Popen[bytes]]:
@@ -79,16 +84,16 @@ def _spawn_workers(plan: LoadPlan) -> list[subprocess.Popen[bytes]]:
 
 def _distributed(plan: LoadPlan) -> dict[str, Any]:
     """A master and its workers: the plan to each as it says hello; the verdicts ride on the
-    workers' statistics reports, so those that made Locust see every user stopped hold them
-    all."""
+    workers' statistics reports, until every worker has no user left and has sent one verdict
+    per stream it began."""
     env = _environment(plan)
     expected = plan.workers + plan.remote_workers
     runner = env.create_master_runner("*", plan.master_port)
     assert isinstance(runner, MasterRunner)
     joined: set[str] = set()
     verdicts: list[dict[str, Any]] = []
-    cpu: dict[str, float] = {}
-    arrived, stopped = gevent.event.Event(), gevent.event.Event()
+    latest: dict[str, dict[str, Any]] = {}
+    arrived, stopped, complete = (gevent.event.Event() for _ in range(3))
 
     def on_hello(environment: Environment, msg: Any, **_: Any) -> None:
         runner.send_message(PLAN, {"plan": plan.to_json()}, msg.node_id)
@@ -96,9 +101,16 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
         if len(joined) >= expected:
             arrived.set()
 
+    def done() -> bool:
+        """No user left anywhere, and a verdict for every stream begun."""
+        idle = all(r.get("user_count") == 0 for r in latest.values())
+        return idle and sum(r[STARTED] for r in latest.values()) == len(verdicts)
+
     def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         verdicts.extend(data.get(VERDICTS, []))
-        cpu[client_id] = data.get(CPU, 0.0)
+        latest[client_id] = data
+        if stopped.is_set() and done():
+            complete.set()
 
     env.events.test_stop.add_listener(lambda **_: stopped.set())  # type: ignore[no-untyped-call]
     env.events.worker_report.add_listener(on_report)  # type: ignore[no-untyped-call]
@@ -113,13 +125,17 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
         runner.start_shape()
         if not stopped.wait(plan.run_deadline):
             raise LoadFailed(f"the load run outlasted its deadline of {plan.run_deadline:g} s")
+        if not done():
+            complete.wait(REPORTS_DEADLINE)  # past it, what came is judged; the rest are lost
         runner.quit()
     finally:
         for child in children:
             child.terminate()
             child.wait(10)
-    total = Collected.cpu() + sum(cpu.values())
-    return {"verdicts": verdicts, "cpu": total, "processes": 1 + len(cpu), **_stats(env)}
+    started = sum(r[STARTED] for r in latest.values())
+    cpu = Collected.cpu() + sum(r[CPU] for r in latest.values())
+    return {"verdicts": verdicts, "cpu": cpu, "processes": 1 + len(latest),
+            "lost": started - len(verdicts), **_stats(env)}  # fmt: skip
 
 
 def _worker(host: str, port: int) -> None:
@@ -134,6 +150,7 @@ def _worker(host: str, port: int) -> None:
 
     def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         data[VERDICTS], data[CPU] = Collected.drain(), Collected.cpu()
+        data[STARTED] = Collected.started
 
     runner.register_message(PLAN, on_plan)
     env.events.report_to_master.add_listener(on_report)  # type: ignore[no-untyped-call]

@@ -33,6 +33,8 @@ def console_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
         f"latency, end of each second of audio to its final Results: {_ms(summary.latency)}",
         f"CloseStream to close: {_ms(summary.close)}",
     ]
+    if setup["lost_streams"]:
+        lines.append(f"  {setup['lost_streams']} streams began but left no verdict (cut off)")
     for why, count in summary.not_opened.items():
         lines.append(f"  not opened: {count} x {why}")
     for v in summary.violations:

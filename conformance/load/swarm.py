@@ -31,6 +31,8 @@ class Collected:
 
     plan: LoadPlan | None = None
     verdicts: list[dict[str, Any]] = []  # noqa: RUF012 (one per process, on purpose)
+    started = 0
+    """Streams begun here: each leaves exactly one verdict, so the master can tell it has all."""
     cpu_at_plan = 0.0
     """CPU used before the plan came (start-up, imports): not the load's."""
 
@@ -98,6 +100,7 @@ class StreamUser(User):
         """One stream from upgrade to close, within the plan's stream deadline."""
         plan = Collected.plan
         assert plan is not None, "the master sends the plan before any user starts"
+        Collected.started += 1
         judge = StreamJudge(
             plan.url, plan.audio.bytes_per_second, plan.audio.channels, plan.deadlines, time.time()
         )
