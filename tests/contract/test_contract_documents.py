@@ -202,7 +202,14 @@ def test_asyncapi_parses_and_its_payload_refs_resolve() -> None:
         "stream-metadata.json",
         "stream-utterance-end.json",
         "stream-speech-started.json",
+        "speak-metadata.json",
+        "speak-flushed.json",
+        "speak-cleared.json",
+        "speak-warning.json",
     }
+    speak = document["channels"]["/v1/speak"]
+    said = {m["$ref"].rsplit("/", 1)[1] for m in speak["subscribe"]["message"]["oneOf"]}
+    assert said == {"SpeakAudio", "SpeakMetadata", "Flushed", "Cleared", "Warning"}
 
 
 # ------------------------------------------------------------------ genuine recordings
