@@ -7,7 +7,8 @@ from typing import Any
 
 from conformance.cases.kit.context import CaseContext
 from conformance.cases.kit.streams import Plan, results
-from conformance.cases.kit.walk import get, number
+from conformance.cases.kit.walk import get, number, ordinal_list
+from conformance.contract import shapes
 from conformance.errors import Blocked, CheckFailed
 from conformance.wire.stream import Message, Stream
 
@@ -59,3 +60,14 @@ def endpoints(ctx: CaseContext, stream: Stream, plan: Plan) -> list[tuple[int, f
             if start + length < audio_end - tolerance:
                 found.append((n, round(start + length, 3)))
     return found
+
+
+def check_shapes(ctx: CaseContext, what: str, messages: list[Message], kind: str) -> None:
+    """Each message validates against the schema of its kind (schemas/<kind>.json)."""
+    for n, message in enumerate(messages):
+        problems = shapes.problems(kind, message.body)
+        ctx.check(
+            not problems,
+            f"{what}: {message.type} {n} breaks schemas/{shapes.SCHEMA_FILES[kind]}: "
+            f"{ordinal_list(problems)}",
+        )

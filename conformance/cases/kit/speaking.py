@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.streams import connect
 from conformance.wire.http import record
-from conformance.wire.stream import Auth, Message, Stream, open_stream
+from conformance.wire.stream import Auth, Message, Stream
 
 SPEAK_PATH = "/v1/speak"
 TEXT = "Hello from the conformance suite."
@@ -53,20 +54,7 @@ async def connect_speak(
     ctx: CaseContext, params: Sequence[tuple[str, str]], auth: Auth = "header"
 ) -> Stream:
     """Open a speak socket to the target with the run's credentials (or as `auth` says)."""
-    config = ctx.config
-    stream = await open_stream(
-        config.ws_target,
-        SPEAK_PATH,
-        params,
-        authorization=config.credentials.authorization(),
-        api_key=config.credentials.api_key,
-        auth=auth,
-        redactor=ctx.redactor,
-        deadline=config.timing.connect,
-        close_deadline=config.timing.shutdown,
-    )
-    ctx.reproducer = stream.reproducer()
-    return stream
+    return await connect(ctx, params, auth, SPEAK_PATH)
 
 
 async def send(ctx: CaseContext, stream: Stream, step: Step) -> None:

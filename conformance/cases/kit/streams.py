@@ -87,13 +87,17 @@ def shutdowns(ctx: CaseContext) -> tuple[Plan, Plan]:
 
 
 async def connect(
-    ctx: CaseContext, params: Sequence[tuple[str, str]], auth: Auth = "header"
+    ctx: CaseContext,
+    params: Sequence[tuple[str, str]],
+    auth: Auth = "header",
+    path: str = LISTEN_PATH,
 ) -> Stream:
-    """Open a stream to the target with the run's credentials (or as `auth` says)."""
+    """Open a stream to the target (/v1/listen unless `path` says) with the run's credentials
+    (or as `auth` says)."""
     config = ctx.config
     stream = await open_stream(
         config.ws_target,
-        LISTEN_PATH,
+        path,
         params,
         authorization=config.credentials.authorization(),
         api_key=config.credentials.api_key,

@@ -4,7 +4,7 @@ and SpeechStarted, judged against where the clip's speech and pauses are."""
 from __future__ import annotations
 
 from conformance.cases.kit.context import CaseContext
-from conformance.cases.kit.reading import endpoints, words
+from conformance.cases.kit.reading import check_shapes, endpoints, words
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.streams import Plan, channel_of, opened, timeline
 from conformance.contract import shapes
@@ -92,13 +92,7 @@ async def utterance_end_after_the_gap(ctx: CaseContext) -> None:
         f"{last:g} s and {UTTERANCES.source.duration - last:g} s of silence follow "
         f"({timeline(stream)}); the AsyncAPI lists UtteranceEnd among the stream's messages",
     )
-    for n, message in enumerate(found):
-        problems = shapes.problems("stream-utterance-end", message.body)
-        ctx.check(
-            not problems,
-            f"{UTTERANCES.describe()}: UtteranceEnd {n} breaks schemas/stream-utterance-end.json: "
-            f"{'; '.join(problems)}",
-        )
+    check_shapes(ctx, UTTERANCES.describe(), found, "stream-utterance-end")
 
 
 @case("STREAM-UTTERANCE-END-GAP")
@@ -152,13 +146,7 @@ async def speech_started_before_speech(ctx: CaseContext) -> None:
     what = SPEECH_EVENTS.describe()
     found = stream.of_type("SpeechStarted")
     ctx.check(bool(found), f"{what}: no SpeechStarted came ({timeline(stream)})")
-    for n, message in enumerate(found):
-        problems = shapes.problems("stream-speech-started", message.body)
-        ctx.check(
-            not problems,
-            f"{what}: SpeechStarted {n} breaks schemas/stream-speech-started.json: "
-            f"{'; '.join(problems)}",
-        )
+    check_shapes(ctx, what, found, "stream-speech-started")
     speech = _first_speech(stream)
     if speech is None:
         ctx.note("no Results held a word, so the order of SpeechStarted is not judged")

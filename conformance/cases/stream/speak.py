@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.reading import check_shapes
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.speaking import (
     CLEARING,
@@ -34,13 +35,7 @@ FLUSHES = 21
 
 def _schema(ctx: CaseContext, what: str, stream: Stream, kind: str, schema: str) -> int:
     """Check every message of a type against its schema; where the first one is (-1: none)."""
-    found = [m for m in stream.messages if not m.binary and m.type == kind]
-    for n, message in enumerate(found):
-        problems = shapes.problems(schema, message.body)
-        ctx.check(
-            not problems,
-            f"{what}: {kind} {n} breaks schemas/{schema}.json: {ordinal_list(problems)}",
-        )
+    check_shapes(ctx, what, [m for m in stream.messages if not m.binary and m.type == kind], schema)
     first = index_of(stream, kind)
     return -1 if first is None else first
 
