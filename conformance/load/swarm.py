@@ -82,6 +82,8 @@ def _receive(ws: websocket.WebSocket, judge: StreamJudge) -> None:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             judge.closing(code, data[2:].decode(errors="replace"), at)
             return
+        if opcode in (websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG):
+            continue  # a keep-alive ping (answered by the client), not a message
         if opcode == websocket.ABNF.OPCODE_TEXT:
             text = frame.data.decode(errors="replace") if isinstance(frame.data, bytes) else frame
             judge.received(str(text), len(frame.data), at)
