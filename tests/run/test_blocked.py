@@ -109,7 +109,7 @@ def test_an_undeclared_prerequisite_is_a_harness_error_and_a_self_block_a_failur
     engine = Engine(config, [])
     results = {}
     for requirement_id, function in (("LISTEN-SHA256", undeclared), ("LISTEN-SCHEMA", itself)):
-        case = Case(function.__name__, requirement_id, function, "")
+        case = Case(function.__name__, requirement_id, function)
         verdict, reason, blocked_by = engine._blocked(case, _raise(function))
         results[requirement_id] = (verdict, reason, blocked_by)
     assert results["LISTEN-SHA256"][0] is Verdict.ERROR
