@@ -41,6 +41,17 @@ def _chart(title: str, points: list[dict[str, float]], series: dict[str, str], u
     )
 
 
+def _show(value: Any) -> str:
+    """A setting or figure for a reader: numbers to 3 digits, tables flattened."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_show(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(_show, value)) or "none"
+    return str(value)
+
+
 def page(summary: Summary, setup: dict[str, Any]) -> str:
     """The whole page."""
     latency = [{**p, "p50": p["p50"] * 1000, "p99": p["p99"] * 1000} for p in summary.timeline]
@@ -57,7 +68,7 @@ def page(summary: Summary, setup: dict[str, Any]) -> str:
         else "<p>No violations.</p>"
     )
     figures = "".join(
-        f"<li>{escape(k)}: {escape(str(v))}</li>"
+        f"<li>{escape(k)}: {escape(_show(v))}</li>"
         for k, v in {**setup, "latency (s)": summary.latency, "close (s)": summary.close}.items()
     )
     verdict = "passed" if not summary.failures else "failed: " + "; ".join(summary.failures)

@@ -29,6 +29,9 @@ def test_a_dropped_final_metadata_is_named_with_the_concurrency(tmp_path: Path) 
     assert 2 <= found["held_up_to"] < violation["broke_at"]
     assert "not a Metadata" in violation["sample"]
     assert f"from {violation['broke_at']}" in found["statement"]
+    page = (tmp_path / "load.html").read_text()
+    assert page.count("<svg") == 3 and "<script" not in page
+    assert "STREAM-SHUTDOWN-SEQUENCE" in page and found["statement"] in page
 
 
 def test_stalled_results_are_named_with_the_concurrency(tmp_path: Path) -> None:
