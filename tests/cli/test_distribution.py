@@ -58,11 +58,8 @@ def _action(
     """One step of the action as GitHub runs it: in the workspace, GitHub's variables set."""
     workspace = temp / "workspace"
     workspace.mkdir(exist_ok=True)
-    inherited = {  # pip's own settings (PIP_*) stay; no input or GitHub variable leaks in
-        k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
-    }
     env = {
-        **inherited,
+        **_runner_environment(),
         "RUNNER_TEMP": str(temp),
         "GITHUB_ACTION_PATH": str(REPO),
         "GITHUB_STEP_SUMMARY": str(temp / "step_summary.md"),
@@ -78,6 +75,16 @@ def _action(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def _runner_environment() -> dict[str, str]:
+    """This machine's variables as a runner's: pip's own settings (PIP_*) stay; no input,
+    GitHub variable or Python path of this test run leaks in."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_", "PYTHON", "VIRTUAL_ENV"))
+    }
 
 
 def _outputs(temp: Path) -> dict[str, str]:
@@ -142,6 +149,7 @@ def test_action_runs_the_installed_wheel_against_the_embedded_server(runner: Pat
             "import conformance as c; print(c.__file__)",
         ],
         cwd=runner,
+        env=_runner_environment(),
         capture_output=True,
         text=True,
         timeout=RUN_DEADLINE,
