@@ -186,7 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_PASSED if all(s.accounted for s in found) and not stale else EXIT_FAILED
         if args.command == "coverage":
             spec = args.spec_path or args.spec or coverage.default_spec()
-            rows = coverage.table(catalogue.load(), spec)
+            rows = coverage.table(
+                catalogue.load(), spec, args.asyncapi or coverage.default_asyncapi()
+            )
             console.print(coverage.render(rows))
             return EXIT_PASSED if all(row.accounted for row in rows) else EXIT_FAILED
         if args.command == "load":

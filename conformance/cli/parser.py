@@ -133,6 +133,13 @@ def build_parser() -> Parser:
         "real-world/specs/deepgram-api-specs_openapi.yml)",
     )
     cover.add_argument(
+        "--asyncapi",
+        type=Path,
+        metavar="FILE",
+        help="the official AsyncAPI, for the WebSocket query parameters and messages (default: "
+        "$CONFORMANCE_SHARED or ../shared, real-world/specs/deepgram-api-specs_asyncapi.yml)",
+    )
+    cover.add_argument(
         "--documents",
         action="store_true",
         help="instead, each sentence of the contract documents: the requirements that enforce "

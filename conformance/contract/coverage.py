@@ -1,8 +1,11 @@
-"""Coverage of the official spec's query parameters by the catalogue, as data.
+"""Coverage of the official specs' query parameters and messages by the catalogue, as data.
 
-Every query parameter the official OpenAPI lists for POST /v1/listen and POST /v1/speak is
-either catalogued (schemas/parameters.toml, for that endpoint) and named by requirements, or
-waived with a reason (schemas/coverage-waivers.toml). The rule for "covered by":
+Every query parameter the official OpenAPI lists for POST /v1/listen and POST /v1/speak, and
+every query parameter and message the official AsyncAPI lists for WebSocket /v1/listen and
+/v1/speak, is either catalogued (schemas/parameters.toml, for that endpoint) and named by
+requirements, or waived with a reason (schemas/coverage-waivers.toml). A message is covered by
+the socket's requirements whose summary or quote names its type (binary messages: "audio").
+The rule for a parameter's "covered by":
 
 - a generated parameter is covered by its endpoint area's property-based requirements (those
   whose summary says they are generated from schemas/parameters.toml) and by every requirement
@@ -30,8 +33,18 @@ from conformance.errors import CatalogueError, UsageError
 
 OFFICIAL_SPEC = Path("real-world") / "specs" / "deepgram-api-specs_openapi.yml"
 """The official OpenAPI, relative to the shared folder beside the checkout."""
-ENDPOINTS = {"listen": ("/v1/listen", "LISTEN"), "speak": ("/v1/speak", "SPEAK")}
-"""Catalogue endpoint -> (the official POST path, the area that owns the endpoint)."""
+OFFICIAL_ASYNCAPI = OFFICIAL_SPEC.with_name("deepgram-api-specs_asyncapi.yml")
+"""The official AsyncAPI, beside it."""
+ENDPOINTS = {
+    "listen": ("/v1/listen", "LISTEN"),
+    "speak": ("/v1/speak", "SPEAK"),
+    "stream": ("/v1/listen", "STREAM"),
+    "speak-stream": ("/v1/speak", "SPEAK"),
+}
+"""Coverage endpoint -> (the official path or channel, the area that owns it)."""
+SOCKETS = {"stream": ("stream", "STREAM-"), "speak-stream": ("speak", "SPEAK-STREAM-")}
+"""WebSocket coverage endpoint -> (the catalogue endpoint of its parameters, the ID prefix of
+the requirements that judge it)."""
 GENERATED_MARK = "parameters.toml"
 """Requirements whose summary says this are generated from the parameter catalogue."""
 WAIVERS = "coverage-waivers.toml"
@@ -79,6 +92,11 @@ def default_spec() -> Path:
     return shared_folder() / OFFICIAL_SPEC
 
 
+def default_asyncapi() -> Path:
+    """The official AsyncAPI in the shared folder."""
+    return shared_folder() / OFFICIAL_ASYNCAPI
+
+
 def official_parameters(spec: Path) -> dict[str, list[str]]:
     """Catalogue endpoint -> the query parameters the official spec lists for it, in order."""
     try:
@@ -100,6 +118,8 @@ def official_parameters(spec: Path) -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     for endpoint, (path, _) in ENDPOINTS.items():
+        if endpoint in SOCKETS:
+            continue
         operation = document["paths"][path]["post"]
         parameters = [resolve(p) for p in operation.get("parameters", [])]
         found[endpoint] = [p["name"] for p in parameters if p.get("in") == "query"]
@@ -121,13 +141,16 @@ def _names(summary: str, name: str) -> bool:
 
 
 def covered_by(catalogue: Catalogue, parameter: Parameter, endpoint: str) -> tuple[str, ...]:
-    """The requirement IDs that cover a catalogued parameter on an endpoint (module rule)."""
+    """The requirement IDs that cover a catalogued parameter on an endpoint (module rule; on a
+    socket, only the requirements that judge that socket)."""
     area = ENDPOINTS[endpoint][1]
     areas = {area} if parameter.generated else {area, parameter.owner}
+    prefix = SOCKETS[endpoint][1] if endpoint in SOCKETS else ""
     return tuple(
         r.id
         for r in catalogue.requirements
         if r.area in areas
+        and (r.id.startswith(prefix) or (r.area == parameter.owner and "stream" in r.summary))
         and (
             _names(r.summary, parameter.name)
             or (parameter.generated and r.area == area and GENERATED_MARK in r.summary)
@@ -135,14 +158,23 @@ def covered_by(catalogue: Catalogue, parameter: Parameter, endpoint: str) -> tup
     )
 
 
-def table(catalogue: Catalogue, spec: Path) -> list[Row]:
-    """One row per official query parameter of each endpoint."""
+def table(catalogue: Catalogue, spec: Path, asyncapi: Path | None = None) -> list[Row]:
+    """One row per official query parameter of each endpoint, and, with the AsyncAPI, per query
+    parameter and message of each socket."""
     waived = waivers()
     rows = []
-    for endpoint, names in official_parameters(spec).items():
+    listed = official_parameters(spec)
+    if asyncapi is not None:
+        listed |= socket_parameters(asyncapi)
+    for endpoint, names in listed.items():
+        catalogued_as = SOCKETS[endpoint][0] if endpoint in SOCKETS else endpoint
         for name in names:
             parameter = next(
-                (p for p in catalogue.parameters if p.name == name and endpoint in p.endpoints),
+                (
+                    p
+                    for p in catalogue.parameters
+                    if p.name == name and catalogued_as in p.endpoints
+                ),
                 None,
             )
             rows.append(
@@ -156,6 +188,83 @@ def table(catalogue: Catalogue, spec: Path) -> list[Row]:
                     waiver=waived.get((endpoint, name)),
                 )
             )
+    if asyncapi is not None:
+        rows += message_rows(catalogue, asyncapi, waived)
+    return rows
+
+
+def _asyncapi(path: Path) -> dict[str, Any]:
+    """The official AsyncAPI, parsed; a one-line usage error when it cannot be read."""
+    try:
+        document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"coverage: the official AsyncAPI cannot be read at {path.resolve()} "
+            f"({exc.strerror or exc}); give its path with --asyncapi FILE"
+        ) from None
+    return document
+
+
+def socket_parameters(path: Path) -> dict[str, list[str]]:
+    """WebSocket coverage endpoint -> the query parameters the AsyncAPI lists for its channel."""
+    channels = _asyncapi(path)["channels"]
+    return {
+        endpoint: list(channels[ENDPOINTS[endpoint][0]]["bindings"]["ws"]["query"]["properties"])
+        for endpoint in SOCKETS
+    }
+
+
+def socket_messages(path: Path) -> dict[str, list[tuple[str, bool]]]:
+    """WebSocket coverage endpoint -> each message of its channel, both directions, as (its
+    type, whether it is binary): the type its payload fixes, else its name's last word."""
+    document = _asyncapi(path)
+    messages = document["components"]["messages"]
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            ref = node["$ref"].removeprefix("#/components/messages/")
+            node = messages[ref] if ref in messages else _pointer(document, node["$ref"])
+        return node
+
+    found: dict[str, list[tuple[str, bool]]] = {}
+    for endpoint in SOCKETS:
+        channel = document["channels"][ENDPOINTS[endpoint][0]]
+        for operation in ("subscribe", "publish"):
+            for reference in channel[operation]["message"]["oneOf"]:
+                message = resolve(reference)
+                payload = resolve(message.get("payload", {}))
+                kind = resolve(payload.get("properties", {}).get("type", {})).get("enum", [])
+                name = str(message["name"]).removeprefix("ListenV1").removeprefix("SpeakV1")
+                typed = str(kind[0]) if len(kind) == 1 else name
+                found.setdefault(endpoint, []).append((typed, payload.get("type") == "string"))
+    return found
+
+
+def _pointer(document: dict[str, Any], ref: str) -> dict[str, Any]:
+    """The node a local JSON pointer names."""
+    node: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return dict(node)
+
+
+def message_rows(
+    catalogue: Catalogue, asyncapi: Path, waived: dict[tuple[str, str], str]
+) -> list[Row]:
+    """One row per message of each socket: covered by the requirements judging that socket
+    whose summary or quote names its type (a binary message: names audio)."""
+    rows = []
+    for endpoint, messages in socket_messages(asyncapi).items():
+        prefix = SOCKETS[endpoint][1]
+        for kind, binary in messages:
+            word = "audio" if binary else kind
+            by = tuple(
+                r.id
+                for r in catalogue.requirements
+                if r.id.startswith(prefix) and (_names(r.summary, word) or _names(r.quote, word))
+            )
+            where = f"{endpoint} message"
+            rows.append(Row(where, kind, True, by, waived.get((where, kind))))
     return rows
 
 
@@ -171,7 +280,7 @@ def stale_waivers(rows: list[Row]) -> list[str]:
 
 def render(rows: list[Row]) -> Table:
     """The coverage table `conformance coverage` prints."""
-    out = Table(title="Official query parameters: covered by requirements, or waived")
+    out = Table(title="Official query parameters and messages: covered by requirements, or waived")
     for column in ("endpoint", "parameter", "covered by / waived because"):
         out.add_column(column, overflow="fold")
     for row in rows:
