@@ -17,6 +17,7 @@ import pytest
 from callback_checks import CALLBACK_BREAKS, CALLBACK_CHECKS
 from feature_checks import FEATURE_BREAKS, FEATURE_CHECKS
 from fuzz_checks import FUZZ_BREAKS, FUZZ_CHECKS
+from listen_checks import LISTEN_BREAKS, LISTEN_CHECKS
 from manage_checks import MANAGE_BREAKS, MANAGE_CHECKS
 from speak_checks import SPEAK_BREAKS, SPEAK_CHECKS
 from starlette.types import ASGIApp
@@ -334,6 +335,9 @@ for _fault, _broken in FEATURE_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 CHECKS |= SPEAK_CHECKS
 for _fault, _broken in SPEAK_BREAKS.items():
+    BREAKS.setdefault(_fault, set()).update(_broken)
+CHECKS |= LISTEN_CHECKS
+for _fault, _broken in LISTEN_BREAKS.items():
     BREAKS.setdefault(_fault, set()).update(_broken)
 
 

@@ -141,9 +141,39 @@ def decode_wav(data: bytes, out: Samples | None = None) -> Audio:
     return Audio(flat.reshape(frames, fmt.channels), fmt.rate)
 
 
-def decode(data: bytes, out: Samples | None = None, containers: bool = True) -> Audio:
-    """Decode WAV, or (with `containers`) any container libsndfile reads."""
-    if data[:4] == b"RIFF" or not containers:
+RAW_ENCODINGS = frozenset({"linear16"})
+"""Headerless encodings this server reads when the query gives encoding and sample_rate."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """How to read a headerless body: the query's encoding and sample_rate (None if not given)."""
+
+    encoding: str
+    rate: int | None
+
+
+def decode_raw(data: bytes, raw: Raw) -> Audio:
+    """Headerless mono samples: nothing in the bytes says their encoding or rate, the query does."""
+    if raw.encoding not in RAW_ENCODINGS:
+        raise AudioError(f"raw {raw.encoding} audio is not supported")
+    if raw.rate is None or not 1 <= raw.rate <= _MAX_RATE:
+        raise AudioError(f"raw {raw.encoding} audio needs a sample_rate")
+    usable = len(data) - len(data) % 2
+    samples = np.frombuffer(data[:usable], dtype="<i2") * np.float32(2.0**-15)
+    return Audio(samples.astype(np.float32).reshape(-1, 1), raw.rate)
+
+
+def decode(
+    data: bytes, out: Samples | None = None, containers: bool = True, raw: Raw | None = None
+) -> Audio:
+    """Decode WAV, headerless audio as `raw` says, or (with `containers`) any container
+    libsndfile reads; a container's own header wins over the query."""
+    if data[:4] == b"RIFF":
+        return decode_wav(data, out)
+    if raw is not None and raw.encoding in RAW_ENCODINGS:
+        return decode_raw(data, raw)
+    if not containers:
         return decode_wav(data, out)
     try:
         samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)

@@ -41,10 +41,21 @@ def error_response(
     error: ApiError, settings: Settings, headers: Mapping[str, str] | None = None
 ) -> Response:
     """Render an error as JSON, or as the bare reason phrase when errors-as-text is on; without
-    request_id under terse-errors, as the live service's 404 {err_code, err_msg} shows."""
-    if settings.has(Fault.ERRORS_AS_TEXT) and 400 <= error.status < 500:
-        return PlainTextResponse(HTTPStatus(error.status).phrase, error.status, headers)
+    request_id under terse-errors, as the live service's 404 {err_code, err_msg} shows. The
+    dg-request-id header names the failure as the body's request_id does."""
     body = error_body(error)
+    named = {**(headers or {}), **_request_id_header(body["request_id"], settings)}
+    if settings.has(Fault.ERRORS_AS_TEXT) and 400 <= error.status < 500:
+        return PlainTextResponse(HTTPStatus(error.status).phrase, error.status, named)
     if settings.imitates("terse-errors"):
         del body["request_id"]
-    return JSONResponse(body, error.status, headers)
+    return JSONResponse(body, error.status, named)
+
+
+def _request_id_header(request_id: str, settings: Settings) -> dict[str, str]:
+    """The dg-request-id header of an error answer (none, or another id, under the faults)."""
+    if settings.has(Fault.ERROR_NO_REQUEST_ID):
+        return {}
+    if settings.has(Fault.ERROR_REQUEST_ID_DIFFERS):
+        return {"dg-request-id": str(uuid.uuid4())}
+    return {"dg-request-id": request_id}

@@ -69,6 +69,7 @@ def metadata(
     created: str,
     settings: Settings,
     extra: Sequence[tuple[str, str]] = (),
+    models: Sequence[str] = (),
 ) -> Json:
     """The metadata object, in the key order of the recorded responses (extra last, if asked)."""
     duration = (
@@ -83,11 +84,25 @@ def metadata(
         "channels": 1 if settings.has(Fault.CHANNELS_ALWAYS_ONE) else analysis.channels,
     }
     if not settings.has(Fault.SCHEMA_MISSING_MODELS):
-        out["models"] = [MODEL_UUID]
-        out["model_info"] = {MODEL_UUID: dict(MODEL_INFO)}
+        info = _models(models, settings)
+        out["models"] = list(info)
+        out["model_info"] = info
     if extra and not settings.has(Fault.EXTRA_DROPPED):
         out["extra"] = dict(extra)
     return out
+
+
+def _models(names: Sequence[str], settings: Settings) -> dict[str, Json]:
+    """model_info by model id: the reference model, and one more for each other model a channel
+    was given (model=general:phonecall), the first channel's being the reference model."""
+    info = {MODEL_UUID: dict(MODEL_INFO)}
+    if settings.has(Fault.MODELS_ONE_FOR_CHANNELS):
+        return info
+    for name in names[1:]:
+        if name != names[0]:
+            model_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"listen:{name}"))
+            info[model_id] = {**MODEL_INFO, "name": f"{name}-reference"}
+    return info
 
 
 def _decorate(words: list[Word], options: ListenOptions, settings: Settings) -> list[Word]:

@@ -30,6 +30,7 @@ from . import transcription
 from .body import media_type, read_body
 from .callbacks import Callback, Courier, accepted, parse_callback
 from .fetch import MAX_AUDIO_BYTES
+from .raw import raw_format
 
 
 def _bent(document: dict[str, Any], settings: Settings) -> None:
@@ -83,6 +84,7 @@ async def listen(request: Request, ctx: Context, courier: Courier) -> Response:
     if callback is None or settings.has(Fault.CALLBACK_SYNC):
         return await transcription.listen(request, ctx)
     parse_listen_options(request.query_params.multi_items(), settings)
+    raw_format(request.query_params.multi_items(), settings)
     replayed = _replay(request, await _body(request, ctx))
     request_id = response.request_id(settings)
     key_id = caller.key_id or settings.api_key_id

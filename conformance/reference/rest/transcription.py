@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..model import response
-from ..model.audio import AudioError, Samples, decode
+from ..model.audio import AudioError, Raw, Samples, decode
 from ..model.auth import Caller
 from ..model.context import Context
 from ..model.errors import ApiError, bad_request
@@ -27,6 +27,7 @@ from ..model.settings import Settings
 from ..model.vad import voiced_regions
 from .body import media_type, read_body
 from .fetch import MAX_AUDIO_BYTES, fetch_audio
+from .raw import raw_format
 
 MAX_JSON_BYTES = 1024 * 1024
 UNDECODABLE = "Bad Request: failed to process audio: corrupt or unsupported data"
@@ -79,14 +80,22 @@ def _buffer(samples: int) -> Samples | None:
     return buffer
 
 
-def analyse(audio: bytes, multichannel: bool, any_rate: bool, containers: bool = True) -> Analysis:
+def analyse(
+    audio: bytes,
+    multichannel: bool,
+    any_rate: bool,
+    containers: bool = True,
+    raw: Raw | None = None,
+) -> Analysis:
     """Decode audio and find its voiced regions, per channel or mixed (CPU-bound: see _cpu)."""
     try:
         # only the regions outlive this call, so the buffer is reused
-        decoded = decode(audio, _buffer(len(audio) // 2), containers)
-    except AudioError:
-        raise bad_request(UNDECODABLE) from None
-    if not any_rate and decoded.rate != ONLY_RATE:
+        decoded = decode(audio, _buffer(len(audio) // 2), containers, raw)
+    except AudioError as error:
+        detail = f" ({error})" if raw is not None else ""
+        raise bad_request(UNDECODABLE + detail) from None
+    headerless = raw is not None and audio[:4] != b"RIFF"  # its rate is the query's, not a WAV's
+    if not any_rate and not headerless and decoded.rate != ONLY_RATE:
         raise bad_request(f"Unsupported sample rate {decoded.rate} Hz: send {ONLY_RATE} Hz audio.")
     if multichannel:
         signals = [decoded.channel(i) for i in range(decoded.channels)]
@@ -116,16 +125,19 @@ async def _cpu(size: int, func: Callable[P, T], *args: P.args, **kwargs: P.kwarg
     return await run_in_threadpool(func, *args, **kwargs)
 
 
-async def _analysis(audio: bytes, digest: str, multichannel: bool, ctx: Context) -> Analysis:
-    """The cached analysis of this audio (by its SHA-256), computing it on a miss."""
+async def _analysis(
+    audio: bytes, digest: str, multichannel: bool, raw: Raw | None, ctx: Context
+) -> Analysis:
+    """The cached analysis of this audio (by its SHA-256 and how raw bytes are read), computing
+    it on a miss."""
     if not audio:
         return EMPTY_ANALYSIS
-    key = (digest, multichannel)
+    key = (digest if raw is None else f"{digest}/{raw.encoding}@{raw.rate}", multichannel)
     cached = ctx.analyses.get(key)
     if cached is None:
         any_rate = not ctx.settings.has(Fault.WAV_16KHZ_ONLY)
         containers = not ctx.settings.has(Fault.WAV_ONLY)
-        cached = await _cpu(len(audio), analyse, audio, multichannel, any_rate, containers)
+        cached = await _cpu(len(audio), analyse, audio, multichannel, any_rate, containers, raw)
         ctx.analyses.put(key, cached)
     return cached
 
@@ -159,9 +171,10 @@ async def listen(request: Request, ctx: Context) -> Response:
     settings = ctx.settings
     authenticate(request, ctx)
     options = parse_listen_options(request.query_params.multi_items(), settings)
+    raw = raw_format(request.query_params.multi_items(), settings)
     audio = await _audio(request, ctx)
     digest = await _cpu(len(audio), response.sha256_hex, audio)  # once: cache key and metadata
-    analysis = await _analysis(audio, digest, options.multichannel, ctx)
+    analysis = await _analysis(audio, digest, options.multichannel, raw, ctx)
     rid = response.request_id(settings)
     body = {
         "metadata": response.metadata(
@@ -171,6 +184,7 @@ async def listen(request: Request, ctx: Context) -> Response:
             created=response.created(ctx.clock(), settings),
             settings=settings,
             extra=options.extra,
+            models=options.models[: len(analysis.regions)],
         ),
         "results": response.results(analysis, options, settings),
     }
