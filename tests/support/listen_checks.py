@@ -44,7 +44,7 @@ def _raw(p: Any) -> bool:
     clip = audio.phrase()
     for rate, wav in ((16_000, clip.wav), (8_000, audio.at_8khz(clip))):
         body = pcm(wav)
-        response = p.post(f"encoding=linear16&sample_rate={rate}", body, "audio/l16")
+        response = p.post(f"encoding=linear16&sample_rate={rate}", body, "application/octet-stream")
         if response.status_code != 200:
             return False
         metadata, as_wav = response.json()["metadata"], p.body(clip=clip)["metadata"]

@@ -1,11 +1,14 @@
-"""LISTEN response headers: the dg-request-id header names the transcription it carries."""
+"""LISTEN response headers: the dg-request-id header names the transcription, or the refusal,
+it carries."""
 
 from __future__ import annotations
 
-from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.context import LISTEN_PATH, CaseContext
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import get
+from conformance.errors import CheckFailed
 from conformance.wire import audio
+from conformance.wire.http import Exchange
 
 
 @case("LISTEN-REQUEST-ID-HEADER")
@@ -21,3 +24,45 @@ async def request_id_header_matches_body(ctx: CaseContext) -> None:
         f"{in_body!r}; expected the same request id in both",
         on=exchange,
     )
+
+
+@case("LISTEN-ERROR-REQUEST-ID")
+async def error_request_id_header(ctx: CaseContext) -> None:
+    """A refused listen request carries a dg-request-id header, its body's request_id if any."""
+    clip = audio.phrase()
+    refused = [
+        exchange
+        for exchange in (
+            await ctx.client.request("POST", LISTEN_PATH, content=b"", content_type="audio/wav"),
+            await ctx.client.request(
+                "POST", LISTEN_PATH, content=clip.wav, content_type="audio/wav", authorization=None
+            ),
+        )
+        if (exchange.status or 0) >= 400
+    ]
+    if not refused:
+        ctx.skip("neither an empty body nor a request without credentials was refused")
+    for exchange in refused:
+        header = exchange.response_headers.get("dg-request-id")
+        ctx.check(
+            bool(header),
+            f"{exchange.describe()}: no dg-request-id header on the refusal; expected one naming "
+            "the failed request",
+            on=exchange,
+        )
+        body = _json(exchange)
+        in_body = body.get("request_id") if isinstance(body, dict) else None
+        ctx.check(
+            in_body is None or header == in_body,
+            f"{exchange.describe()}: dg-request-id header {header!r}, the error body's request_id "
+            f"{in_body!r}; expected the same id in both",
+            on=exchange,
+        )
+
+
+def _json(exchange: Exchange) -> object:
+    """The body as JSON, or None for a body that is not (an error may be plain text)."""
+    try:
+        return exchange.json()
+    except CheckFailed:
+        return None
