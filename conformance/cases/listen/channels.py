@@ -15,14 +15,15 @@ PER_CHANNEL = (("multichannel", "true"), ("model", "general:phonecall"))
 ASKED = "model=general:phonecall&multichannel=true on the two-channel clip"
 
 
-async def _per_channel(ctx: CaseContext) -> dict[str, Any]:
+async def _per_channel(ctx: CaseContext, refusal: str) -> dict[str, Any]:
     """The per-channel transcription of the stereo clip, split into its two channels, or
-    blocked: refused (LISTEN-RAW-BODY) or not split (LISTEN-MULTICHANNEL)."""
+    blocked: refused (by `refusal`, the requirement a refusal breaks) or not split
+    (LISTEN-MULTICHANNEL)."""
     clip = audio.stereo()
     exchange = await ctx.transcribe(clip, PER_CHANNEL)
     if exchange.status != 200:
         ctx.blocked(
-            "LISTEN-RAW-BODY",
+            refusal,
             f"{ASKED}: {exchange.describe()}, expected 200 with one transcript per channel; "
             f"body {exchange.response_body[:200]!r}",
         )
@@ -39,13 +40,13 @@ async def _per_channel(ctx: CaseContext) -> dict[str, Any]:
 @case("LISTEN-MODEL-PER-CHANNEL")
 async def model_per_channel_accepted(ctx: CaseContext) -> None:
     """model=general:phonecall with multichannel=true gives one transcript per channel."""
-    await _per_channel(ctx)
+    await _per_channel(ctx, "LISTEN-RAW-BODY")
 
 
 @case("LISTEN-MODEL-PER-CHANNEL-MODELS")
 async def model_per_channel_listed(ctx: CaseContext) -> None:
     """metadata.models names both models of general:phonecall, each with its model_info."""
-    metadata = get(await _per_channel(ctx), "metadata")
+    metadata = get(await _per_channel(ctx, "LISTEN-MODEL-PER-CHANNEL"), "metadata")
     models = items(get(metadata, "models"), "metadata.models")
     distinct = set(map(str, models))
     ctx.check(
