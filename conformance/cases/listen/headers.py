@@ -29,6 +29,7 @@ async def request_id_header_matches_body(ctx: CaseContext) -> None:
 @case("LISTEN-ERROR-REQUEST-ID")
 async def error_request_id_header(ctx: CaseContext) -> None:
     """A refused listen request carries a dg-request-id header, its body's request_id if any."""
+    await ctx.listen_route()  # a missing route's 404 refuses nothing
     clip = audio.phrase()
     refused = [
         exchange
