@@ -47,7 +47,7 @@ def test_every_requirement_has_a_case_and_every_case_a_requirement() -> None:
 
 def test_a_case_for_an_unknown_requirement_is_refused() -> None:
     config = RunConfig(target="http://127.0.0.1:1", credentials=Credentials("k", AuthScheme.TOKEN))
-    stray = REGISTRY[0].__class__("x.y", "LISTEN-NOPE", REGISTRY[0].run, "")
+    stray = REGISTRY[0].__class__("x.y", "LISTEN-NOPE", REGISTRY[0].run)
     with pytest.raises(CatalogueError, match="LISTEN-NOPE"):
         select(CATALOGUE, config, [*REGISTRY, stray])
 
