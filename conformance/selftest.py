@@ -21,6 +21,7 @@ from conformance.run import loop
 from conformance.run.config import RunConfig
 from conformance.run.embedded import EmbeddedServer
 from conformance.run.profile import EMPTY
+from conformance.run.proof import not_applicable
 from conformance.run.verdicts import BROKEN, Verdict
 from conformance.timing import TEARDOWN
 
@@ -33,7 +34,8 @@ class Row:
     expected: frozenset[str]
     observed: frozenset[str]
     reasons: dict[str, str]
-    """Every requirement not passing, with its verdict and reason (to explain a wrong row)."""
+    """Every requirement not passing (but those that do not exist in the row's dialect), with
+    its verdict and reason (to explain a wrong row)."""
 
     @property
     def ok(self) -> bool:
@@ -75,7 +77,7 @@ async def one_row(
     reasons = {
         r.requirement.id: f"{r.verdict.value}: {r.reason}"
         for r in finished.requirements
-        if r.verdict is not Verdict.PASS
+        if r.verdict is not Verdict.PASS and not not_applicable(r)
     }
     return Row(fault or "(none)", expected, observed, reasons)
 

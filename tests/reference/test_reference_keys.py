@@ -34,7 +34,7 @@ from conformance.reference.serving import running
 from conformance.run.config import AuthScheme, Credentials, RunConfig
 from conformance.run.engine import Engine
 from conformance.run.events import RunFinished
-from conformance.run.verdicts import Verdict
+from conformance.run.verdicts import BROKEN, Verdict
 from conformance.timing import EMBEDDED_OBSERVATION, EMBEDDED_PACE, Timing
 from conformance.wire import audio
 
@@ -264,4 +264,18 @@ def test_usage_in_the_official_shape_skips_the_tag_filter_naming_why() -> None:
     usage = verdicts["TAG-USAGE-FILTER"]
     assert usage.verdict is Verdict.SKIP, usage.reason
     assert "UsageV1Response" in usage.reason
-    assert all(r.verdict is Verdict.PASS for i, r in verdicts.items() if i != "TAG-USAGE-FILTER")
+    rest = {i: r for i, r in verdicts.items() if i not in {"TAG-USAGE-FILTER", "KEYS-LEGACY-PAIR"}}
+    assert all(r.verdict is Verdict.PASS for r in rest.values())
+    assert verdicts["KEYS-LEGACY-PAIR"].verdict is Verdict.SKIP  # the v1 API has no pairs
+
+
+def test_the_legacy_dialect_passes_every_key_requirement_the_pair_included() -> None:
+    """Under v2 a created key authenticates as key:secret (KEYS-LEGACY-PAIR), and the rest of
+    KEYS and TAG holds as under v1 (but what the legacy key API has no endpoint for)."""
+    with running(create_app(Settings(allow_private_callbacks=True))) as server:
+        finished = _keys_and_tags_run(server, "v2")
+    verdicts = {r.requirement.id: r for r in finished.requirements}
+    assert verdicts["KEYS-LEGACY-PAIR"].verdict is Verdict.PASS, verdicts["KEYS-LEGACY-PAIR"]
+    assert verdicts["KEYS-AUTHENTICATES"].verdict is Verdict.PASS
+    broken = {i: r.reason for i, r in verdicts.items() if r.verdict in BROKEN}
+    assert broken == {}

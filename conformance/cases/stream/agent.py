@@ -102,6 +102,7 @@ async def utterance_end_names_a_word_before_a_gap(ctx: CaseContext) -> None:
     stream = await opened(ctx, UTTERANCES)
     tolerance = ctx.config.timing.duration_tolerance
     wanted = UTTERANCE_END_MS / 1000
+    _words_in_windows(ctx, stream, tolerance)
     for n, message in enumerate(_utterance_ends(ctx, stream)):
         last = float(message.body["last_word_end"])
         later = [start for start, _ in _bursts(UTTERANCES) if start > last]
@@ -128,6 +129,29 @@ async def utterance_end_names_a_word_before_a_gap(ctx: CaseContext) -> None:
             f"{UTTERANCES.describe()}: UtteranceEnd {n} says last_word_end {last:g} s; no word "
             f"of the Results before it ends there (the last ends at {max(ends):g} s)",
         )
+
+
+def _words_in_windows(ctx: CaseContext, stream: Stream, tolerance: float) -> None:
+    """Blocked by STREAM-WORD-TIMES when a word lies outside its Results' window: the word
+    times an UtteranceEnd repeats would then not say where the speech is."""
+    for message in stream.messages:
+        if message.type != "Results":
+            continue
+        start, duration = message.body.get("start"), message.body.get("duration")
+        if not isinstance(start, int | float) or not isinstance(duration, int | float):
+            continue  # STREAM-RESULTS-SCHEMA judges it
+        for word in words(message):
+            a, b = word.get("start"), word.get("end")
+            if (
+                isinstance(a, int | float)
+                and isinstance(b, int | float)
+                and not (start - tolerance <= a <= b <= start + duration + tolerance)
+            ):
+                ctx.blocked(
+                    "STREAM-WORD-TIMES",
+                    f"a Results covering {start:g}-{start + duration:g} s holds the word "
+                    f"{word.get('word')!r} at {a:g}-{b:g} s",
+                )
 
 
 def _first_speech(stream: Stream) -> tuple[int, float] | None:
