@@ -419,6 +419,29 @@ async def compressed_encodings(ctx: CaseContext) -> None:
     await _compressed_streams(ctx, "codec")
 
 
+SPEEX = (("encoding", "speex"), ("sample_rate", "16000"))
+"""A stream declaring Ogg Speex: the suite cannot make Speex audio (no maintained library it can
+use encodes it: PyAV's FFmpeg build ships only the decoder), so only the upgrade is judged."""
+
+
+@case("STREAM-ENCODING-SPEEX")
+async def speex_accepted(ctx: CaseContext) -> None:
+    """encoding=speex, a documented streaming encoding, is accepted at the upgrade."""
+    await require_route(ctx)
+    stream = await connect(ctx, SPEEX)
+    try:
+        ctx.check(
+            stream.opened,
+            f"{stream.exchange.describe()}: a stream with encoding=speex&sample_rate=16000 was "
+            "refused; document 004 lists speex (Ogg Speex) among the streaming encodings",
+            on=stream.exchange,
+        )
+        await stream.send_json({"type": "CloseStream"})
+        await stream.wait_closed(ctx.config.timing.stream_end)
+    finally:
+        await stream.aclose()
+
+
 @case("STREAM-INTERIM-ON")
 async def interims_then_final(ctx: CaseContext) -> None:
     """With interim_results=true, interim Results come, and the finals that follow each one

@@ -101,8 +101,10 @@ def _audio_format(query: Sequence[tuple[str, str]], settings: Settings) -> tuple
     encoding = _last(query, "encoding")
     if encoding is None:
         return CONTAINER, 0, _integer(_last(query, "channels"), "channels", 1)
-    if encoding not in ENCODINGS or (
-        encoding == "mulaw" and settings.has(Fault.STREAM_MULAW_REJECTED)
+    if (
+        encoding not in ENCODINGS
+        or (encoding == "mulaw" and settings.has(Fault.STREAM_MULAW_REJECTED))
+        or (encoding == "speex" and settings.has(Fault.STREAM_REFUSES_SPEEX))
     ):
         raise bad_request(f"Unsupported `encoding` {encoding!r}.")
     rate_value = _last(query, "sample_rate")
