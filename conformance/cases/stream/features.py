@@ -27,6 +27,10 @@ FEATURES = (
 )
 """Formatting features the AsyncAPI lists for WebSocket /v1/listen, each with a value."""
 FEATURED = Plan(params=(("interim_results", "false"), *FEATURES))
+KEYTERMED = Plan(
+    params=(("interim_results", "false"), ("model", "nova-3"), ("keyterm", "conformance"))
+)
+"""keyterm prompting, with the one model the documentation says it works with."""
 LISTED_TYPES = frozenset({"Results", "Metadata", "UtteranceEnd", "SpeechStarted"})
 """The server messages the AsyncAPI lists for WebSocket /v1/listen."""
 ATTESTED_TYPES = frozenset({"Error", "ConfigureSuccess", "ConfigureFailure"})
@@ -60,6 +64,31 @@ async def features_accepted(ctx: CaseContext) -> None:
             ctx.blocked(
                 "STREAM-RESULTS-SCHEMA",
                 f"{FEATURED.describe()}: Results {n} breaks schemas/stream-results.json: "
+                f"{ordinal_list(problems)}",
+            )
+
+
+@case("STREAM-KEYTERM")
+async def keyterm_accepted(ctx: CaseContext) -> None:
+    """A stream with model=nova-3 and keyterm opens and is answered with Results that
+    validate."""
+    await require_route(ctx)
+    stream = await played(ctx, KEYTERMED)
+    ctx.check(
+        stream.opened,
+        f"{stream.exchange.describe()}: the stream with model=nova-3&keyterm=conformance was "
+        "refused; the AsyncAPI lists keyterm for WebSocket /v1/listen",
+        on=stream.exchange,
+    )
+    require_typed(ctx, KEYTERMED, stream)
+    found = results(stream)
+    ctx.check(bool(found), f"{KEYTERMED.describe()}: no Results came ({timeline(stream)})")
+    for n, message in enumerate(found):
+        problems = shapes.problems("stream-results", message.body)
+        if problems:
+            ctx.blocked(
+                "STREAM-RESULTS-SCHEMA",
+                f"{KEYTERMED.describe()}: Results {n} breaks schemas/stream-results.json: "
                 f"{ordinal_list(problems)}",
             )
 
