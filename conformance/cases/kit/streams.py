@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -160,9 +160,10 @@ async def opened(ctx: CaseContext, plan: Plan) -> Stream:
 
 async def played_all(
     ctx: CaseContext, plans: Sequence[Plan], *, typed: bool = True
-) -> list[tuple[Plan, Stream]]:
+) -> Iterator[tuple[Plan, Stream]]:
     """Several plans at once; the streams that opened, each with its plan (blocked by
-    STREAM-MESSAGES-JSON, unless `typed` is False, when a message is not typed JSON)."""
+    STREAM-MESSAGES-JSON, unless `typed` is False, when a message is not typed JSON), in turn
+    (see in_turn)."""
     streams = await asyncio.gather(*(played(ctx, plan) for plan in plans))
     opened = [(plan, stream) for plan, stream in zip(plans, streams, strict=True) if stream.opened]
     if not opened:
@@ -170,7 +171,17 @@ async def played_all(
     if typed:
         for plan, stream in opened:
             require_typed(ctx, plan, stream)
-    return opened
+    return in_turn(ctx, opened)
+
+
+def in_turn(
+    ctx: CaseContext, opened: Sequence[tuple[Plan, Stream]]
+) -> Iterator[tuple[Plan, Stream]]:
+    """Each stream as the case judges it, its replay the case's reproducer meanwhile: a failure
+    names the stream it describes, and the reproducer replays that stream, not the last played."""
+    for plan, stream in opened:
+        ctx.reproducer = stream.reproducer()
+        yield plan, stream
 
 
 def untyped(stream: Stream) -> list[str]:
