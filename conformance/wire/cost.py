@@ -249,8 +249,11 @@ def body_seconds(
     return len(content) / per_second if per_second else 0.0
 
 
-def spoken_characters(content: bytes) -> int:
-    """Characters of the text a speak body asks to be spoken (0 when it is no such body)."""
+def spoken_characters(content: bytes, content_type: str = "") -> int:
+    """Characters of the text a speak body asks to be spoken: JSON {"text": ...}, or a
+    text/plain body (document 003's example sends one); 0 when it is no such body."""
+    if content_type.split(";")[0].strip().lower() == "text/plain":
+        return len(content.decode("utf-8", "replace"))
     try:
         body = json.loads(content)
     except ValueError:

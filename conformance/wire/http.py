@@ -238,7 +238,7 @@ class TargetClient:
         )
         body, endpoint = content or b"", endpoint_of(path)
         seconds = body_seconds(body, content_type or "", params, exchange.attachment)
-        characters = spoken_characters(body) if endpoint == "speak" else 0
+        characters = spoken_characters(body, content_type or "") if endpoint == "speak" else 0
         fetch = fetched_clip_seconds(body)
         started, refusals = time.monotonic(), 0
         while True:  # each attempt is billed; one the budget cannot afford is not sent

@@ -59,8 +59,11 @@ class Counting:
             if body[:4] == b"RIFF":
                 with wave.open(io.BytesIO(body)) as reader:
                     self.audio += reader.getnframes() / reader.getframerate()
-            if endpoint == "speak":
-                self.characters += len(json.loads(body)["text"])
+            media = request.headers.get("content-type", "").split(";")[0].strip()
+            if endpoint == "speak" and media == "text/plain":
+                self.characters += len(body.decode())
+            elif endpoint == "speak":
+                self.characters += len(json.loads(body).get("text", "")) if body[:1] == b"{" else 0
         answer = await self.relay.forward(request)
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
         return Response(answer.content, answer.status_code, headers)
