@@ -27,6 +27,20 @@ FEATURES = (
 )
 """Formatting features the AsyncAPI lists for WebSocket /v1/listen, each with a value."""
 FEATURED = Plan(params=(("interim_results", "false"), *FEATURES))
+OPTIONS = (
+    ("dictation", "true"),
+    ("profanity_filter", "true"),
+    ("replace", "hello:goodbye"),
+    ("detect_entities", "true"),
+    ("diarize_model", "latest"),
+    ("keywords", "conformance:2"),
+    ("search", "hello"),
+    ("language", "en"),
+    ("version", "latest"),
+)
+"""The other options the AsyncAPI lists for WebSocket /v1/listen, each with a documented value
+(their effect on the words needs real speech)."""
+OPTIONED = Plan(params=(("interim_results", "false"), *OPTIONS))
 KEYTERMED = Plan(
     params=(("interim_results", "false"), ("model", "nova-3"), ("keyterm", "conformance"))
 )
@@ -64,6 +78,37 @@ async def features_accepted(ctx: CaseContext) -> None:
             ctx.blocked(
                 "STREAM-RESULTS-SCHEMA",
                 f"{FEATURED.describe()}: Results {n} breaks schemas/stream-results.json: "
+                f"{ordinal_list(problems)}",
+            )
+
+
+@case("STREAM-OPTIONS")
+async def options_accepted(ctx: CaseContext) -> None:
+    """A stream asking for the other listed options opens and is answered with Results that
+    validate; a refusal names the options refused alone."""
+    await require_route(ctx)
+    stream = await played(ctx, OPTIONED)
+    if not stream.opened:
+        refused = []
+        for name, value in OPTIONS:
+            alone = await probe(ctx, (("interim_results", "false"), (name, value)))
+            if not alone.opened:
+                refused.append(f"{name}={value} ({alone.exchange.describe()})")
+        ctx.fail(
+            f"{stream.exchange.describe()}: the stream asking for "
+            f"{', '.join(f'{k}={v}' for k, v in OPTIONS)} was refused; alone, these are "
+            f"refused: {ordinal_list(refused) if refused else 'none'}",
+            on=stream.exchange,
+        )
+    require_typed(ctx, OPTIONED, stream)
+    found = results(stream)
+    ctx.check(bool(found), f"{OPTIONED.describe()}: no Results came ({timeline(stream)})")
+    for n, message in enumerate(found):
+        problems = shapes.problems("stream-results", message.body)
+        if problems:
+            ctx.blocked(
+                "STREAM-RESULTS-SCHEMA",
+                f"{OPTIONED.describe()}: Results {n} breaks schemas/stream-results.json: "
                 f"{ordinal_list(problems)}",
             )
 

@@ -215,6 +215,8 @@ async def parse_stream_options(
         raise bad_request("`diarize` is not supported on streams.")
     if _last(query, "keyterm") is not None and ctx.settings.has(Fault.STREAM_KEYTERM_REFUSED):
         raise bad_request("`keyterm` is not supported on streams.")
+    if _last(query, "dictation") is not None and ctx.settings.has(Fault.STREAM_OPTIONS_REFUSED):
+        raise bad_request("`dictation` is not supported on streams.")
     encoding, rate, channels = _audio_format(query, ctx.settings)
     callback = _last(query, "callback")
     if callback is not None:
