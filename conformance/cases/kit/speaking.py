@@ -27,14 +27,16 @@ class Script:
     encoding: str = "linear16"
     rate: int = 24_000
     steps: tuple[Step, ...] = ("speak", "flush", "close")
+    speed: str | None = None
 
     @property
     def params(self) -> tuple[tuple[str, str], ...]:
-        """The documented query: model, encoding, sample_rate."""
+        """The documented query: model, encoding, sample_rate (and speed, when set)."""
         return (
             ("model", "aura-asteria-en"),
             ("encoding", self.encoding),
             ("sample_rate", str(self.rate)),
+            *((("speed", self.speed),) if self.speed else ()),
         )
 
     def describe(self) -> str:
@@ -47,6 +49,8 @@ SPOKEN = Script("spoken")
 MULAW = Script("mu-law", "mulaw", 8_000)
 CLEARING = Script("clearing", steps=("speak", "clear", "flush", "speak", "flush", "close"))
 CLOSING = Script("closing", steps=("speak", "close"))
+SLOW = Script("speed 0.7", speed="0.7")
+FAST = Script("speed 1.5", speed="1.5")
 ACKNOWLEDGEMENT = {"flush": "Flushed", "clear": "Cleared"}
 
 

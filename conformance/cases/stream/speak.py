@@ -11,7 +11,9 @@ from conformance.cases.kit.registry import case
 from conformance.cases.kit.speaking import (
     CLEARING,
     CLOSING,
+    FAST,
     MULAW,
+    SLOW,
     SPOKEN,
     TEXT,
     Script,
@@ -126,6 +128,25 @@ def _require_audio(ctx: CaseContext, script: Script, stream: Stream) -> None:
     """Blocked by SPEAK-STREAM-AUDIO when the socket never spoke."""
     if not audio_between(stream, 0):
         ctx.blocked("SPEAK-STREAM-AUDIO", f"{script.describe()}: no audio came")
+
+
+@case("SPEAK-STREAM-SPEED")
+async def speed_accepted(ctx: CaseContext) -> None:
+    """speed at the ends of its documented range (0.7, 1.5) is accepted on the socket and the
+    text is spoken; how fast is not judged."""
+    _require_audio(ctx, SPOKEN, await played(ctx, SPOKEN))
+    for script in (SLOW, FAST):
+        stream = await played(ctx, script)
+        ctx.check(
+            stream.opened,
+            f"{stream.exchange.describe()}: the upgrade with speed={script.speed} was refused; "
+            f"body {stream.exchange.response_body[:200]!r}",
+            on=stream.exchange,
+        )
+        ctx.check(
+            audio_bytes(audio_between(stream, 0)) > 0,
+            f"{script.describe()}: no audio came ({ending(stream)})",
+        )
 
 
 @case("SPEAK-STREAM-FLUSHED")

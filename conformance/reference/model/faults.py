@@ -443,6 +443,8 @@ class Fault(StrEnum):
     """a stream with keyterm (and model=nova-3) is refused with 400"""
     STREAM_OPTIONS_REFUSED = "stream-options-refused"
     """a stream asking for dictation (one of the options listed for streams) is refused with 400"""
+    SPEAK_STREAM_SPEED_REFUSED = "speak-stream-speed-refused"
+    """a speak socket asking for speed (within its documented range) is refused with 400"""
     LOAD_DROPS_FINAL_METADATA = "load-drops-final-metadata"
     """under load only: a stream shut down while more than $CONFORMANCE_REFERENCE_LOAD_STREAMS
     (default 64) streams are open gets no final Metadata (load-only: no requirement names it)"""

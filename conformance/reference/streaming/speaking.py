@@ -53,6 +53,8 @@ def _options(websocket: WebSocket, ctx: Context) -> tuple[SpeakOptions, str | No
     if settings.has(Fault.SPEAK_STREAM_REFUSED):
         raise bad_request("The speak WebSocket is not available.")
     query = dict(websocket.query_params.multi_items())
+    if "speed" in query and settings.has(Fault.SPEAK_STREAM_SPEED_REFUSED):
+        raise bad_request("`speed` is not supported on the speak socket.")
     encoding = query.get("encoding", "linear16")
     if encoding not in ENCODINGS:
         raise bad_request(f"Unsupported `encoding` {encoding!r}: linear16, mulaw or alaw.")
