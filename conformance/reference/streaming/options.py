@@ -211,7 +211,7 @@ async def parse_stream_options(
     key_id, subprotocol = _credentials(websocket, ctx)
     query = websocket.query_params.multi_items()
     listen = parse_listen_options(query, rest_settings(ctx.settings))
-    if listen.diarize and ctx.settings.has(Fault.STREAM_DIARIZE_REFUSED):
+    if _last(query, "diarize") == "true" and ctx.settings.has(Fault.STREAM_DIARIZE_REFUSED):
         raise bad_request("`diarize` is not supported on streams.")
     if _last(query, "keyterm") is not None and ctx.settings.has(Fault.STREAM_KEYTERM_REFUSED):
         raise bad_request("`keyterm` is not supported on streams.")
