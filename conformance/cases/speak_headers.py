@@ -7,6 +7,7 @@ from conformance.cases.kit.context import CaseContext
 from conformance.cases.kit.delivery import SPEAK_PATH
 from conformance.cases.kit.registry import case
 from conformance.cases.speak_rest import MODEL, TEXT, UUID, is_audio, require_speech, speak
+from conformance.wire.http import Exchange
 
 TEXTS = (TEXT, "Speak these seven words, then stop.")
 LIMIT = 2000
@@ -48,13 +49,21 @@ async def unknown_model_refused(ctx: CaseContext) -> None:
     )
 
 
-@case("SPEAK-CHAR-COUNT")
-async def char_count_is_text_length(ctx: CaseContext) -> None:
-    """dg-char-count is the number of characters of the text."""
+async def _spoken(ctx: CaseContext) -> list[tuple[str, Exchange]]:
+    """Each of TEXTS spoken; blocked by SPEAK-AUDIO when one gets no audio."""
+    spoken = []
     for text in TEXTS:
         exchange = await speak(ctx, text=text)
         if not is_audio(exchange):
             ctx.blocked("SPEAK-AUDIO", f"{exchange.describe()}: no audio for {text!r}")
+        spoken.append((text, exchange))
+    return spoken
+
+
+@case("SPEAK-CHAR-COUNT")
+async def char_count_is_text_length(ctx: CaseContext) -> None:
+    """dg-char-count is the number of characters of the text."""
+    for text, exchange in await _spoken(ctx):
         count = exchange.response_headers.get("dg-char-count")
         ctx.check(
             count == str(len(text)),
@@ -67,10 +76,7 @@ async def char_count_is_text_length(ctx: CaseContext) -> None:
 async def request_id_header(ctx: CaseContext) -> None:
     """An audio answer carries a UUID dg-request-id, a new one per request."""
     seen = []
-    for text in TEXTS:
-        exchange = await speak(ctx, text=text)
-        if not is_audio(exchange):
-            ctx.blocked("SPEAK-AUDIO", f"{exchange.describe()}: no audio for {text!r}")
+    for _, exchange in await _spoken(ctx):
         rid = exchange.response_headers.get("dg-request-id") or ""
         ctx.check(
             bool(UUID.fullmatch(rid)),

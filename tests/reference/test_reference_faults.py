@@ -318,27 +318,18 @@ BREAKS: dict[str, set[str]] = {
 }
 """Fault -> the requirements it must break (and no others)."""
 
-CHECKS |= TAGGING_CHECKS
-for _fault, _broken in TAGGING_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= CALLBACK_CHECKS
-for _fault, _broken in CALLBACK_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= FUZZ_CHECKS
-for _fault, _broken in FUZZ_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= MANAGE_CHECKS
-for _fault, _broken in MANAGE_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= FEATURE_CHECKS
-for _fault, _broken in FEATURE_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= SPEAK_CHECKS
-for _fault, _broken in SPEAK_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
-CHECKS |= LISTEN_CHECKS
-for _fault, _broken in LISTEN_BREAKS.items():
-    BREAKS.setdefault(_fault, set()).update(_broken)
+for _checks, _breaks in (
+    (TAGGING_CHECKS, TAGGING_BREAKS),
+    (CALLBACK_CHECKS, CALLBACK_BREAKS),
+    (FUZZ_CHECKS, FUZZ_BREAKS),
+    (MANAGE_CHECKS, MANAGE_BREAKS),
+    (FEATURE_CHECKS, FEATURE_BREAKS),
+    (SPEAK_CHECKS, SPEAK_BREAKS),
+    (LISTEN_CHECKS, LISTEN_BREAKS),
+):  # each area's probes and what its faults break, merged into the one table
+    CHECKS |= _checks
+    for _fault, _broken in _breaks.items():
+        BREAKS.setdefault(_fault, set()).update(_broken)
 
 
 def _matrix_only(fault: str) -> bool:
