@@ -3,6 +3,9 @@ the formatting and audio intelligence parameters (issue 15): the server is a usa
 
 from __future__ import annotations
 
+import hashlib
+import io
+import wave
 from collections.abc import Iterator
 
 import pytest
@@ -72,3 +75,39 @@ def test_sdk_parses_the_speech_only_options(url: str) -> None:
     )
     alternative = strict(ListenV1Response, response).results.channels[0].alternatives[0]
     assert alternative.words and alternative.summaries is not None
+
+
+def test_sdk_parses_code_switching(url: str) -> None:
+    response = client(url).listen.v1.media.transcribe_file(
+        request=audio.mono().wav, model="nova-3", language="multi"
+    )
+    alternative = strict(ListenV1Response, response).results.channels[0].alternatives[0]
+    spoken = [word.language for word in alternative.words]
+    assert spoken and all(spoken)
+    assert alternative.languages and set(alternative.languages) == set(spoken)
+
+
+def test_sdk_parses_raw_audio_read_as_asked(url: str) -> None:
+    """Headerless linear16: the SDK sends application/octet-stream with encoding, and
+    sample_rate (no argument of its own) rides in the request options."""
+    clip = audio.phrase()
+    with wave.open(io.BytesIO(clip.wav)) as source:
+        samples = source.readframes(source.getnframes())
+    response = client(url).listen.v1.media.transcribe_file(
+        request=samples,
+        encoding="linear16",
+        request_options={"additional_query_parameters": {"sample_rate": clip.sample_rate}},
+    )
+    metadata = strict(ListenV1Response, response).metadata
+    assert metadata.sha256 == hashlib.sha256(samples).hexdigest()
+    assert metadata.duration == pytest.approx(clip.duration, abs=0.05)
+
+
+def test_sdk_parses_a_model_per_channel(url: str) -> None:
+    response = client(url).listen.v1.media.transcribe_file(
+        request=audio.stereo().wav, model="general:phonecall", multichannel=True
+    )
+    parsed = strict(ListenV1Response, response)
+    assert len(parsed.results.channels) == 2
+    assert len(set(parsed.metadata.models)) == 2
+    assert set(parsed.metadata.models) <= set(parsed.metadata.model_info or {})

@@ -72,6 +72,13 @@ def _info(p: Any) -> bool:
     return all(isinstance(metadata[k]["model_uuid"], str) for k in keys)
 
 
+def _multilingual(p: Any) -> bool:
+    alternative = p.body("model=nova-3&language=multi")["results"]["channels"][0]["alternatives"][0]
+    spoken = [w.get("language") for w in alternative["words"]]
+    listed = alternative.get("languages", [])
+    return all(spoken) and sorted(listed) == sorted(set(spoken))
+
+
 def _entities(p: Any) -> bool:
     alternative = p.body("detect_entities=true")["results"]["channels"][0]["alternatives"][0]
     return _indexed(alternative["entities"], len(alternative["words"]))
@@ -99,6 +106,7 @@ FEATURE_CHECKS: dict[str, Callable[[Any], bool]] = {
             "channels"
         ]
     ),
+    "language-multi": _multilingual,
     "entities": _entities,
     "speech-options": lambda p: p.status(SPEECH) == 200,
 }
@@ -118,6 +126,7 @@ FEATURE_BREAKS: dict[str, set[str]] = {
     "sentiment-scores-out-of-range": {"sentiment"},
     "no-detected-language": {"detect-language"},
     "entities-past-words": {"entities"},
+    "multi-words-no-language": {"language-multi"},
     "reject-keyterm": {"speech-options"},
 }
 """Fault -> the features it must break (and no others)."""

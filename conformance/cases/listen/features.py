@@ -1,8 +1,11 @@
 """LISTEN formatting features (smart_format, paragraphs, summarize, detect_language,
-detect_entities, the speech-only options): their shape and invariants, never their words."""
+language=multi, detect_entities, the speech-only options): their shape and invariants, never
+their words."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from itertools import pairwise
 from typing import Any
 
@@ -16,6 +19,8 @@ SMART_FORMAT = (("smart_format", "true"),)
 PARAGRAPHS = (("paragraphs", "true"),)
 SUMMARIZE = (("summarize", "v2"),)
 DETECT_LANGUAGE = (("detect_language", "true"), ("multichannel", "true"))
+MULTILINGUAL = (("model", "nova-3"), ("language", "multi"))
+"""Code switching: "available on Nova-2, Nova-3" (the Multilingual Codeswitching page)."""
 ENTITIES = (("detect_entities", "true"),)
 SPEECH_OPTIONS = (
     ("dictation", "true"),
@@ -33,6 +38,10 @@ SPEECH_OPTIONS = (
     ("keyterm", "conformance"),
 )
 """Options whose effect needs real speech; keyterm is "Only compatible with Nova-3"."""
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+"""A BCP-47 tag's outline: a primary subtag, then subtags."""
 
 
 def require_words(ctx: CaseContext, found: int) -> None:
@@ -180,6 +189,39 @@ async def language_detected(ctx: CaseContext) -> None:
             in_unit(sure),
             f"results.channels[{c}].language_confidence is {sure!r}, expected 0 to 1",
         )
+
+
+def _languages_problem(listed: Any, spoken: Counter[str]) -> str | None:
+    """Why an alternative's languages is not the words' languages, most words first."""
+    if not isinstance(listed, list) or not all(isinstance(tag, str) for tag in listed):
+        return f"is {listed!r}, expected a list of language tags"
+    if sorted(listed) != sorted(spoken):
+        return f"lists {listed}; its words are in {sorted(spoken)}"
+    counts = [spoken[tag] for tag in listed]
+    if counts != sorted(counts, reverse=True):
+        return f"lists {listed} for {counts} words each, expected most words first"
+    return None
+
+
+@case("LISTEN-LANGUAGE-MULTI")
+async def words_carry_language(ctx: CaseContext) -> None:
+    """language=multi gives every word its language; an alternative's languages, when present,
+    lists those languages, most words first."""
+    body = await ctx.transcription(audio.mono(), MULTILINGUAL)
+    require_words(ctx, sum(1 for _ in words(body)))
+    for where, alternative in alternatives(body):
+        spoken: Counter[str] = Counter()
+        for w, word in enumerate(items(get(alternative, "words"), f"{where}.words")):
+            tag = word.get("language") if isinstance(word, dict) else None
+            ctx.check(
+                isinstance(tag, str) and LANGUAGE_TAG.fullmatch(tag) is not None,
+                f"language=multi: {where}.words[{w}].language is {tag!r}, expected a BCP-47 code",
+            )
+            if isinstance(tag, str):
+                spoken[tag] += 1
+        if "languages" in alternative:
+            problem = _languages_problem(alternative["languages"], spoken)
+            ctx.check(problem is None, f"{where}.languages {problem}")
 
 
 @case("LISTEN-ENTITIES")

@@ -282,6 +282,8 @@ class Fault(StrEnum):
     """detect_language=true gives channels without detected_language"""
     ENTITIES_PAST_WORDS = "entities-past-words"
     """entities' end_word points past the last word"""
+    MULTI_WORDS_NO_LANGUAGE = "multi-words-no-language"
+    """language=multi gives words without a language (and alternatives without languages)"""
     REJECT_KEYTERM = "reject-keyterm"
     """keyterm is refused with 400"""
     SPEAK_REFUSES_FLAC = "speak-refuses-flac"

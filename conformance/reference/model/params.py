@@ -60,6 +60,8 @@ class ListenOptions:
     """The audio intelligence and formatting features asked for."""
     models: tuple[str, ...] = ()
     """Each channel's model, when multichannel=true and model names several (general:phonecall)."""
+    multilingual: bool = False
+    """language=multi: code switching, each word with its language."""
 
     @property
     def punctuated(self) -> bool:
@@ -256,6 +258,7 @@ def parse_listen_options(items: Sequence[tuple[str, str]], settings: Settings) -
         extra=tuple(extra.items()),
         features=features(flags, lists, enums),
         models=tuple(model.split(":")) if multichannel and ":" in model else (),
+        multilingual=any(name == "language" and value == "multi" for name, value in items),
     )
     return _bend(options, settings, asked="alternatives" in {name for name, _ in items})
 

@@ -112,6 +112,8 @@ def _decorate(words: list[Word], options: ListenOptions, settings: Settings) -> 
         words = transcribe.punctuate(words)
     if options.diarize:
         words = transcribe.diarize(words, 1 if settings.has(Fault.DIARIZE_FROM_ONE) else 0)
+    if options.multilingual and not settings.has(Fault.MULTI_WORDS_NO_LANGUAGE):
+        words = transcribe.code_switch(words)
     return words
 
 
@@ -123,6 +125,8 @@ def word_json(word: Word, *, out_of_range: bool = False) -> Json:
         "end": word.end,
         "confidence": round(word.confidence + 1.0, 4) if out_of_range else word.confidence,
     }
+    if word.language is not None:
+        out["language"] = word.language
     if word.speaker is not None:
         out["speaker"] = word.speaker
         out["speaker_confidence"] = word.speaker_confidence
@@ -140,6 +144,8 @@ def _alternative(words: list[Word], options: ListenOptions, settings: Settings) 
         "confidence": transcribe.confidence(words),
         "words": [word_json(w, out_of_range=out_of_range) for w in listed],
     }
+    if options.multilingual and not settings.has(Fault.MULTI_WORDS_NO_LANGUAGE):
+        out["languages"] = transcribe.languages(words)
     features = options.features
     # nova-3 answers smart_format with paragraphs too (the recorded smart_format responses)
     if (features.paragraphs or options.smart_format) and not settings.has(Fault.NO_PARAGRAPHS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from statistics import fmean
@@ -35,6 +36,7 @@ class Word:
     confidence: float
     digest: int
     punctuated_word: str | None = None
+    language: str | None = None
     speaker: int | None = None
     speaker_confidence: float | None = None
 
@@ -117,6 +119,18 @@ def punctuate(words: Sequence[Word]) -> list[Word]:
             text += "."
         out.append(replace(w, punctuated_word=text))
     return out
+
+
+def code_switch(words: Sequence[Word]) -> list[Word]:
+    """Give each word a language picked by its sound (language=multi): English, or Spanish for
+    about a third, the pair the first code-switching model spoke."""
+    return [replace(w, language="es" if (w.digest >> 6) % 3 == 0 else "en") for w in words]
+
+
+def languages(words: Sequence[Word]) -> list[str]:
+    """The words' languages, most words first (ties in order of appearance)."""
+    counts = Counter(w.language for w in words if w.language is not None)
+    return [tag for tag, _ in counts.most_common()]
 
 
 def diarize(words: Sequence[Word], first_speaker: int = 0) -> list[Word]:
