@@ -7,6 +7,7 @@ import argparse
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,35 @@ from rich.console import Console
 from conformance.cli.parser import EXIT_FAILED, EXIT_HARNESS, EXIT_PASSED
 from conformance.contract import catalogue
 from conformance.errors import HarnessError, UsageError
-from conformance.load import driver, report
+from conformance.load import callbacks, driver, report
 from conformance.load.analysis import Gate, summarise
 from conformance.load.judge import Deadlines
 from conformance.load.plan import BOOT, LoadPlan
 from conformance.run import loop
 from conformance.timing import TEARDOWN, Timing
+
+FAULTS_DEADLINE = 30.0
+"""Seconds for the reference server to list its fault switches."""
+
+
+def _known_faults(names: list[str]) -> None:
+    """Refuse an unknown --fault at once, by the reference server's own list (asked over a
+    process boundary: the suite never imports the server)."""
+    if not names:
+        return
+    command = [sys.executable, "-m", "conformance.reference", "--list-faults"]
+    try:
+        listed = subprocess.run(
+            command, capture_output=True, text=True, timeout=FAULTS_DEADLINE, check=True
+        ).stdout
+    except (subprocess.SubprocessError, OSError) as error:
+        raise HarnessError(f"the reference server did not list its faults: {error}") from None
+    known = {line.split("\t", 1)[0] for line in listed.splitlines()}
+    bad = [name for name in names if name not in known]
+    if bad:
+        raise UsageError(
+            f"--fault {bad[0]}: no such fault switch (see conformance serve --list-faults)"
+        )
 
 
 def _plan(args: argparse.Namespace, timing: Timing) -> LoadPlan:
@@ -31,10 +55,16 @@ def _plan(args: argparse.Namespace, timing: Timing) -> LoadPlan:
         raise UsageError("--target needs --api-key (or $DEEPGRAM_API_KEY)")
     if args.master_host and not args.worker:
         raise UsageError("--master-host is for --worker")
+    if args.callback_share and not args.listen_rate:
+        raise UsageError("--callback-share is a share of --listen-rate's requests: give both")
+    streams = args.streams if args.streams is not None else (0 if args.listen_rate else 10)
+    if not streams and not args.listen_rate:
+        raise UsageError("nothing to load: give --streams 1 or more, or --listen-rate")
+    _known_faults(args.fault)
     return LoadPlan(
         ws_target="",
         api_key=args.api_key or "",
-        streams=args.streams,
+        streams=streams,
         ramp=args.ramp,
         duration=args.duration,
         clip=args.clip,
@@ -44,16 +74,29 @@ def _plan(args: argparse.Namespace, timing: Timing) -> LoadPlan:
         workers=0 if args.master else args.workers,
         remote_workers=max(1, args.workers) if args.master else 0,
         master_port=args.master_port if args.master else driver.free_port(),
+        listen_rate=args.listen_rate,
+        callback_share=args.callback_share,
+        request_deadline=timing.request,
     )
 
 
 async def _run(
     plan: LoadPlan, args: argparse.Namespace, timing: Timing
 ) -> tuple[LoadPlan, dict[str, Any]]:
-    """The target (or the embedded server) reached, and the swarm's result."""
+    """The target (or the embedded server) reached, the callback receiver up if wanted, and the
+    swarm's result with the callbacks judged."""
     async with driver.target_of(plan, args.target, args.fault, timing) as aimed:
         driver.reachable(aimed)
-        return aimed, await driver.swarm(aimed)
+        async with callbacks.inbox(
+            aimed.callback_share > 0, aimed.http_target, args.callback_host,
+            args.callback_public_url, timing.server_start, timing.shutdown,
+        ) as inbox:  # fmt: skip
+            if inbox is not None:
+                aimed = replace(aimed, callback_url=inbox.url)
+            result = await driver.swarm(aimed)
+            if inbox is not None:
+                await inbox.judge(result["requests"], timing.first_delivery())
+            return aimed, result
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -72,22 +115,33 @@ def load_command(args: argparse.Namespace, console: Console) -> int:
     timing = Timing(scale=args.time_scale)
     before = os.getloadavg()
     plan, result = loop.run(_run(_plan(args, timing), args, timing), TEARDOWN)
-    verdicts = result["verdicts"]
-    if not verdicts:
+    verdicts, requests = result["verdicts"], result["requests"]
+    if plan.streams and not verdicts:
         raise HarnessError("no stream ended within the load run")
-    summary = summarise(verdicts, catalogue.load(), Gate(args.strict, args.max_p99))
+    if plan.listen_rate and not requests:
+        raise HarnessError("no pre-recorded request ended within the load run")
+    gate = Gate(args.strict, args.max_p99, args.max_answer_p99)
+    summary = summarise(verdicts, catalogue.load(), gate, requests)
     stream_seconds = summary.opened * plan.audio.duration
+    cpu = result["cpu"]
     setup = {
         "target": args.target or "the embedded reference server",
         "faults": args.fault,
         "streams": plan.streams,
+        "listen_rate": plan.listen_rate,
+        "callback_share": plan.callback_share,
+        "listen_users": plan.listen_users,
         "ramp_s": plan.ramp,
         "duration_s": plan.duration,
         "clip": plan.clip,
         "stream_audio_s": plan.audio.duration,
         "processes": result["processes"],
         "lost_streams": result["lost"],
-        "cpu_ms_per_stream_second": result["cpu"] / max(stream_seconds, 1e-9) * 1000,
+        "cpu_s": cpu,
+        "cpu_ms_per_stream_second": (
+            cpu / stream_seconds * 1000 if stream_seconds and not requests else None
+        ),
+        "cpu_ms_per_request": cpu / len(requests) * 1000 if requests and not verdicts else None,
         "load_average": {"before": before, "after": os.getloadavg()},
         "locust": result["locust"],
     }

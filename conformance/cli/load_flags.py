@@ -1,4 +1,5 @@
-"""`conformance load`'s flags: the target, the streams and their shape, the processes, the
+"""`conformance load`'s flags: the target, the streams, the pre-recorded requests (their rate
+and the share with a callback) and their shape, the callback receiver, the processes, the
 gate."""
 
 from __future__ import annotations
@@ -19,15 +20,24 @@ def seconds(text: str) -> float:
     return value
 
 
+def share(text: str) -> float:
+    """A share from 0 to 1."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {text}")
+    return value
+
+
 def add_load_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """The `load` subcommand and its flags."""
     load = commands.add_parser(
         "load",
-        help="hold N concurrent live streams on Locust, each judged by the stream rules; "
-        "say up to what concurrency the contract held",
+        help="hold N concurrent live streams and R pre-recorded requests a second on Locust, "
+        "each judged by the suite's rules; say up to what concurrency and rate the contract held",
         description="Conformance under load. Without --target, the embedded reference server "
         "is started and loaded. Exit codes as for run: 0 held, 1 a gated requirement broken, "
-        "a stream not opened or --max-p99 exceeded, 2 usage, 3 harness, 4 unreachable.",
+        "a stream not opened, a request not answered or a p99 bound exceeded, 2 usage, "
+        "3 harness, 4 unreachable.",
     )
     load.add_argument("--target", metavar="URL", help="the server's base URL (http or https)")
     load.add_argument(
@@ -38,17 +48,43 @@ def add_load_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     load.add_argument(
         "--streams",
-        type=values.at_least_one,
-        default=10,
+        type=values.count,
         metavar="N",
-        help="concurrent live streams to reach (default 10)",
+        help="concurrent live streams to reach (default 10, or 0 with --listen-rate)",
+    )
+    load.add_argument(
+        "--listen-rate",
+        type=values.positive,
+        default=0.0,
+        metavar="R",
+        help="pre-recorded POST /v1/listen requests per second to reach, paced by Locust "
+        "(default none)",
+    )
+    load.add_argument(
+        "--callback-share",
+        type=share,
+        default=0.0,
+        metavar="F",
+        help="the share of the pre-recorded requests sent with a callback to the suite's "
+        "receiver, from 0 to 1 (default 0: none; 0.5: every other one)",
+    )
+    load.add_argument(
+        "--callback-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the callback receiver listens on, port 8080 (default 127.0.0.1)",
+    )
+    load.add_argument(
+        "--callback-public-url",
+        metavar="URL",
+        help="base URL the target uses to reach the receiver (tunnel or public host)",
     )
     load.add_argument(
         "--ramp",
         type=seconds,
         default=10.0,
         metavar="SECONDS",
-        help="seconds to reach them, at Locust's spawn rate (default 10)",
+        help="seconds to reach them (and the rate), at Locust's spawn rate (default 10)",
     )
     load.add_argument(
         "--duration",
@@ -61,7 +97,8 @@ def add_load_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "--clip",
         choices=sorted(audio.CLIPS),
         default="mono",
-        help="the suite's clip each stream sends at 1x (default mono)",
+        help="the suite's clip each stream sends at 1x, and each pre-recorded request "
+        "(default mono)",
     )
     load.add_argument(
         "--stream-seconds",
@@ -104,7 +141,13 @@ def add_load_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "--max-p99",
         type=values.positive,
         metavar="SECONDS",
-        help="fail when the latency p99 is above this",
+        help="fail when the streams' latency p99 is above this",
+    )
+    load.add_argument(
+        "--max-answer-p99",
+        type=values.positive,
+        metavar="SECONDS",
+        help="fail when the pre-recorded requests' p99, request to answer, is above this",
     )
     load.add_argument(
         "--time-scale",

@@ -1,6 +1,7 @@
-"""The streams' verdicts summed up: each stream placed at the concurrency it met, violations by
-requirement with the concurrency where each began, the highest concurrency at which the contract
-held, latency over time, and the gate."""
+"""The verdicts summed up: each stream placed at the concurrency it met and each pre-recorded
+request at the rate it was sent at, violations by requirement with the concurrency (or rate)
+where each began, the highest concurrency (or rate) at which the contract held, latency over
+time, and the gate."""
 
 from __future__ import annotations
 
@@ -16,15 +17,20 @@ from conformance.contract.catalogue import Catalogue, Level
 
 TIMELINE_POINTS = 60
 """At most this many points in the plots over time."""
+RATE_WINDOW = 2.0
+"""Seconds around a request over which its rate is counted (requests sent, per second)."""
 
 
 @dataclass
 class Gate:
     """What the run is judged by: MUST (and SHOULD with strict) violations, streams that never
-    opened, and the user's p99 bound."""
+    opened, requests never answered, and the user's p99 bounds."""
 
     strict: bool = False
     max_p99: float | None = None
+    """Bound of the streams' latency p99 (end of a second of audio to its final Results)."""
+    max_answer_p99: float | None = None
+    """Bound of the pre-recorded requests' p99, request to answer."""
 
 
 @dataclass
@@ -62,6 +68,46 @@ class Summary:
     """Why the gate fails, one line each (empty: it passes)."""
     per_stream: list[dict[str, Any]] = field(default_factory=list)
     """Each stream: when it opened and ended, its concurrency, what was judged and broken."""
+    rest: RestSummary | None = None
+    """The pre-recorded requests, when the run sent any."""
+
+
+@dataclass
+class RestViolation:
+    """One requirement broken by pre-recorded requests: how often, from which rate, and one
+    request's evidence."""
+
+    requirement: str
+    level: str
+    requests: int
+    judged: int
+    broke_at: float
+    """The lowest rate (requests per second) at which a request broke it."""
+    share: float
+    """The share of the requests at broke_at or above that broke it."""
+    sample: str
+    gates: bool
+
+
+@dataclass
+class RestSummary:
+    """The pre-recorded requests' part of the report."""
+
+    requests: int
+    answered: int
+    with_callback: int
+    not_answered: dict[str, int]
+    peak_rate: float
+    held_up_to: float
+    """The highest rate below the first at which a request broke a requirement."""
+    statement: str
+    violations: list[RestViolation]
+    answer: dict[str, float]
+    """Seconds from request to answer."""
+    callback: dict[str, float]
+    """Seconds from request to the callback's delivery."""
+    timeline: list[dict[str, float]]
+    per_request: list[dict[str, Any]] = field(default_factory=list)
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -145,7 +191,126 @@ def _timeline(verdicts: list[dict[str, Any]]) -> list[dict[str, float]]:
     return points
 
 
-def summarise(verdicts: list[dict[str, Any]], catalogue: Catalogue, gate: Gate) -> Summary:
+def rates(requests: list[dict[str, Any]]) -> list[float]:
+    """Per request, the rate it was sent at: requests sent within RATE_WINDOW around it, per
+    second, to one decimal."""
+    times = sorted(r["sent_at"] for r in requests)
+    half = RATE_WINDOW / 2
+    return [
+        round((bisect_right(times, r["sent_at"] + half) - bisect_left(times, r["sent_at"] - half))
+              / RATE_WINDOW, 1)
+        for r in requests
+    ]  # fmt: skip
+
+
+def _rest_violations(
+    requests: list[dict[str, Any]], levels: list[float], catalogue: Catalogue, gate: Gate
+) -> list[RestViolation]:
+    """Each requirement some request broke, most requests first."""
+    judged = Counter(r for v in requests for r in v["judged"])
+    found: list[RestViolation] = []
+    for rid in sorted({r for v in requests for r in v["failed"]}):
+        broken = [(c, v) for c, v in zip(levels, requests, strict=True) if rid in v["failed"]]
+        lowest, sample = min(broken, key=lambda cv: cv[0])
+        above = sum(1 for c in levels if c >= lowest)
+        level = requirement_of(catalogue, rid).level
+        gates = level is Level.MUST or (gate.strict and level is Level.SHOULD)
+        text = f"a request at {lowest:g} req/s: {sample['failed'][rid]}"
+        found.append(
+            RestViolation(rid, level.value, len(broken), judged[rid], lowest,
+                          len(broken) / above, text, gates)
+        )  # fmt: skip
+    return sorted(found, key=lambda x: (-x.requests, x.requirement))
+
+
+def _rest_statement(
+    held: float, peak: float, violations: list[RestViolation], not_answered: int
+) -> str:
+    """One sentence: up to which rate the contract held, and what broke first."""
+    if not violations and not not_answered:
+        return f"conformant up to {peak:g} pre-recorded requests/s (the most this run reached)"
+    start = f"conformant up to {held:g} requests/s" if held else "not conformant at any rate"
+    first = min((v.broke_at for v in violations), default=peak)
+    said = "; ".join(
+        f"{v.share:.0%} of requests broke {v.requirement} ({v.requests} of {v.judged})"
+        for v in violations
+        if v.broke_at == first
+    )
+    lost = f"{not_answered} requests never answered" if not_answered else ""
+    return f"{start}; from {first:g} requests/s, " + "; ".join(x for x in (said, lost) if x)
+
+
+def _rest_timeline(requests: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """Rate, answer and callback p50/p99 and requests in violation, per slice of the run."""
+    if not requests:
+        return []
+    begin = min(r["sent_at"] for r in requests)
+    end = max(r["sent_at"] for r in requests)
+    step = max(1.0, math.ceil((end - begin) / TIMELINE_POINTS))
+    points = []
+    for index in range(math.ceil((end - begin) / step) or 1):
+        a, b = begin + index * step, begin + (index + 1) * step
+        here = [r for r in requests if a <= r["sent_at"] < b or (index == 0 and r["sent_at"] == b)]
+        answer = quantiles([r["answered_after"] for r in here if r["answered_after"] is not None])
+        back = quantiles([r["delivered_after"] for r in here if r["delivered_after"] is not None])
+        points.append(
+            {"t": a - begin, "rate": len(here) / step, "p50": answer.get("p50", 0.0),
+             "p99": answer.get("p99", 0.0), "callback_p99": back.get("p99", 0.0),
+             "violating": sum(1 for r in here if r["failed"])}
+        )  # fmt: skip
+    return points
+
+
+def summarise_requests(
+    requests: list[dict[str, Any]], catalogue: Catalogue, gate: Gate
+) -> tuple[RestSummary, list[str]]:
+    """The requests' summary, and why they fail the gate (one line each)."""
+    answered = [r for r in requests if r["not_answered"] is None]
+    levels = rates(answered)
+    violations = _rest_violations(answered, levels, catalogue, gate)
+    not_answered = Counter(r["not_answered"] for r in requests if r["not_answered"] is not None)
+    paired = list(zip(levels, answered, strict=True))
+    first_bad = min((c for c, r in paired if r["failed"]), default=None)
+    clean = [c for c, r in paired if not r["failed"]]
+    held = max((c for c in clean if first_bad is None or c < first_bad), default=0.0)
+    peak = max(levels, default=0.0)
+    summary = RestSummary(
+        requests=len(requests),
+        answered=len(answered),
+        with_callback=sum(1 for r in requests if r["tag"] is not None),
+        not_answered=dict(not_answered),
+        peak_rate=peak,
+        held_up_to=held,
+        statement=_rest_statement(held, peak, violations, sum(not_answered.values())),
+        violations=violations,
+        answer=quantiles([r["answered_after"] for r in answered]),
+        callback=quantiles(
+            [r["delivered_after"] for r in answered if r["delivered_after"] is not None]
+        ),
+        timeline=_rest_timeline(answered),
+    )
+    summary.per_request = [
+        {"sent_at": r["sent_at"], "rate": c, "callback": r["tag"] is not None,
+         "status": r["status"], "judged": r["judged"], "broken": r["failed"]}
+        for c, r in zip(levels, answered, strict=True)
+    ] + [{"sent_at": r["sent_at"], "not_answered": r["not_answered"]}
+         for r in requests if r["not_answered"] is not None]  # fmt: skip
+    failures = [
+        f"{v.requirement} ({v.level}) broken by {v.requests} pre-recorded requests"
+        for v in violations
+        if v.gates
+    ]
+    if not_answered:
+        failures.append(f"{sum(not_answered.values())} pre-recorded requests never answered")
+    return summary, failures
+
+
+def summarise(
+    verdicts: list[dict[str, Any]],
+    catalogue: Catalogue,
+    gate: Gate,
+    requests: list[dict[str, Any]] | None = None,
+) -> Summary:
     """Everything the reports show and the gate decides on."""
     opened = [v for v in verdicts if v["not_opened"] is None]
     levels = peaks(opened)
@@ -182,5 +347,19 @@ def summarise(verdicts: list[dict[str, Any]], catalogue: Catalogue, gate: Gate) 
     if gate.max_p99 is not None and latency and latency["p99"] > gate.max_p99:
         summary.failures.append(
             f"latency p99 {latency['p99']:.3f} s above the bound of {gate.max_p99:g} s"
+        )
+    if requests:
+        summary.rest, failures = summarise_requests(requests, catalogue, gate)
+        summary.failures += failures
+        answer = summary.rest.answer
+        bound = gate.max_answer_p99
+        if bound is not None and answer and answer["p99"] > bound:
+            summary.failures.append(
+                f"pre-recorded answer p99 {answer['p99']:.3f} s above the bound of {bound:g} s"
+            )
+        summary.statement = (
+            summary.rest.statement
+            if not verdicts
+            else f"streams: {summary.statement}; pre-recorded: {summary.rest.statement}"
         )
     return summary

@@ -1,7 +1,8 @@
 """The load processes, each started as `python -c BOOT ROLE ...` so gevent patches the standard
 library before anything imports it: the master (alone, or with workers here or on other
 machines) and the workers. The master reads the plan on stdin and prints one JSON document:
-every stream's verdict, the generators' CPU, Locust's own statistics."""
+every stream's and every pre-recorded request's verdict, the generators' CPU, Locust's own
+statistics."""
 
 from __future__ import annotations
 
@@ -18,14 +19,24 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from conformance.load.plan import BOOT, LoadPlan
-from conformance.load.swarm import LATENCY, STREAM, Collected, RampShape, StreamUser
+from conformance.load.swarm import (
+    LATENCY,
+    LISTEN,
+    LISTEN_CALLBACK,
+    STREAM,
+    Collected,
+    ListenUser,
+    RampShape,
+    StreamUser,
+)
 
 HELLO, PLAN = "conformance-hello", "conformance-plan"
 """Messages between master and workers, beside Locust's own: a worker says hello once it
 listens for the plan (Locust's own connect comes before it could), the master answers with it."""
-VERDICTS, CPU, STARTED = "conformance_verdicts", "conformance_cpu", "conformance_started"
-"""Keys of a worker's statistics report: the verdicts since the last one, its CPU and the
-streams it began so far (Locust adds its user_count)."""
+VERDICTS, REQUESTS = "conformance_verdicts", "conformance_requests"
+CPU, STARTED = "conformance_cpu", "conformance_started"
+"""Keys of a worker's statistics report: the stream and request verdicts since the last one,
+its CPU and the streams and requests it began so far (Locust adds its user_count)."""
 REPORTS_DEADLINE = 15.0
 """Seconds after the stop for the workers' last reports (Locust sends one every 3 s)."""
 
@@ -35,20 +46,30 @@ class LoadFailed(Exception):
 
 
 def _environment(plan: LoadPlan | None) -> Environment:
-    """Locust's environment: the stream user, and on the master the ramp and stop timeout."""
+    """Locust's environment: on the master, the users the plan asks for, the ramp and the stop
+    timeout; on a worker, both users (the master names which to spawn)."""
+    users: list[type[locust.User]] = [StreamUser, ListenUser]
+    if plan is not None:
+        users = [u for u, n in ((StreamUser, plan.streams), (ListenUser, plan.listen_users)) if n]
     return Environment(
-        user_classes=[StreamUser],
+        user_classes=users,
         shape_class=RampShape(plan) if plan else None,
         events=locust.events,
-        stop_timeout=plan.stream_deadline + REPORTS_DEADLINE if plan else None,
+        stop_timeout=plan.user_deadline + REPORTS_DEADLINE if plan else None,
     )
 
 
 def _stats(env: Environment) -> dict[str, Any]:
-    """Locust's aggregated statistics of the latency samples and the streams, under its key."""
+    """Locust's aggregated statistics of the latency samples, the streams and the requests,
+    under its key."""
     out: dict[str, Any] = {}
-    for name in (LATENCY, STREAM):
-        entry = env.stats.get(name, "WS")
+    for name, kind in (
+        (LATENCY, "WS"),
+        (STREAM, "WS"),
+        (LISTEN, "POST"),
+        (LISTEN_CALLBACK, "POST"),
+    ):
+        entry = env.stats.get(name, kind)
         out[name] = {
             "count": entry.num_requests,
             "failures": entry.num_failures,
@@ -68,9 +89,9 @@ def _alone(plan: LoadPlan) -> dict[str, Any]:
     if not stopped.wait(plan.run_deadline):
         raise LoadFailed(f"the load run outlasted its deadline of {plan.run_deadline:g} s")
     runner.quit()
-    verdicts = Collected.drain()
-    return {"verdicts": verdicts, "cpu": Collected.cpu(), "processes": 1,
-            "lost": Collected.started - len(verdicts), **_stats(env)}  # fmt: skip
+    verdicts, requests = Collected.drain()
+    return {"verdicts": verdicts, "requests": requests, "cpu": Collected.cpu(), "processes": 1,
+            "lost": Collected.started - len(verdicts) - len(requests), **_stats(env)}  # fmt: skip
 
 
 def _spawn_workers(plan: LoadPlan) -> list[subprocess.Popen[bytes]]:
@@ -92,6 +113,7 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
     assert isinstance(runner, MasterRunner)
     joined: set[str] = set()
     verdicts: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
     latest: dict[str, dict[str, Any]] = {}
     arrived, stopped, complete = (gevent.event.Event() for _ in range(3))
 
@@ -102,12 +124,14 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
             arrived.set()
 
     def done() -> bool:
-        """No user left anywhere, and a verdict for every stream begun."""
+        """No user left anywhere, and a verdict for every stream and request begun."""
         idle = all(r.get("user_count") == 0 for r in latest.values())
-        return idle and sum(r[STARTED] for r in latest.values()) == len(verdicts)
+        begun = sum(r[STARTED] for r in latest.values())
+        return idle and begun == len(verdicts) + len(requests)
 
     def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         verdicts.extend(data.get(VERDICTS, []))
+        requests.extend(data.get(REQUESTS, []))
         latest[client_id] = data
         if stopped.is_set() and done():
             complete.set()
@@ -134,8 +158,8 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
             child.wait(10)
     started = sum(r[STARTED] for r in latest.values())
     cpu = Collected.cpu() + sum(r[CPU] for r in latest.values())
-    return {"verdicts": verdicts, "cpu": cpu, "processes": 1 + len(latest),
-            "lost": started - len(verdicts), **_stats(env)}  # fmt: skip
+    return {"verdicts": verdicts, "requests": requests, "cpu": cpu, "processes": 1 + len(latest),
+            "lost": started - len(verdicts) - len(requests), **_stats(env)}  # fmt: skip
 
 
 def _worker(host: str, port: int) -> None:
@@ -149,7 +173,8 @@ def _worker(host: str, port: int) -> None:
         Collected.receive(LoadPlan.from_json(msg.data["plan"]))
 
     def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
-        data[VERDICTS], data[CPU] = Collected.drain(), Collected.cpu()
+        data[VERDICTS], data[REQUESTS] = Collected.drain()
+        data[CPU] = Collected.cpu()
         data[STARTED] = Collected.started
 
     runner.register_message(PLAN, on_plan)

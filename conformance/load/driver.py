@@ -30,12 +30,17 @@ async def target_of(
     """The plan aimed at the target, or at a reference server started (with `faults`) for the
     block, as `conformance run` starts it."""
     if target is not None:
-        yield replace(plan, ws_target=derive_ws_url(target))
+        yield replace(plan, ws_target=derive_ws_url(target), http_target=target.rstrip("/"))
         return
     async with embedded_server(
         EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
     ) as server:
-        yield replace(plan, ws_target=derive_ws_url(server.url), api_key=server.api_key)
+        yield replace(
+            plan,
+            ws_target=derive_ws_url(server.url),
+            http_target=server.url.rstrip("/"),
+            api_key=server.api_key,
+        )
 
 
 def reachable(plan: LoadPlan) -> None:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from conformance.load.analysis import Summary
+from conformance.load.analysis import RestSummary, Summary
 from conformance.load.html import page
 
 
@@ -24,17 +24,23 @@ def _ms(figures: dict[str, float]) -> str:
     return " / ".join(f"{k} {v * 1000:.0f}" for k, v in figures.items()) + " ms"
 
 
-def console_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
-    """What the terminal shows: the statement, the figures, each violation with its evidence."""
+def _cpu(setup: dict[str, Any]) -> str:
+    """The generators' CPU, per unit of load where one kind of load ran alone."""
+    if setup["cpu_ms_per_stream_second"] is not None:
+        return f"{setup['cpu_ms_per_stream_second']:.2f} ms per stream-second of audio"
+    if setup["cpu_ms_per_request"] is not None:
+        return f"{setup['cpu_ms_per_request']:.2f} ms per pre-recorded request"
+    return f"{setup['cpu_s']:.1f} s in all"
+
+
+def _stream_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
+    """The streams' figures and violations."""
     lines = [
         f"{summary.streams} streams ({summary.opened} opened) against {setup['target']}, "
-        f"peak concurrency {summary.peak}; {setup['processes']} load processes, "
-        f"generator CPU {setup['cpu_ms_per_stream_second']:.2f} ms per stream-second of audio",
+        f"peak concurrency {summary.peak}",
         f"latency, end of each second of audio to its final Results: {_ms(summary.latency)}",
         f"CloseStream to close: {_ms(summary.close)}",
     ]
-    if setup["lost_streams"]:
-        lines.append(f"  {setup['lost_streams']} streams began but left no verdict (cut off)")
     for why, count in summary.not_opened.items():
         lines.append(f"  not opened: {count} x {why}")
     for v in summary.violations:
@@ -43,6 +49,39 @@ def console_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
             f"  {v.requirement} ({gate}): {v.streams} of {v.judged} streams, from concurrency "
             f"{v.broke_at} ({v.share:.0%} of the streams there and above); e.g. {v.sample}"
         )
+    return lines
+
+
+def _rest_lines(rest: RestSummary, setup: dict[str, Any]) -> list[str]:
+    """The pre-recorded requests' figures and violations."""
+    lines = [
+        f"{rest.requests} pre-recorded requests ({rest.with_callback} with a callback, "
+        f"{rest.answered} answered) against {setup['target']}, up to {rest.peak_rate:g} per "
+        f"second (asked: {setup['listen_rate']:g})",
+        f"request to answer: {_ms(rest.answer)}",
+    ]
+    if rest.with_callback:
+        lines.append(f"request to callback delivery: {_ms(rest.callback)}")
+    for why, count in rest.not_answered.items():
+        lines.append(f"  not answered: {count} x {why}")
+    for v in rest.violations:
+        gate = "gates" if v.gates else f"{v.level}: does not gate"
+        lines.append(
+            f"  {v.requirement} ({gate}): {v.requests} of {v.judged} requests, from "
+            f"{v.broke_at:g} requests/s ({v.share:.0%} of the requests there and above); "
+            f"e.g. {v.sample}"
+        )
+    return lines
+
+
+def console_lines(summary: Summary, setup: dict[str, Any]) -> list[str]:
+    """What the terminal shows: the statement, the figures, each violation with its evidence."""
+    lines = _stream_lines(summary, setup) if setup["streams"] else []
+    if summary.rest is not None:
+        lines += _rest_lines(summary.rest, setup)
+    lines.append(f"{setup['processes']} load processes, generator CPU {_cpu(setup)}")
+    if setup["lost_streams"]:
+        lines.append(f"  {setup['lost_streams']} streams or requests began but left no verdict")
     lines.append(summary.statement)
     return lines
 

@@ -12,6 +12,8 @@ from runner import cli, served
 
 THRESHOLD = 3
 """Streams open beyond which the load-only faults act in these tests."""
+RATE_THRESHOLD = 5
+"""Pre-recorded requests in a second beyond which load-drops-callbacks acts in these tests."""
 SMALL = ("--streams", "6", "--clip", "phrase", "--stream-seconds", "1")
 """Six streams of the 1.3 s clip."""
 
@@ -46,10 +48,30 @@ def test_stalled_results_are_named_with_the_concurrency(tmp_path: Path) -> None:
     assert found["violations"][0]["broke_at"] > THRESHOLD
 
 
-def test_run_passes_the_stream_area_against_the_load_only_faults() -> None:
-    with served("load-drops-final-metadata", "load-stalls-results") as url:
-        result = cli("run", "--target", url, "--api-key", "cli-test-key", "--only", "STREAM")
-    assert result.returncode == 0, result.stdout[-2000:]
+def test_dropped_callbacks_are_named_with_the_rate(tmp_path: Path) -> None:
+    found = load(
+        tmp_path, "--listen-rate", "12", "--callback-share", "1", "--clip", "phrase",
+        "--ramp", "3", "--duration", "1", "--workers", "0", "--time-scale", "0.1",
+        "--fault", "load-drops-callbacks",
+        env={"CONFORMANCE_REFERENCE_LOAD_REQUESTS": str(RATE_THRESHOLD)},
+    )  # fmt: skip
+    assert found["exit"] == 1
+    rest = found["rest"]
+    (violation,) = rest["violations"]
+    assert violation["requirement"] == "CALLBACK-DELIVERY"
+    assert violation["broke_at"] > RATE_THRESHOLD / 2  # the rate counted over 2 s, not 1
+    assert 0 < rest["held_up_to"] < violation["broke_at"]
+    assert "no delivery reached the callback URL" in violation["sample"]
+    assert f"from {violation['broke_at']:g} requests/s" in found["statement"]
+    assert "CALLBACK-DELIVERY" in (tmp_path / "load.html").read_text()
+
+
+def test_run_passes_against_the_load_only_faults() -> None:
+    faults = ("load-drops-final-metadata", "load-stalls-results", "load-drops-callbacks")
+    only = ("--only", "STREAM", "--only", "CALLBACK", "--only", "LISTEN")
+    with served(*faults) as url:
+        result = cli("run", "--target", url, "--api-key", "cli-test-key", *only)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +80,23 @@ def test_run_passes_the_stream_area_against_the_load_only_faults() -> None:
         (("--worker",), 2, "--worker needs --master-host"),
         (("--target", "http://127.0.0.1:9", "--fault", "x"), 2, "not with --target"),
         (("--target", "http://127.0.0.1:9", "--api-key", "k"), 4, "127.0.0.1:9"),
+        (("--fault", "no-such-fault"), 2, "--fault no-such-fault: no such fault switch"),
+        (
+            (
+                "--callback-share",
+                "0.5",
+            ),
+            2,
+            "give both",
+        ),
+        (
+            (
+                "--streams",
+                "0",
+            ),
+            2,
+            "nothing to load",
+        ),
     ],
 )
 def test_usage_and_unreachable_targets_are_one_line(flags: tuple[str, ...], code: int,

@@ -454,6 +454,10 @@ class Fault(StrEnum):
     """under load only: while more than $CONFORMANCE_REFERENCE_LOAD_STREAMS (default 64) streams
     are open, Results are held until the stream's upload ends (load-only: no requirement names
     it)"""
+    LOAD_DROPS_CALLBACKS = "load-drops-callbacks"
+    """under load only: a pre-recorded request with a callback, arriving when more than
+    $CONFORMANCE_REFERENCE_LOAD_REQUESTS (default 200) pre-recorded requests arrived within the
+    last second, is accepted but never delivered (load-only: no requirement names it)"""
 
     @property
     def description(self) -> str:

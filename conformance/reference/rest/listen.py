@@ -26,7 +26,7 @@ from ..model.errors import ApiError, bad_request, error_body
 from ..model.faults import Fault
 from ..model.params import parse_listen_options
 from ..model.settings import Settings
-from . import transcription
+from . import pressure, transcription
 from .body import media_type, read_body
 from .callbacks import Callback, Courier, accepted, parse_callback
 from .fetch import MAX_AUDIO_BYTES
@@ -79,6 +79,7 @@ async def _transcription(request: Request, ctx: Context, request_id: str) -> byt
 async def listen(request: Request, ctx: Context, courier: Courier) -> Response:
     """Without callback: the plain listen endpoint. With it: accept now, deliver later."""
     settings = ctx.settings
+    recent = pressure.arrived()
     caller = transcription.authenticate(request, ctx)
     callback = await parse_callback(request.query_params.multi_items(), "listen", settings)
     if callback is None or settings.has(Fault.CALLBACK_SYNC):
@@ -90,7 +91,7 @@ async def listen(request: Request, ctx: Context, courier: Courier) -> Response:
     key_id = caller.key_id or settings.api_key_id
 
     async def deliver(to: Callback = callback) -> None:
-        if settings.has(Fault.CALLBACK_NEVER_DELIVERS):
+        if settings.has(Fault.CALLBACK_NEVER_DELIVERS) or pressure.drops_callback(settings, recent):
             return
         if to.url.startswith("https:") and settings.has(Fault.CALLBACK_HTTPS_UNDELIVERED):
             return
