@@ -163,8 +163,9 @@ def _distributed(plan: LoadPlan) -> dict[str, Any]:
 
 
 def _worker(host: str, port: int) -> None:
-    """A worker: streams what the master's plan says, its verdicts in each statistics report.
-    Locust ends it when the master quits, or 60 s after the master's heartbeat stops."""
+    """A worker: streams and sends what the master's plan says, its verdicts in each statistics
+    report. Locust ends it when the master quits (or 60 s after the master's heartbeat stops,
+    if the master dies)."""
     env = _environment(None)
     runner = env.create_worker_runner(host, port)
     assert isinstance(runner, WorkerRunner)
@@ -177,8 +178,14 @@ def _worker(host: str, port: int) -> None:
         data[CPU] = Collected.cpu()
         data[STARTED] = Collected.started
 
+    def on_stopped(**_: Any) -> None:
+        """Its users are done: Locust's worker would now wait out the stop timeout again, deaf to
+        the master's quit (its message loop sleeps), before it reads the quit; no wait instead."""
+        env.stop_timeout = 0.0
+
     runner.register_message(PLAN, on_plan)
     env.events.report_to_master.add_listener(on_report)  # type: ignore[no-untyped-call]
+    env.events.test_stop.add_listener(on_stopped)  # type: ignore[no-untyped-call]
     runner.send_message(HELLO)
     runner.greenlet.join()
 

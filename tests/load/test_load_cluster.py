@@ -4,11 +4,14 @@ one process does."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from load_runs import load
+from runner import PYTHON
 
 SMALL = ("--streams", "6", "--clip", "phrase", "--stream-seconds", "1", "--ramp", "1")
 """Six streams of the 1.3 s clip, reached in a second."""
@@ -34,3 +37,27 @@ def test_a_master_and_two_workers_judge_as_one_process(tmp_path: Path) -> None:
     assert alone["violations"] == spread["violations"] == []
     assert spread["setup"]["locust"]["stream"]["count"] == spread["streams"]
     assert "conformant up to" in spread["stdout"]
+
+
+def test_a_remote_worker_ends_with_its_master(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    run = [PYTHON, "-m", "conformance", "load"]
+    master = subprocess.Popen(
+        [*run, "--master", "--workers", "1", "--master-port", port, *SMALL, "--duration", "1",
+         "--report-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [*run, "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _, errors = master.communicate(timeout=120)
+        assert master.returncode == 0, errors
+        assert worker.wait(timeout=15) == 0  # not Locust's 60 s without a heartbeat
+    finally:
+        for process in (master, worker):
+            process.kill()
+            process.wait()
