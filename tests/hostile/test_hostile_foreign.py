@@ -79,6 +79,9 @@ EXTRA_ECHOES = {
 """EXTRA requirements judged on metadata.extra of a transcription."""
 TAG_LOOKUPS = {"TAG-REQUEST-LOG", "TAG-USAGE-FILTER", "TAG-MULTIPLE-LOGGED", "TAG-ENCODED"}
 """TAG requirements that need a transcription's metadata.request_id."""
+UPGRADE_HEADERS = {"STREAM-REQUEST-ID-UPGRADE", "STREAM-UPGRADE-REFUSAL-HEADERS"}
+"""A relay that opens its own upstream socket answers the client's upgrade itself, without the
+upstream's dg-request-id (accepted) or dg-error (refused): one defect per upgrade outcome."""
 
 
 def _ids(area: str) -> set[str]:
@@ -111,6 +114,7 @@ EXPECTED: dict[str, Outcome] = {
             # right, so they pass; STREAM-EMPTY passes because its stream does end with a
             # Metadata, and STREAM-FINALIZE because a Metadata before any Results ends nothing.
             "STREAM-SHUTDOWN-SEQUENCE",
+            *UPGRADE_HEADERS,  # its relay drops the upstream's upgrade headers
         },
         "blocked": {},
     },
@@ -123,7 +127,7 @@ EXPECTED: dict[str, Outcome] = {
     # once and blocks its own. Plain skip, not blocked: AUTH-BEARER (no grant endpoint, which
     # the requirement allows).
     "gateway": {
-        "fail": {"LISTEN-RAW-BODY", "STREAM-CALLBACK-HTTP", "STREAM-CALLBACK-WS"},
+        "fail": {"LISTEN-RAW-BODY", "STREAM-CALLBACK-HTTP", "STREAM-CALLBACK-WS", *UPGRADE_HEADERS},
         "blocked": {
             **{i: "LISTEN-RAW-BODY" for i in LISTEN_BODY | LISTEN_ROUTE | AUTH_REFUSALS | FUZZ},
             "AUTH-TOKEN": "LISTEN-RAW-BODY",  # the route is missing, not the Token scheme
@@ -146,7 +150,11 @@ EXPECTED: dict[str, Outcome] = {
     # not accepted as a callback, so a 200 to a bad URL says nothing about the URL).
     # SPEAK-AUDIO passes.
     "sync-callback": {
-        "fail": {"CALLBACK-ACCEPTED", "SPEAK-CALLBACK-ACCEPTED"},
+        "fail": {
+            "CALLBACK-ACCEPTED",
+            "SPEAK-CALLBACK-ACCEPTED",
+            "SPEAK-STREAM-REQUEST-ID-UPGRADE",  # its relay drops the speak upgrade's header
+        },
         "blocked": {
             **{f"CALLBACK-{s}": "CALLBACK-ACCEPTED" for s in CALLBACK_AFTER_ACCEPTANCE},
             **{
@@ -288,13 +296,13 @@ def _judged(
     return judge(take(shared, name, alone))
 
 
-def test_a_streaming_only_gateway_that_says_so_fails_only_its_stream_callbacks(
+def test_a_streaming_only_gateway_that_says_so_fails_only_its_stream_callbacks_and_headers(
     shared: dict[str, Ran], upstream: str, tmp_path: Path
 ) -> None:
     """Declaring what it implements (no pre-recorded listen), the gateway is judged on its
     streams alone: what needs POST /v1/listen skips as undeclared, nothing is blocked."""
     judged = _judged("declared", "gateway", DECLARED, shared, upstream, tmp_path)
-    assert judged.broken() == {"STREAM-CALLBACK-HTTP", "STREAM-CALLBACK-WS"}
+    assert judged.broken() == {"STREAM-CALLBACK-HTTP", "STREAM-CALLBACK-WS", *UPGRADE_HEADERS}
     undeclared = {i for i, r in judged.requirements.items() if "listen capability" in r["reason"]}
     assert undeclared == _ids("LISTEN") | _ids("AUTH") | _ids("FUZZ")
     assert all(judged.verdict(i) == "skip" for i in undeclared)

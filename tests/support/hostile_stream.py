@@ -79,9 +79,18 @@ class StreamProxy:
         except InvalidStatus as exc:
             refused = exc.response
             headers = Headers([("Content-Type", refused.headers.get("Content-Type", "text/plain"))])
+            headers.update(_named(refused.headers))
             return Response(refused.status_code, refused.reason_phrase, headers, refused.body)
         self.opened[connection] = upstream
         return None
+
+    def process_response(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> None:
+        """The reference's dg- headers on the 101 too: the proxy breaks only what its mode says."""
+        upstream = self.opened.get(connection)
+        if upstream is not None and upstream.response is not None:
+            response.headers.update(_named(upstream.response.headers))
 
     def select_subprotocol(
         self, connection: ServerConnection, offered: Sequence[Subprotocol]
@@ -142,6 +151,11 @@ class StreamProxy:
         await connection.send(message)
 
 
+def _named(headers: Headers) -> list[tuple[str, str]]:
+    """The upgrade answer's dg- headers (its request id, its error), to relay unchanged."""
+    return [(k, v) for k, v in headers.raw_items() if k.lower().startswith("dg-")]
+
+
 def _chatter(frame: int, request_id: str) -> dict[str, object]:
     """The chatty target's own interim Results for the `frame`th 100 ms audio frame: valid
     against the Results schema, with no words and its own request id."""
@@ -178,6 +192,7 @@ def hostile_stream(mode: str, upstream: str) -> Iterator[str]:
             "127.0.0.1",
             0,
             process_request=proxy.process_request,
+            process_response=proxy.process_response,
             select_subprotocol=proxy.select_subprotocol,
             ping_interval=None,
             compression=None,

@@ -3,6 +3,14 @@ text to speech over WebSocket."""
 
 from __future__ import annotations
 
-from conformance.cases.stream import agent, callbacks, control, features, messages, speak
+from conformance.cases.stream import (
+    agent,
+    callbacks,
+    control,
+    features,
+    messages,
+    speak,
+    upgrade,
+)
 
-__all__ = ["agent", "callbacks", "control", "features", "messages", "speak"]
+__all__ = ["agent", "callbacks", "control", "features", "messages", "speak", "upgrade"]

@@ -83,7 +83,7 @@ BAD_CREDENTIALS = {"none": "without credentials", UNKNOWN_KEY: "with an unknown 
 """The upgrades that must be refused, each with how it is described."""
 
 
-async def _bad_credentials(ctx: CaseContext) -> list[tuple[str, Stream]]:
+async def bad_credentials(ctx: CaseContext) -> list[tuple[str, Stream]]:
     """The run's one probing of each bad-credential upgrade (shared by both AUTH cases)."""
     found = []
     for auth, what in BAD_CREDENTIALS.items():
@@ -99,7 +99,7 @@ async def bad_credentials_refused(ctx: CaseContext) -> None:
     """Upgrades without credentials, or with an unknown key, are refused (no 101, or an error
     close before any Results)."""
     await require_route(ctx)
-    for what, stream in await _bad_credentials(ctx):
+    for what, stream in await bad_credentials(ctx):
         ctx.reproducer = stream.reproducer()
         ctx.check(
             not stream.opened or error_closed(stream),
@@ -112,7 +112,7 @@ async def bad_credentials_refused(ctx: CaseContext) -> None:
 async def bad_credentials_get_401(ctx: CaseContext) -> None:
     """Upgrades without credentials, or with an unknown key, are refused with HTTP 401."""
     await require_route(ctx)
-    for what, stream in await _bad_credentials(ctx):
+    for what, stream in await bad_credentials(ctx):
         ctx.reproducer = stream.reproducer()
         ctx.check(
             stream.status == 401,

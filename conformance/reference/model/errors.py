@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from http import HTTPStatus
 
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -50,6 +51,20 @@ def error_response(
     if settings.imitates("terse-errors"):
         del body["request_id"]
     return JSONResponse(body, error.status, named)
+
+
+_REST_ONLY = frozenset({Fault.ERROR_NO_REQUEST_ID, Fault.ERROR_REQUEST_ID_DIFFERS})
+"""Faults of REST error answers that a refused upgrade does not share (its dg-request-id is
+judged by the streaming requirement)."""
+
+
+def upgrade_refusal(error: ApiError, settings: Settings) -> Response:
+    """A refused WebSocket upgrade: the error answer, named by dg-request-id, with its reason in
+    dg-error too (the changelog of 2022-11-08; no dg-error under upgrade-refusal-no-dg-error)."""
+    own = replace(settings, faults=settings.faults - _REST_ONLY)
+    if settings.has(Fault.UPGRADE_REFUSAL_NO_DG_ERROR):
+        return error_response(error, own)
+    return error_response(error, own, {"dg-error": error.message})
 
 
 def _request_id_header(request_id: str, settings: Settings) -> dict[str, str]:

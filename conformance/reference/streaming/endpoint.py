@@ -3,12 +3,14 @@ log entry of a stream served; and the 404 of any other WebSocket path."""
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.frames import CloseCode
 
 from ..model.context import Context
-from ..model.errors import ApiError, error_response
+from ..model.errors import ApiError, upgrade_refusal
 from ..model.faults import Fault
 from ..model.keys import iso
 from ..model.requests_log import LoggedRequest, features, key_tags
@@ -18,18 +20,23 @@ from .session import Session
 
 
 async def stream_endpoint(websocket: WebSocket, ctx: Context) -> None:
-    """Authenticate and validate before the upgrade (a refusal is an HTTP error), then serve."""
+    """Authenticate and validate before the upgrade (a refusal is an HTTP error), then serve;
+    the upgrade's dg-request-id names the stream as its messages' request_id does."""
     try:
         options, subprotocol = await parse_stream_options(websocket, ctx)
     except ApiError as error:
-        await websocket.send_denial_response(error_response(error, ctx.settings))
+        await websocket.send_denial_response(upgrade_refusal(error, ctx.settings))
         return
-    await websocket.accept(subprotocol=subprotocol)
+    request_id = str(uuid.uuid4())
+    named = str(uuid.uuid4()) if ctx.settings.has(Fault.STREAM_UPGRADE_REQUEST_ID_DIFFERS) else None
+    await websocket.accept(
+        subprotocol=subprotocol, headers=[(b"dg-request-id", (named or request_id).encode())]
+    )
     sink = await open_sink(options, websocket, ctx)
     if sink is None:
         await websocket.close(CloseCode.INTERNAL_ERROR, KILLED_REASON)
         return
-    session = Session(ctx, options, websocket, sink)
+    session = Session(ctx, options, websocket, sink, request_id)
     try:
         await session.run()
     except WebSocketDisconnect:
@@ -82,6 +89,6 @@ def unknown_socket(ctx: Context) -> WebSocketRoute:
     async def refuse(websocket: WebSocket) -> None:
         path = websocket.url.path
         error = ApiError(404, f"No WebSocket endpoint at {path!r}.", "NOT_FOUND")
-        await websocket.send_denial_response(error_response(error, ctx.settings))
+        await websocket.send_denial_response(upgrade_refusal(error, ctx.settings))
 
     return WebSocketRoute("/{path:path}", refuse)

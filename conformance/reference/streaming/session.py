@@ -40,14 +40,16 @@ class _Ending:
 class Session:
     """One live stream: decodes audio, emits Results per lane, ends with Metadata."""
 
-    def __init__(self, ctx: Context, options: StreamOptions, client: WebSocket, sink: Sink) -> None:
+    def __init__(
+        self, ctx: Context, options: StreamOptions, client: WebSocket, sink: Sink, request_id: str
+    ) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
         self.options = options
         self.client = client
         self.sink = sink
         self.rest = rest_settings(self.settings)
-        self.request_id = response.request_id(self.rest)
+        self.request_id = request_id
         self.hasher = hashlib.sha256()
         self.received = 0
         self.decoder = Decoder(options.encoding, options.channels) if options.decodable else None

@@ -14,7 +14,7 @@ from websockets.frames import CloseCode
 
 from ..model.auth import identify
 from ..model.context import Context
-from ..model.errors import ApiError, bad_request, error_response, unauthorized
+from ..model.errors import ApiError, bad_request, unauthorized, upgrade_refusal
 from ..model.faults import Fault
 from .idle import IdleDeadline
 from .options import rest_settings
@@ -72,6 +72,8 @@ class SpeakSession:
         self.settings = ctx.settings
         self.options = options
         self.client = client
+        self.request_id = str(uuid.uuid4())
+        """The socket's request: its Metadata's request_id and its upgrade's dg-request-id."""
         self.buffer: list[str] = []
         self.sequence = 0
         self.flushes: deque[float] = deque()
@@ -169,7 +171,7 @@ class SpeakSession:
         """The Metadata that opens the socket (as the live captures show it)."""
         return {
             "type": "Metadata",
-            "request_id": str(uuid.uuid4()),
+            "request_id": self.request_id,
             "model_name": self.options.model,
             "model_version": MODEL_VERSION,
             "model_uuid": MODEL_UUID,
@@ -184,11 +186,14 @@ def routes(ctx: Context) -> list[BaseRoute]:
         try:
             options, subprotocol = _options(websocket, ctx)
         except ApiError as error:
-            await websocket.send_denial_response(error_response(error, ctx.settings))
+            await websocket.send_denial_response(upgrade_refusal(error, ctx.settings))
             return
-        await websocket.accept(subprotocol=subprotocol)
+        session = SpeakSession(ctx, options, websocket)
+        named = not ctx.settings.has(Fault.SPEAK_STREAM_UPGRADE_NO_REQUEST_ID)
+        headers = [(b"dg-request-id", session.request_id.encode())] if named else []
+        await websocket.accept(subprotocol=subprotocol, headers=headers)
         try:
-            await SpeakSession(ctx, options, websocket).run()
+            await session.run()
         except WebSocketDisconnect:
             pass
 
