@@ -30,7 +30,7 @@ async def target_of(
     """The plan aimed at the target, or at a reference server started (with `faults`) for the
     block, as `conformance run` starts it."""
     if target is not None:
-        yield replace(plan, ws_target=derive_ws_url(target), http_target=target.rstrip("/"))
+        yield replace(plan, ws_target=derive_ws_url(target), http_target=http_of(target))
         return
     async with embedded_server(
         EMBEDDED_RETRY_DELAY, 10, timing.server_start, timing.shutdown, faults=tuple(faults)
@@ -38,9 +38,17 @@ async def target_of(
         yield replace(
             plan,
             ws_target=derive_ws_url(server.url),
-            http_target=server.url.rstrip("/"),
+            http_target=http_of(server.url),
             api_key=server.api_key,
         )
+
+
+def http_of(target: str) -> str:
+    """The target's http(s) base, whether given as http(s) or as ws(s)."""
+    for ws, http in (("wss://", "https://"), ("ws://", "http://")):
+        if target.startswith(ws):
+            return http + target.removeprefix(ws).rstrip("/")
+    return target.rstrip("/")
 
 
 def reachable(plan: LoadPlan) -> None:

@@ -236,7 +236,13 @@ class ListenUser(User):
         verdict = rest.RequestVerdict(time.time(), tag)
         began = time.monotonic()
         with gevent.Timeout(plan.request_deadline + 1, False):
-            self._send(plan, url, clip.wav, verdict, began)
+            try:
+                self._send(plan, url, clip.wav, verdict, began)
+            except gevent.GreenletExit:
+                # Locust's stop killed the user as it woke from its wait (the kill races the
+                # wake-up): a request the harness cut off, not the target's to answer for
+                Collected.started -= 1
+                raise
             self._record(verdict)
             return
         verdict.not_answered = f"no answer within {plan.request_deadline:g} s"
