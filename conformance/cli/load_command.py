@@ -22,6 +22,7 @@ from conformance.load.judge import Deadlines
 from conformance.load.plan import BOOT, LoadPlan
 from conformance.run import loop
 from conformance.timing import TEARDOWN, Timing
+from conformance.wire.addresses import reaches_this_machine
 
 FAULTS_DEADLINE = 30.0
 """Seconds for the reference server to list its fault switches."""
@@ -57,6 +58,12 @@ def _plan(args: argparse.Namespace, timing: Timing) -> LoadPlan:
         raise UsageError("--master-host is for --worker")
     if args.callback_share and not args.listen_rate:
         raise UsageError("--callback-share is a share of --listen-rate's requests: give both")
+    far = args.target and not reaches_this_machine(args.target)
+    if args.callback_share and far and not args.callback_public_url:
+        raise UsageError(
+            "--callback-share needs --callback-public-url: the target cannot reach the "
+            f"receiver at {args.callback_host}"
+        )
     streams = args.streams if args.streams is not None else (0 if args.listen_rate else 10)
     if not streams and not args.listen_rate:
         raise UsageError("nothing to load: give --streams 1 or more, or --listen-rate")
@@ -88,7 +95,7 @@ async def _run(
     async with driver.target_of(plan, args.target, args.fault, timing) as aimed:
         driver.reachable(aimed)
         async with callbacks.inbox(
-            aimed.callback_share > 0, aimed.http_target, args.callback_host,
+            aimed.callback_share > 0, args.callback_host,
             args.callback_public_url, timing.server_start, timing.shutdown,
         ) as inbox:  # fmt: skip
             if inbox is not None:

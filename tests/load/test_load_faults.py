@@ -74,6 +74,11 @@ def test_run_passes_against_the_load_only_faults() -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
+CALLBACKS_FAR = ("--target", "http://192.0.2.1", "--api-key", "k", "--listen-rate", "1",
+                 "--callback-share", "1")  # fmt: skip
+"""Callbacks asked of a target that cannot reach this machine, without a public URL."""
+
+
 @pytest.mark.parametrize(
     ("flags", "code", "said"),
     [
@@ -81,22 +86,9 @@ def test_run_passes_against_the_load_only_faults() -> None:
         (("--target", "http://127.0.0.1:9", "--fault", "x"), 2, "not with --target"),
         (("--target", "http://127.0.0.1:9", "--api-key", "k"), 4, "127.0.0.1:9"),
         (("--fault", "no-such-fault"), 2, "--fault no-such-fault: no such fault switch"),
-        (
-            (
-                "--callback-share",
-                "0.5",
-            ),
-            2,
-            "give both",
-        ),
-        (
-            (
-                "--streams",
-                "0",
-            ),
-            2,
-            "nothing to load",
-        ),
+        (("--callback-share", "0.5"), 2, "give both"),
+        (("--streams", "0"), 2, "nothing to load"),
+        (CALLBACKS_FAR, 2, "needs --callback-public-url"),
     ],
 )
 def test_usage_and_unreachable_targets_are_one_line(flags: tuple[str, ...], code: int,
