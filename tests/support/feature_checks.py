@@ -12,6 +12,8 @@ from conformance.wire import audio
 TOPICS = "topics=true&custom_topic=weather&custom_topic_mode=strict"
 INTENTS = "intents=true&custom_intent=book&custom_intent_mode=strict"
 SPEECH = "model=nova-3&keyterm=conformance&dictation=true&redact=pii&diarize_model=latest"
+KEYTERMS = "model=nova-3" + "".join(f"&keyterm=probe+term+{n}" for n in range(101))
+"""101 keyterms: past the 100 the reference allows."""
 
 
 def _words(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -109,6 +111,7 @@ FEATURE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "language-multi": _multilingual,
     "entities": _entities,
     "speech-options": lambda p: p.status(SPEECH) == 200,
+    "keyterm-limit": lambda p: p.status(KEYTERMS) == 400,
 }
 """Feature -> whether the server meets it."""
 
@@ -127,6 +130,7 @@ FEATURE_BREAKS: dict[str, set[str]] = {
     "no-detected-language": {"detect-language"},
     "entities-past-words": {"entities"},
     "multi-words-no-language": {"language-multi"},
+    "keyterm-limit-unenforced": {"keyterm-limit"},
     "reject-keyterm": {"speech-options"},
 }
 """Fault -> the features it must break (and no others)."""

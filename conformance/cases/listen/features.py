@@ -38,6 +38,10 @@ SPEECH_OPTIONS = (
     ("keyterm", "conformance"),
 )
 """Options whose effect needs real speech; keyterm is "Only compatible with Nova-3"."""
+KEYTERM = (("model", "nova-3"), ("keyterm", "conformance"))
+KEYTERM_LIMIT = 100
+"""Keyterms a request may carry ("up to 100", the Keyterm page), 500 tokens in all (the
+changelog of 2026-10-08): 101 of six words each are past both, whatever the tokenizer."""
 
 
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
@@ -254,6 +258,27 @@ def _problem(exchange: Exchange) -> str | None:
     if exchange.status != 200:
         return f"refused: {exchange.describe()}"
     return schema_problem(exchange, "listen")
+
+
+@case("LISTEN-KEYTERM-LIMIT")
+async def keyterms_over_limit_refused(ctx: CaseContext) -> None:
+    """101 keyterms of six words (past 100 keyterms and 500 tokens) are refused with 400, judged
+    once one keyterm is accepted (else LISTEN-SPEECH-OPTIONS's failure shows here)."""
+    control = await ctx.transcribe(audio.phrase(), KEYTERM)
+    if control.status != 200:
+        ctx.blocked(
+            "LISTEN-SPEECH-OPTIONS",
+            f"one keyterm with model=nova-3: {control.describe()}, so a refusal of many says "
+            "nothing of their limit",
+        )
+    count = KEYTERM_LIMIT + 1
+    terms = [("keyterm", f"conformance limit probe term number {n}") for n in range(count)]
+    exchange = await _send(ctx, (KEYTERM[0], *terms))
+    ctx.check(
+        exchange.status == 400,
+        f"{count} keyterms ({6 * count} words): {exchange.describe()}, expected 400",
+        on=exchange,
+    )
 
 
 @case("LISTEN-SPEECH-OPTIONS")

@@ -30,6 +30,10 @@ KEYWORDS_LIMIT = 200
 CURRENT_SEARCH_LIMIT = 50
 CURRENT_KEYWORDS_LIMIT = 100
 """... and of the current /v1 Search and Keywords pages (the current-limits variant)."""
+KEYTERM_LIMIT = 100
+KEYTERM_WORDS = 500
+"""Keyterms: "up to 100" (the Keyterm page) and 500 tokens in all (the changelog of
+2026-10-08), a token counted as a word."""
 DEFAULT_UTT_SPLIT = 0.8
 LONG_UTT_SPLIT = 1.5
 """The default default-utt-split-long uses: the test audio's 1.2 s pause no longer splits."""
@@ -166,12 +170,21 @@ def _limits(settings: Settings) -> tuple[int | None, int | None]:
 
 
 def _check_counts(items: Sequence[tuple[str, str]], settings: Settings) -> None:
-    """Refuse more search terms or keywords than documented (kept even by accept-invalid-params)."""
+    """Refuse more search terms, keywords or keyterms than documented (kept even by
+    accept-invalid-params)."""
     search_limit, keywords_limit = _limits(settings)
     for name, limit in (("search", search_limit), ("keywords", keywords_limit)):
         count = sum(1 for key, _ in items if key == name)
         if limit is not None and count > limit:
             raise bad_request(f"Too many `{name}` values: {count} sent, at most {limit} allowed.")
+    terms = [value for key, value in items if key == "keyterm"]
+    words = sum(len(term.split()) for term in terms)
+    over = len(terms) > KEYTERM_LIMIT or words > KEYTERM_WORDS
+    if over and not settings.has(Fault.KEYTERM_LIMIT_UNENFORCED):
+        raise bad_request(
+            f"Too many keyterms: {len(terms)} of {words} words sent, at most {KEYTERM_LIMIT} "
+            f"of {KEYTERM_WORDS} tokens allowed."
+        )
 
 
 _LATER_MODELS = frozenset({"voicemail", "finance", "conversationalai", "video"})
