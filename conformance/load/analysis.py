@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -137,24 +138,49 @@ def peaks(verdicts: list[dict[str, Any]]) -> list[int]:
     return out
 
 
-def _violations(
-    verdicts: list[dict[str, Any]], levels: list[int], catalogue: Catalogue, gate: Gate
-) -> list[Violation]:
-    """Each requirement some stream broke, in catalogue terms, most streams first."""
+@dataclass(frozen=True)
+class _Broken:
+    """One requirement some streams or requests broke, before it is worded for either."""
+
+    requirement: str
+    level: Level
+    count: int
+    judged: int
+    lowest: float
+    """The lowest concurrency or rate at which one broke it."""
+    share: float
+    sample: dict[str, Any]
+    gates: bool
+
+
+def _broken(
+    verdicts: list[dict[str, Any]], levels: Sequence[float], catalogue: Catalogue, gate: Gate
+) -> list[_Broken]:
+    """Each requirement some verdict failed, with the load level (concurrency or rate) of each
+    verdict: how many, from which level, the share there and above, the first one's evidence."""
     judged = Counter(r for v in verdicts for r in v["judged"])
-    found: list[Violation] = []
+    found = []
     for rid in sorted({r for v in verdicts for r in v["failed"]}):
         broken = [(c, v) for c, v in zip(levels, verdicts, strict=True) if rid in v["failed"]]
         lowest, sample = min(broken, key=lambda cv: cv[0])
         above = sum(1 for c in levels if c >= lowest)
         level = requirement_of(catalogue, rid).level
         gates = level is Level.MUST or (gate.strict and level is Level.SHOULD)
-        text = f"a stream at concurrency {lowest}: {sample['failed'][rid]}"
-        found.append(
-            Violation(rid, level.value, len(broken), judged[rid], lowest, len(broken) / above,
-                      text, gates)
-        )  # fmt: skip
-    return sorted(found, key=lambda x: (-x.streams, x.requirement))
+        share = len(broken) / above
+        found.append(_Broken(rid, level, len(broken), judged[rid], lowest, share, sample, gates))
+    return sorted(found, key=lambda x: (-x.count, x.requirement))
+
+
+def _violations(
+    verdicts: list[dict[str, Any]], levels: list[int], catalogue: Catalogue, gate: Gate
+) -> list[Violation]:
+    """Each requirement some stream broke, in catalogue terms, most streams first."""
+    return [
+        Violation(b.requirement, b.level.value, b.count, b.judged, int(b.lowest), b.share,
+                  f"a stream at concurrency {b.lowest:g}: {b.sample['failed'][b.requirement]}",
+                  b.gates)
+        for b in _broken(verdicts, levels, catalogue, gate)
+    ]  # fmt: skip
 
 
 def _statement(held: int, peak: int, violations: list[Violation], not_opened: int) -> str:
@@ -207,20 +233,12 @@ def _rest_violations(
     requests: list[dict[str, Any]], levels: list[float], catalogue: Catalogue, gate: Gate
 ) -> list[RestViolation]:
     """Each requirement some request broke, most requests first."""
-    judged = Counter(r for v in requests for r in v["judged"])
-    found: list[RestViolation] = []
-    for rid in sorted({r for v in requests for r in v["failed"]}):
-        broken = [(c, v) for c, v in zip(levels, requests, strict=True) if rid in v["failed"]]
-        lowest, sample = min(broken, key=lambda cv: cv[0])
-        above = sum(1 for c in levels if c >= lowest)
-        level = requirement_of(catalogue, rid).level
-        gates = level is Level.MUST or (gate.strict and level is Level.SHOULD)
-        text = f"a request at {lowest:g} req/s: {sample['failed'][rid]}"
-        found.append(
-            RestViolation(rid, level.value, len(broken), judged[rid], lowest,
-                          len(broken) / above, text, gates)
-        )  # fmt: skip
-    return sorted(found, key=lambda x: (-x.requests, x.requirement))
+    return [
+        RestViolation(b.requirement, b.level.value, b.count, b.judged, b.lowest, b.share,
+                      f"a request at {b.lowest:g} req/s: {b.sample['failed'][b.requirement]}",
+                      b.gates)
+        for b in _broken(requests, levels, catalogue, gate)
+    ]  # fmt: skip
 
 
 def _rest_statement(
