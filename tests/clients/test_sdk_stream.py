@@ -35,11 +35,15 @@ async def _receive_until_closed(socket: Any) -> tuple[list[Any], ConnectionClose
             return messages, closed
 
 
-async def _stream(url: str) -> tuple[list[Any], ConnectionClosed]:
+async def _stream(url: str, **options: str) -> tuple[list[Any], ConnectionClosed]:
     """Streams the clip through the SDK's listen v1 socket, then ends it with CloseStream."""
     client = AsyncDeepgramClient(api_key=KEY, environment=environment(url))
     async with client.listen.v1.connect(
-        model="nova-3", encoding="linear16", sample_rate=CLIP.sample_rate, channels=CLIP.channels
+        model="nova-3",
+        encoding="linear16",
+        sample_rate=CLIP.sample_rate,
+        channels=CLIP.channels,
+        **options,
     ) as socket:
         receiving = asyncio.create_task(_receive_until_closed(socket))
         for frame in CLIP.frames():
@@ -62,3 +66,18 @@ def test_sdk_streams_and_closes_with_close_stream() -> None:
     assert metadata.sha256 == hashlib.sha256(CLIP.data).hexdigest()
     assert metadata.duration == pytest.approx(CLIP.duration, abs=0.05)
     assert closed.rcvd is not None and closed.rcvd.code == 1000, f"the stream ended: {closed}"
+
+
+def test_sdk_parses_code_switching_results() -> None:
+    with reference(api_key=KEY) as url:
+        messages, _ = asyncio.run(asyncio.wait_for(_stream(url, language="multi"), TIMING.request))
+    finals = [
+        strict(ListenV1Results, m)
+        for m in messages
+        if isinstance(m, ListenV1Results) and m.is_final
+    ]
+    alternatives = [a for m in finals for a in m.channel.alternatives if a.words]
+    assert alternatives, f"no words in {len(finals)} final Results"
+    for alternative in alternatives:
+        spoken = {word.language for word in alternative.words}
+        assert None not in spoken and set(alternative.languages or ()) == spoken

@@ -4,12 +4,11 @@ their words."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from itertools import pairwise
 from typing import Any
 
 from conformance.cases.kit.context import LISTEN_PATH, CaseContext, schema_problem
+from conformance.cases.kit.languages import language_problems
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import alternatives, get, items, number, ordinal_list, words
 from conformance.wire import audio
@@ -42,10 +41,6 @@ KEYTERM = (("model", "nova-3"), ("keyterm", "conformance"))
 KEYTERM_LIMIT = 100
 """Keyterms a request may carry ("up to 100", the Keyterm page), 500 tokens in all (the
 changelog of 2026-10-08): 101 of six words each are past both, whatever the tokenizer."""
-
-
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
-"""A BCP-47 tag's outline: a primary subtag, then subtags."""
 
 
 def require_words(ctx: CaseContext, found: int) -> None:
@@ -195,37 +190,15 @@ async def language_detected(ctx: CaseContext) -> None:
         )
 
 
-def _languages_problem(listed: Any, spoken: Counter[str]) -> str | None:
-    """Why an alternative's languages is not the words' languages, most words first."""
-    if not isinstance(listed, list) or not all(isinstance(tag, str) for tag in listed):
-        return f"is {listed!r}, expected a list of language tags"
-    if sorted(listed) != sorted(spoken):
-        return f"lists {listed}; its words are in {sorted(spoken)}"
-    counts = [spoken[tag] for tag in listed]
-    if counts != sorted(counts, reverse=True):
-        return f"lists {listed} for {counts} words each, expected most words first"
-    return None
-
-
 @case("LISTEN-LANGUAGE-MULTI")
 async def words_carry_language(ctx: CaseContext) -> None:
     """language=multi gives every word its language; an alternative's languages, when present,
     lists those languages, most words first."""
     body = await ctx.transcription(audio.mono(), MULTILINGUAL)
-    require_words(ctx, sum(1 for _ in words(body)))
-    for where, alternative in alternatives(body):
-        spoken: Counter[str] = Counter()
-        for w, word in enumerate(items(get(alternative, "words"), f"{where}.words")):
-            tag = word.get("language") if isinstance(word, dict) else None
-            ctx.check(
-                isinstance(tag, str) and LANGUAGE_TAG.fullmatch(tag) is not None,
-                f"language=multi: {where}.words[{w}].language is {tag!r}, expected a BCP-47 code",
-            )
-            if isinstance(tag, str):
-                spoken[tag] += 1
-        if "languages" in alternative:
-            problem = _languages_problem(alternative["languages"], spoken)
-            ctx.check(problem is None, f"{where}.languages {problem}")
+    found = [language_problems(where, alternative) for where, alternative in alternatives(body)]
+    require_words(ctx, sum(count for count, _ in found))
+    problems = [problem for _, listed in found for problem in listed]
+    ctx.check(not problems, f"language=multi: {ordinal_list(problems)}")
 
 
 @case("LISTEN-ENTITIES")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.languages import language_problems
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.streams import (
     CONTENT,
@@ -47,6 +48,10 @@ KEYTERMED = Plan(
     params=(("interim_results", "false"), ("model", "nova-3"), ("keyterm", "conformance"))
 )
 """keyterm prompting, with the one model the documentation says it works with."""
+MULTILINGUAL = Plan(
+    params=(("interim_results", "false"), ("model", "nova-3"), ("language", "multi"))
+)
+"""Code switching, "available on Nova-2, Nova-3" (the Multilingual Codeswitching page)."""
 LISTED_TYPES = frozenset({"Results", "Metadata", "UtteranceEnd", "SpeechStarted"})
 """The server messages the AsyncAPI lists for WebSocket /v1/listen."""
 ATTESTED_TYPES = frozenset({"Error", "ConfigureSuccess", "ConfigureFailure"})
@@ -103,6 +108,22 @@ async def keyterm_accepted(ctx: CaseContext) -> None:
     """A stream with model=nova-3 and keyterm opens and is answered with Results that
     validate (keyterm is not probed alone: without nova-3 a refusal is documented)."""
     await _answered(ctx, KEYTERMED, ())
+
+
+@case("STREAM-LANGUAGE-MULTI")
+async def words_carry_language(ctx: CaseContext) -> None:
+    """A stream with model=nova-3 and language=multi opens, and every word of its Results
+    carries its language (an alternative's languages, when present, lists them, most first)."""
+    await _answered(ctx, MULTILINGUAL, ())
+    found = [
+        language_problems(f"Results {n}: channel.alternatives[{a}]", alternative)
+        for n, message in enumerate(results(await played(ctx, MULTILINGUAL)))
+        for a, alternative in enumerate(message.body["channel"]["alternatives"])
+    ]
+    if not sum(count for count, _ in found):
+        ctx.skip("the target recognised no words in the test audio, so there is nothing to check")
+    problems = [problem for _, listed in found for problem in listed]
+    ctx.check(not problems, f"{MULTILINGUAL.describe()}: {ordinal_list(problems)}")
 
 
 @case("STREAM-MESSAGE-TYPES")

@@ -290,6 +290,8 @@ class Fault(StrEnum):
     """an accepted /v1/speak upgrade carries no dg-request-id"""
     UPGRADE_REFUSAL_NO_DG_ERROR = "upgrade-refusal-no-dg-error"
     """a refused WebSocket upgrade carries no dg-error header"""
+    STREAM_MULTI_NO_LANGUAGE = "stream-multi-no-language"
+    """a stream with language=multi gives words without a language"""
     KEYTERM_LIMIT_UNENFORCED = "keyterm-limit-unenforced"
     """keyterms past 100 (or 500 words in all) are accepted"""
     REJECT_KEYTERM = "reject-keyterm"

@@ -140,6 +140,8 @@ class Lane:
                 words = transcribe.punctuate(words)
             if options.diarize:
                 words = transcribe.diarize(words)
+            if options.multilingual and not self.settings.has(Fault.STREAM_MULTI_NO_LANGUAGE):
+                words = transcribe.code_switch(words)
             out.append(words)
         return out
 
@@ -154,13 +156,14 @@ class Lane:
             for word in listed:
                 word["start"] = round(word["start"] - shift, 3)
                 word["end"] = round(word["end"] - shift, 3)
-            alternatives.append(
-                {
-                    "transcript": transcribe.transcript(words),
-                    "confidence": transcribe.confidence(words),
-                    "words": listed,
-                }
-            )
+            alternative: dict[str, Any] = {
+                "transcript": transcribe.transcript(words),
+                "confidence": transcribe.confidence(words),
+                "words": listed,
+            }
+            if any(w.language for w in words):
+                alternative["languages"] = transcribe.languages(words)
+            alternatives.append(alternative)
         message: dict[str, Any] = {
             "type": "Results",
             "channel_index": [self.index, self.total],
