@@ -165,13 +165,17 @@ async def finalize_keeps_stream_open(ctx: CaseContext) -> None:
         require_typed(ctx, CLOSED, stream)
         await stream.send_json({"type": "KeepAlive"})
         stream.note_idle(timing.stream_latency)
+        since = stream.now()
         await stream.wait_closed(timing.stream_latency)
-        _still_open(ctx, stream, f"within {timing.stream_latency:g} s of a KeepAlive after it")
+        _still_open(
+            ctx, stream, f"within {timing.stream_latency:g} s of a KeepAlive after it", since
+        )
         more = BUFFERED / 2  # the stream is judged, not the flush: a short stream suffices
         await stream.send_audio(CLOSED.source, ctx.config.pace, seconds=more)
         await stream.send_json({"type": "Finalize"})
+        since = stream.now()
         await stream.wait_closed(timing.stream_latency)
-        _still_open(ctx, stream, f"after {more:g} s more audio and a second Finalize")
+        _still_open(ctx, stream, f"after {more:g} s more audio and a second Finalize", since)
 
 
 @case("STREAM-FINALIZE-FLUSH")
@@ -204,13 +208,21 @@ async def finalize_flushes(ctx: CaseContext) -> None:
             )
 
 
-def _still_open(ctx: CaseContext, stream: Stream, when: str) -> None:
-    """Fail unless the target has neither closed the stream nor ended it with a Metadata (one
-    that came before any Results, at connect, ends nothing: STREAM-SHUTDOWN-SEQUENCE's)."""
+def _still_open(ctx: CaseContext, stream: Stream, when: str, since: float) -> None:
+    """Fail if the target closed the stream, or ended it with a Metadata, within the latency
+    window from `since` (a Metadata before any Results, at connect, ends nothing:
+    STREAM-SHUTDOWN-SEQUENCE's). What came after the window, read late by a starved suite, is
+    the idle timeout's of the silence that followed (STREAM-IDLE-TIMEOUT's), not Finalize's."""
+    until = since + ctx.config.timing.stream_latency
     first_results = next((m.at for m in results(stream)), None)
-    ended = [m for m in stream.of_type("Metadata") if first_results is None or m.at > first_results]
+    ended = [
+        m
+        for m in stream.of_type("Metadata")
+        if (first_results is None or m.at > first_results) and m.at <= until
+    ]
+    closed = stream.closed_at is not None and stream.closed_at <= until
     ctx.check(
-        stream.closed_at is None and not ended,
+        not closed and not ended,
         f"the stream ended after Finalize ({when}: {timeline(stream)}); it should stay open",
     )
 
