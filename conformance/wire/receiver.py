@@ -262,8 +262,10 @@ class Receiver:
         ]
 
     async def start(self) -> None:
-        """Bind, start serving, and wait (with a deadline) until the app is up."""
-        sock = bind(self._host)
+        """Bind, start serving, and wait (with a deadline) until the app is up: on
+        --callback-host's own 8080 when --callback-public-url leads there (another address
+        would leave every delivery refused), else on the first free loopback address."""
+        sock = bind(self._host, exact=bool(self._public_url))
         host, port = sock.getsockname()[:2]
         self.local_url = f"http://{host}:{port}"
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -22,27 +22,32 @@ PREFERRED_PORT = 8080
 TLS_PORT = 8443
 """The port of the receiver's https and wss address (an allowed callback port)."""
 
-PREFERRED_PORT = 8080
-"""A port the documents allow for callbacks, so one receiver serves audio and callbacks."""
-TLS_PORT = 8443
-"""The port of the receiver's https and wss address (an allowed callback port)."""
-
 _UNFINISHED = "ASGI callable returned without completing response."
 DROP = "conformance.drop"
 """Scope key of a callable that aborts the request's connection (see _DroppingH11)."""
 
 
-def bind(host: str, *, listen: bool = True) -> socket.socket:
-    """Bind 8080 on the host; if taken on loopback, 8080 on the next loopback address. Without
-    listen, the socket holds the address yet refuses connections until it listens."""
+def _tcp(listen: bool) -> socket.socket:
+    """A TCP socket; one that will listen may take an address a previous run's connections
+    still linger on (TIME_WAIT), as any server's may, but never one another socket listens on.
+    IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then, and without it
+    every response stalls ~40 ms on Nagle's algorithm and delayed ACKs."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if listen:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
+def bind(host: str, *, listen: bool = True, exact: bool = False) -> socket.socket:
+    """Bind 8080 on the host; if taken on loopback (and not `exact`), 8080 on the next loopback
+    address. Without listen, the socket holds the address yet refuses connections until it
+    listens (and is never given one a lingering connection holds: a door must be its own)."""
     candidates = [host]
-    if ipv4_loopback(host):
+    if ipv4_loopback(host) and not exact:
         candidates += [f"127.0.0.{n}" for n in range(2, 255) if f"127.0.0.{n}" != host]
     last_error: OSError | None = None
     for address in candidates:
-        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only then, and
-        # without it every response stalls ~40 ms on Nagle's algorithm and delayed ACKs.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock = _tcp(listen)
         try:
             sock.bind((address, PREFERRED_PORT))
         except OSError as exc:
@@ -53,14 +58,15 @@ def bind(host: str, *, listen: bool = True) -> socket.socket:
             sock.listen(128)
         sock.setblocking(False)
         return sock
+    leads = ", where --callback-public-url leads" if exact else ""
     raise UsageError(
-        f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}: {last_error}"
+        f"--callback-host {host}: cannot listen on port {PREFERRED_PORT}{leads}: {last_error}"
     )
 
 
 def bind_tls(address: str) -> socket.socket | None:
     """Port 8443 on the address the receiver got, or None when it is taken there."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = _tcp(listen=True)
     try:
         sock.bind((address, TLS_PORT))
     except OSError:

@@ -70,10 +70,11 @@ class Judged:
 
 
 @contextmanager
-def upstream_reference() -> Iterator[str]:
+def upstream_reference(idle: float = IDLE) -> Iterator[str]:
     """The reference server behind a module's hostile proxies (a process of its own: its
-    streams keep their pace whatever the test process is doing); yields its URL."""
-    with reference("--stream-idle-timeout", str(IDLE), api_key=KEY) as url:
+    streams keep their pace whatever the test process is doing), idling streams out after
+    `idle` seconds; yields its URL."""
+    with reference("--stream-idle-timeout", str(idle), api_key=KEY) as url:
         yield url
 
 

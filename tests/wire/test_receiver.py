@@ -13,6 +13,7 @@ import httpx
 import pytest
 from receiving import with_receiver
 
+from conformance.errors import UsageError
 from conformance.wire.mailbox import CLOSE, HANG
 from conformance.wire.receiver import Receiver
 from conformance.wire.redact import Redactor
@@ -152,8 +153,10 @@ def test_a_taken_loopback_host_falls_back_to_another_loopback_address(
     host: str, address: str
 ) -> None:
     blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    with contextlib.suppress(OSError):  # already taken by someone else: the same situation
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past a lingering TIME_WAIT
+    with contextlib.suppress(OSError):  # already listened on by someone else: the same situation
         blocker.bind((address, PREFERRED_PORT))
+        blocker.listen(1)  # only a listener keeps the receiver's socket off the address
     try:
 
         async def run() -> str:
@@ -165,5 +168,41 @@ def test_a_taken_loopback_host_falls_back_to_another_loopback_address(
         bound = urlsplit(asyncio.run(run())).hostname or ""
         assert bound != address
         assert ipaddress.ip_address(bound).is_loopback
+    finally:
+        blocker.close()
+
+
+def test_a_run_right_after_another_gets_the_public_url_s_address_again() -> None:
+    """The connection a target kept alive to the last run's receiver lingers on 8080 once that
+    run stops (FIN-WAIT-2, then TIME_WAIT): the next run still binds there, as the tunnel behind
+    --callback-public-url expects, instead of failing every delivery for a minute."""
+    host = "127.0.0.249"
+
+    async def run() -> list[str]:
+        bound = []
+        async with httpx.AsyncClient() as kept_alive:  # a target's pooled delivery client
+            for _ in range(2):
+                receiver = Receiver(host, f"http://{host}:8080", 10, 5, reachable_from_target=True)
+                await receiver.start()
+                bound.append(receiver.local_url)
+                answer = await kept_alive.get(f"{receiver.local_url}/audio/phrase.wav")
+                assert answer.status_code == 200
+                await receiver.stop()
+        return bound
+
+    assert asyncio.run(run()) == [f"http://{host}:{PREFERRED_PORT}"] * 2
+
+
+def test_a_taken_host_behind_a_public_url_is_said_at_once() -> None:
+    host = "127.0.0.248"
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind((host, PREFERRED_PORT))
+    blocker.listen(1)
+    try:
+        receiver = Receiver(
+            host, "https://tunnel.example.org/hooks", 10, 5, reachable_from_target=True
+        )
+        with pytest.raises(UsageError, match="where --callback-public-url leads"):
+            asyncio.run(receiver.start())
     finally:
         blocker.close()
