@@ -125,9 +125,12 @@ def test_a_door_refuses_connections_until_it_opens() -> None:
 
 
 def test_public_url_path_prefix_is_routed() -> None:
+    """On a loopback address of its own: behind a public URL the receiver takes exactly
+    --callback-host's 8080, which other tests' receivers on 127.0.0.1 may hold."""
+
     async def run() -> None:
         receiver = Receiver(
-            "127.0.0.1", "https://tunnel.example/x/", 10, 5, reachable_from_target=True
+            "127.0.0.246", "https://tunnel.example/x/", 10, 5, reachable_from_target=True
         )
         await receiver.start()
         try:
