@@ -4,8 +4,6 @@ the formatting and audio intelligence parameters (issue 15): the server is a usa
 from __future__ import annotations
 
 import hashlib
-import io
-import wave
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +11,7 @@ from runner import served
 from sdk_support import KEY, client, strict
 
 from conformance.wire import audio
+from conformance.wire.codecs import stream_audio
 
 deepgram = pytest.importorskip("deepgram", reason="deepgram-sdk is not installed (the test extra)")
 from deepgram.types.listen_v1response import ListenV1Response  # noqa: E402
@@ -88,19 +87,18 @@ def test_sdk_parses_code_switching(url: str) -> None:
 
 
 def test_sdk_parses_raw_audio_read_as_asked(url: str) -> None:
-    """Headerless linear16: the SDK sends application/octet-stream with encoding, and
-    sample_rate (no argument of its own) rides in the request options."""
-    clip = audio.phrase()
-    with wave.open(io.BytesIO(clip.wav)) as source:
-        samples = source.readframes(source.getnframes())
+    """Headerless linear16 at 8 kHz: the SDK sends application/octet-stream with encoding, and
+    sample_rate (no argument of its own) rides in the request options; the duration shows the
+    reference read it (at the 16 kHz default the clip would last half as long)."""
+    raw = stream_audio("phrase", "linear16", 8_000)
     response = client(url).listen.v1.media.transcribe_file(
-        request=samples,
+        request=raw.data,
         encoding="linear16",
-        request_options={"additional_query_parameters": {"sample_rate": clip.sample_rate}},
+        request_options={"additional_query_parameters": {"sample_rate": raw.sample_rate}},
     )
     metadata = strict(ListenV1Response, response).metadata
-    assert metadata.sha256 == hashlib.sha256(samples).hexdigest()
-    assert metadata.duration == pytest.approx(clip.duration, abs=0.05)
+    assert metadata.sha256 == hashlib.sha256(raw.data).hexdigest()
+    assert metadata.duration == pytest.approx(raw.duration, abs=0.05)
 
 
 def test_sdk_parses_a_model_per_channel(url: str) -> None:

@@ -272,3 +272,13 @@ def schema_problem(exchange: Exchange, kind: str) -> str | None:
     except CheckFailed as failed:
         return str(failed)
     return problems[0] if problems else None
+
+
+def body_request_id(exchange: Exchange) -> Any:
+    """The request_id of a JSON object body, or None (an error body may be plain text): what
+    a dg-request-id header must equal where there is one."""
+    try:
+        body = exchange.json()
+    except CheckFailed:
+        return None
+    return body.get("request_id") if isinstance(body, dict) else None

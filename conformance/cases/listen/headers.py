@@ -3,12 +3,10 @@ it carries."""
 
 from __future__ import annotations
 
-from conformance.cases.kit.context import LISTEN_PATH, CaseContext
+from conformance.cases.kit.context import LISTEN_PATH, CaseContext, body_request_id
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.walk import get
-from conformance.errors import CheckFailed
 from conformance.wire import audio
-from conformance.wire.http import Exchange
 
 
 @case("LISTEN-REQUEST-ID-HEADER")
@@ -51,19 +49,10 @@ async def error_request_id_header(ctx: CaseContext) -> None:
             "the failed request",
             on=exchange,
         )
-        body = _json(exchange)
-        in_body = body.get("request_id") if isinstance(body, dict) else None
+        in_body = body_request_id(exchange)
         ctx.check(
             in_body is None or header == in_body,
             f"{exchange.describe()}: dg-request-id header {header!r}, the error body's request_id "
             f"{in_body!r}; expected the same id in both",
             on=exchange,
         )
-
-
-def _json(exchange: Exchange) -> object:
-    """The body as JSON, or None for a body that is not (an error may be plain text)."""
-    try:
-        return exchange.json()
-    except CheckFailed:
-        return None

@@ -4,11 +4,10 @@ reason in dg-error, where a browser's WebSocket shows no body."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-from conformance.cases.kit.context import CaseContext
+from conformance.cases.kit.context import CaseContext, body_request_id
 from conformance.cases.kit.registry import case
 from conformance.cases.kit.speaking import SPOKEN, index_of, played
 from conformance.cases.kit.streams import CLOSED, error_closed, opened, require_route, results
@@ -28,16 +27,23 @@ def _uuid(value: str | None) -> bool:
     return True
 
 
-def _named(ctx: CaseContext, what: str, stream: Stream) -> str:
-    """The accepted upgrade's dg-request-id, failing unless it is a UUID."""
+def _named_as(ctx: CaseContext, what: str, stream: Stream, ids: set[str], blocker: str) -> None:
+    """The accepted upgrade's dg-request-id is a UUID and the one request_id its messages
+    carry (`ids`; blocked by `blocker` when they carry none)."""
     named = stream.exchange.response_headers.get(REQUEST_ID)
     ctx.check(
         _uuid(named),
         f"{what}: the 101 upgrade's {REQUEST_ID} is {named!r}, expected the request's UUID",
         on=stream.exchange,
     )
-    assert named is not None
-    return named
+    if not ids:
+        ctx.blocked(blocker, f"{what}: no message carried a request_id")
+    ctx.check(
+        named in ids,
+        f"{what}: the upgrade's {REQUEST_ID} is {named}, its messages' request_id "
+        f"{ids.pop()}: one socket, two ids",
+        on=stream.exchange,
+    )
 
 
 def _ids(messages: list[Any], key: str) -> set[str]:
@@ -56,46 +62,20 @@ def _ids(messages: list[Any], key: str) -> set[str]:
 async def listen_upgrade_named(ctx: CaseContext) -> None:
     """An accepted /v1/listen upgrade carries dg-request-id, the stream's request_id."""
     stream = await opened(ctx, CLOSED)
-    named = _named(ctx, CLOSED.describe(), stream)
     ids = _ids(stream.of_type("Metadata"), "request_id")
     ids |= _ids(results(stream), "metadata.request_id")
     if len(ids) > 1:
         ctx.blocked("STREAM-REQUEST-ID", f"{CLOSED.describe()}: its messages name {len(ids)} ids")
-    if not ids:
-        ctx.blocked("STREAM-METADATA", f"{CLOSED.describe()}: no message carried a request_id")
-    ctx.check(
-        named in ids,
-        f"{CLOSED.describe()}: the upgrade's {REQUEST_ID} is {named}, its messages' request_id "
-        f"{ids.pop()}: one stream, two ids",
-        on=stream.exchange,
-    )
+    _named_as(ctx, CLOSED.describe(), stream, ids, "STREAM-METADATA")
 
 
 @case("SPEAK-STREAM-REQUEST-ID-UPGRADE")
 async def speak_upgrade_named(ctx: CaseContext) -> None:
     """An accepted /v1/speak upgrade carries dg-request-id, its Metadata's request_id."""
     stream = await played(ctx, SPOKEN)
-    named = _named(ctx, SPOKEN.describe(), stream)
     first = index_of(stream, "Metadata")
     ids = _ids([stream.messages[first]], "request_id") if first is not None else set()
-    if not ids:
-        ctx.blocked("SPEAK-STREAM-METADATA-FIRST", f"{SPOKEN.describe()}: no Metadata request_id")
-    ctx.check(
-        named in ids,
-        f"{SPOKEN.describe()}: the upgrade's {REQUEST_ID} is {named}, the Metadata's request_id "
-        f"{ids.pop()}: one socket, two ids",
-        on=stream.exchange,
-    )
-
-
-def _body_id(body: str) -> str | None:
-    """The request_id of a JSON error body, if it has one."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None
-    found = parsed.get("request_id") if isinstance(parsed, dict) else None
-    return found if isinstance(found, str) else None
+    _named_as(ctx, SPOKEN.describe(), stream, ids, "SPEAK-STREAM-METADATA-FIRST")
 
 
 @case("STREAM-UPGRADE-REFUSAL-HEADERS")
@@ -104,15 +84,15 @@ async def refusal_named_and_explained(ctx: CaseContext) -> None:
     the body's request_id where the body has one, and a dg-error saying why."""
     await require_route(ctx)
     probes = await bad_credentials(ctx)
-    if any(stream.opened and not error_closed(stream) for _, stream in probes):
-        ctx.blocked("STREAM-AUTH-REFUSED", "a bad-credential upgrade was accepted and served")
     refused = [(what, stream) for what, stream in probes if not stream.opened]
     if not refused:
+        if any(not error_closed(stream) for _, stream in probes):
+            ctx.blocked("STREAM-AUTH-REFUSED", "a bad-credential upgrade was accepted and served")
         ctx.skip("the bad-credential upgrades were accepted, then closed: no refusal to read")
     for what, stream in refused:
         exchange = stream.exchange
         headers = exchange.response_headers
-        named, body_id = headers.get(REQUEST_ID), _body_id(exchange.response_body)
+        named, body_id = headers.get(REQUEST_ID), body_request_id(exchange)
         ctx.check(
             bool(named) and body_id in (None, named),
             f"{exchange.describe()}: the upgrade {what} was refused with {REQUEST_ID} "

@@ -144,7 +144,7 @@ def _alternative(words: list[Word], options: ListenOptions, settings: Settings) 
         "confidence": transcribe.confidence(words),
         "words": [word_json(w, out_of_range=out_of_range) for w in listed],
     }
-    if options.multilingual and not settings.has(Fault.MULTI_WORDS_NO_LANGUAGE):
+    if any(w.language for w in words):
         out["languages"] = transcribe.languages(words)
     features = options.features
     # nova-3 answers smart_format with paragraphs too (the recorded smart_format responses)
