@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -197,16 +197,20 @@ def _statement(held: int, peak: int, violations: list[Violation], not_opened: in
     return f"{start}; from {first}, " + "; ".join(x for x in (said, lost) if x)
 
 
+def _slices(begin: float, end: float) -> Iterator[tuple[int, float, float]]:
+    """The run cut into at most TIMELINE_POINTS slices of whole seconds: (index, start, end)."""
+    step = max(1.0, math.ceil((end - begin) / TIMELINE_POINTS))
+    for index in range(math.ceil((end - begin) / step) or 1):
+        yield index, begin + index * step, begin + (index + 1) * step
+
+
 def _timeline(verdicts: list[dict[str, Any]]) -> list[dict[str, float]]:
     """Open streams, latency p50/p99 and streams ending in violation, per slice of the run."""
     if not verdicts:
         return []
     begin = min(v["opened_at"] for v in verdicts)
-    end = max(v["ended_at"] for v in verdicts)
-    step = max(1.0, math.ceil((end - begin) / TIMELINE_POINTS))
     points = []
-    for index in range(math.ceil((end - begin) / step) or 1):
-        a, b = begin + index * step, begin + (index + 1) * step
+    for _, a, b in _slices(begin, max(v["ended_at"] for v in verdicts)):
         open_ = sum(1 for v in verdicts if v["opened_at"] < b and v["ended_at"] >= a)
         late = quantiles([x for v in verdicts for t, x in v["latencies"] if a <= t < b])
         bad = sum(1 for v in verdicts if a <= v["ended_at"] < b and v["failed"])
@@ -263,16 +267,13 @@ def _rest_timeline(requests: list[dict[str, Any]]) -> list[dict[str, float]]:
     if not requests:
         return []
     begin = min(r["sent_at"] for r in requests)
-    end = max(r["sent_at"] for r in requests)
-    step = max(1.0, math.ceil((end - begin) / TIMELINE_POINTS))
     points = []
-    for index in range(math.ceil((end - begin) / step) or 1):
-        a, b = begin + index * step, begin + (index + 1) * step
+    for index, a, b in _slices(begin, max(r["sent_at"] for r in requests)):
         here = [r for r in requests if a <= r["sent_at"] < b or (index == 0 and r["sent_at"] == b)]
         answer = quantiles([r["answered_after"] for r in here if r["answered_after"] is not None])
         back = quantiles([r["delivered_after"] for r in here if r["delivered_after"] is not None])
         points.append(
-            {"t": a - begin, "rate": len(here) / step, "p50": answer.get("p50", 0.0),
+            {"t": a - begin, "rate": len(here) / (b - a), "p50": answer.get("p50", 0.0),
              "p99": answer.get("p99", 0.0), "callback_p99": back.get("p99", 0.0),
              "violating": sum(1 for r in here if r["failed"])}
         )  # fmt: skip
